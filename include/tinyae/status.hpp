@@ -1,0 +1,73 @@
+// Status: how every fallible tinyae call reports failure (core never throws).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "tinyae/export.hpp"
+
+#ifndef TINYAE_STATUS_MESSAGE_BYTES
+// Bytes kept for a human-readable message. Define as 1 to compile messages out on
+// tiny flash: message() then returns the code's name.
+#define TINYAE_STATUS_MESSAGE_BYTES 160
+#endif
+
+namespace tinyae {
+
+enum class StatusCode : std::uint8_t {
+  ok = 0,
+  invalid_argument,  // wrong sizes, bad names, values out of range
+  arena_too_small,   // setup needs more memory than the arena has
+  non_finite,        // NaN or Inf in input data
+  diverged,          // training produced NaN/Inf; the last good weights were kept
+  io_error,          // a file could not be opened, read or written
+  corrupt_data,      // a file's contents are malformed
+  unsupported,       // valid request this build or CPU cannot serve
+};
+
+TINYAE_EXPORT const char* status_code_name(StatusCode code);
+
+class [[nodiscard]] TINYAE_EXPORT Status {
+ public:
+  constexpr Status() = default;
+
+  // Builds an error whose message is the concatenation of parts: C strings,
+  // integers and floating-point values (formatted with 6 significant digits).
+  template <class... Parts>
+  static Status error(StatusCode code, const Parts&... parts) {
+    Status s;
+    s.code_ = code;
+    (s.append(parts), ...);
+    return s;
+  }
+
+  bool ok() const { return code_ == StatusCode::ok; }
+  StatusCode code() const { return code_; }
+  // Never null; the code's name when the error has no message.
+  const char* message() const;
+
+ private:
+  void append(const char* text);
+  void append(char* text) { append(static_cast<const char*>(text)); }
+  void append(long long value);
+  void append(unsigned long long value);
+  void append(double value);
+  void append(int value) { append(static_cast<long long>(value)); }
+  void append(long value) { append(static_cast<long long>(value)); }
+  void append(unsigned value) { append(static_cast<unsigned long long>(value)); }
+  void append(unsigned long value) { append(static_cast<unsigned long long>(value)); }
+  void append(float value) { append(static_cast<double>(value)); }
+
+  StatusCode code_ = StatusCode::ok;
+  std::uint16_t length_ = 0;
+  char message_[TINYAE_STATUS_MESSAGE_BYTES] = {};
+};
+
+// Propagates a failed Status to the caller.
+#define TINYAE_RETURN_IF_ERROR(expr)            \
+  do {                                          \
+    ::tinyae::Status tinyae_status_ = (expr);   \
+    if (!tinyae_status_.ok()) return tinyae_status_; \
+  } while (0)
+
+}  // namespace tinyae

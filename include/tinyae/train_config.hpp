@@ -1,0 +1,49 @@
+// TrainConfig: loss, optimizer and schedule of a training run.
+#pragma once
+
+#include <cstdint>
+
+#include "tinyae/status.hpp"
+
+namespace tinyae {
+
+// Per batch of B samples with D outputs each (a = output, y = target):
+//   mse      (1/(B*D)) * sum (a - y)^2                      mean over all elements
+//   half_sse (1/(2B))  * sum (a - y)^2                      UFLDL's (1/2N) sum ||x - x^||^2
+//   bce      -(1/(B*D)) * sum y log a + (1-y) log(1-a)       needs a sigmoid output layer;
+//            computed from the pre-activation, so it stays finite when a saturates
+enum class Loss : std::uint8_t { mse, half_sse, bce };
+
+// sgd:      w -= lr * g
+// momentum: v = mu * v + g;  w -= lr * v                     (PyTorch's form)
+// adam:     Kingma & Ba with bias correction
+enum class Optimizer : std::uint8_t { sgd, momentum, adam };
+
+// Names: "mse", "half_sse", "bce".
+TINYAE_EXPORT Status parse_loss(const char* name, Loss* out);
+TINYAE_EXPORT const char* loss_name(Loss loss);
+// Names: "sgd", "momentum", "adam".
+TINYAE_EXPORT Status parse_optimizer(const char* name, Optimizer* out);
+TINYAE_EXPORT const char* optimizer_name(Optimizer optimizer);
+
+struct TrainConfig {
+  Loss loss = Loss::mse;
+  Optimizer optimizer = Optimizer::adam;
+  float learning_rate = 1e-3f;
+  float momentum = 0.9f;
+  float adam_beta1 = 0.9f;
+  float adam_beta2 = 0.999f;
+  float adam_epsilon = 1e-8f;
+  // lambda of the L2 penalty (lambda/2) * sum ||W||^2 over weights, not biases.
+  float weight_decay = 0.0f;
+  // Samples per gradient step: 1 = per-sample SGD; the dataset size = full batch.
+  // Also the largest batch the arena is sized for.
+  std::int32_t batch_size = 32;
+  std::int32_t epochs = 10;
+  // Visit the samples in a new pseudo-random order each epoch.
+  bool shuffle = true;
+  // Seeds the initial weights and the shuffles; same seed, same result.
+  std::uint64_t seed = 1;
+};
+
+}  // namespace tinyae

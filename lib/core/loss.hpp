@@ -1,0 +1,34 @@
+// Losses: the output layer's delta and the error sums every metric derives from.
+#pragma once
+
+#include <cstdint>
+
+#include "tinyae/network.hpp"
+
+namespace tinyae {
+
+// Error sums over a set of samples. bce is NaN when the output layer is not sigmoid.
+struct ErrorSums {
+  double sse = 0;
+  double bce = 0;  // sum over elements of the binary cross-entropy
+  std::int64_t samples = 0;
+};
+
+// Binary cross-entropy of target y against sigmoid(z), from the logit z:
+// max(z, 0) - z*y + log(1 + exp(-|z|)), finite for every finite z.
+double bce_from_logit(float z, float y);
+
+// For the output layer of a batch (b samples of d values): activations a, logits z
+// (needed for bce; null when the layer keeps none), targets y. Writes dL/dz of the
+// batch-mean loss into delta and adds the batch's error sums to *sums.
+void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, const float* a,
+                  const float* z, const float* y, float* delta, ErrorSums* sums);
+
+// Adds error sums without a delta; a may be null when z is given (a = sigmoid(z)).
+void accumulate_errors(Activation act, std::int32_t b, std::int32_t d, const float* a,
+                       const float* z, const float* y, ErrorSums* sums);
+
+// Metrics (loss = the mean `loss` over the samples) from error sums over d outputs.
+Metrics make_metrics(Loss loss, const ErrorSums& sums, std::int32_t d);
+
+}  // namespace tinyae

@@ -1,0 +1,45 @@
+#include "optimizer.hpp"
+
+#include <cmath>
+
+namespace tinyae {
+
+void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const float* g,
+                    OptimizerState* state) {
+  const float lr = config.learning_rate;
+  switch (config.optimizer) {
+    case Optimizer::sgd:
+      for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+      break;
+    case Optimizer::momentum: {
+      const float mu = config.momentum;
+      float* v = state->moment1;
+      for (std::int64_t i = 0; i < n; ++i) {
+        v[i] = mu * v[i] + g[i];
+        p[i] -= lr * v[i];
+      }
+      break;
+    }
+    case Optimizer::adam: {
+      const std::int64_t t = ++state->steps;
+      const float b1 = config.adam_beta1;
+      const float b2 = config.adam_beta2;
+      const double c1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));
+      const double c2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(t));
+      // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
+      const auto step = static_cast<float>(lr / c1);
+      const auto inv_sqrt_c2 = static_cast<float>(1.0 / std::sqrt(c2));
+      const float eps = config.adam_epsilon;
+      float* m = state->moment1;
+      float* v = state->moment2;
+      for (std::int64_t i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        p[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + eps);
+      }
+      break;
+    }
+  }
+}
+
+}  // namespace tinyae

@@ -1,0 +1,97 @@
+// Plain-loop float kernels: the scalar path (Cortex-M and ISAs without SIMD).
+#include "../activation.hpp"
+#include "../f32_kernels.hpp"
+
+namespace tinyae::kernels {
+namespace {
+
+void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* ai = a + std::int64_t{i} * lda;
+    float* ci = c + std::int64_t{i} * ldc;
+    for (std::int32_t j = 0; j < n; ++j) {
+      const float* bj = b + std::int64_t{j} * ldb;
+      float sum = 0.0f;
+      for (std::int32_t p = 0; p < k; ++p) sum += ai[p] * bj[p];
+      ci[j] = accumulate ? ci[j] + sum : sum;
+    }
+  }
+}
+
+void gemm_nn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+  for (std::int32_t i = 0; i < m; ++i) {
+    float* ci = c + std::int64_t{i} * ldc;
+    if (!accumulate) {
+      for (std::int32_t j = 0; j < n; ++j) ci[j] = 0.0f;
+    }
+    const float* ai = a + std::int64_t{i} * lda;
+    for (std::int32_t p = 0; p < k; ++p) {
+      const float aip = ai[p];
+      const float* bp = b + std::int64_t{p} * ldb;
+      for (std::int32_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
+    }
+  }
+}
+
+void gemm_tn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+  if (!accumulate) {
+    for (std::int32_t i = 0; i < m; ++i) {
+      for (std::int32_t j = 0; j < n; ++j) c[std::int64_t{i} * ldc + j] = 0.0f;
+    }
+  }
+  for (std::int32_t p = 0; p < k; ++p) {
+    const float* ap = a + std::int64_t{p} * lda;
+    const float* bp = b + std::int64_t{p} * ldb;
+    for (std::int32_t i = 0; i < m; ++i) {
+      const float api = ap[i];
+      float* ci = c + std::int64_t{i} * ldc;
+      for (std::int32_t j = 0; j < n; ++j) ci[j] += api * bp[j];
+    }
+  }
+}
+
+void dense_forward(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
+                   std::int32_t ldx, const float* w, std::int32_t ldw, const float* bias,
+                   Activation act, float* y, std::int32_t ldy) {
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* xi = x + std::int64_t{i} * ldx;
+    float* yi = y + std::int64_t{i} * ldy;
+    for (std::int32_t j = 0; j < n; ++j) {
+      const float* wj = w + std::int64_t{j} * ldw;
+      float sum = 0.0f;
+      for (std::int32_t p = 0; p < k; ++p) sum += xi[p] * wj[p];
+      yi[j] = activate(act, sum + bias[j]);
+    }
+  }
+}
+
+void activation_backward(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
+                         float* g, std::int32_t ldg, Activation act) {
+  if (act == Activation::identity) return;
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* ai = a + std::int64_t{i} * lda;
+    float* gi = g + std::int64_t{i} * ldg;
+    for (std::int32_t j = 0; j < n; ++j) gi[j] *= derivative_from_output(act, ai[j]);
+  }
+}
+
+void column_sum(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg, float* sums,
+                bool accumulate) {
+  if (!accumulate) {
+    for (std::int32_t j = 0; j < n; ++j) sums[j] = 0.0f;
+  }
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* gi = g + std::int64_t{i} * ldg;
+    for (std::int32_t j = 0; j < n; ++j) sums[j] += gi[j];
+  }
+}
+
+}  // namespace
+
+const F32Kernels kF32Scalar = {"scalar",      gemm_nt,   gemm_nn,    gemm_tn,
+                               dense_forward, activation_backward, column_sum};
+
+}  // namespace tinyae::kernels
