@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tinyae needs that are not there yet.
+#   scripts/install-deps.sh            build + tests (compiler, CMake, Ninja, xsimd, Catch2, OpenMP, zlib)
+#   scripts/install-deps.sh --cross    also the ARM cross compilers, qemu and newlib
+#   scripts/install-deps.sh --bench    also Google Benchmark, oneDNN and OpenBLAS
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkgconf libxsimd-dev catch2 libomp-dev zlib1g-dev libstb-dev libcli11-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --cross) packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user qemu-system-arm
+                        gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib) ;;
+    --bench) packages+=(libbenchmark-dev libdnnl-dev libopenblas-dev) ;;
+    *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
