@@ -27,7 +27,8 @@ Status read_text(const std::string& path, std::string* text) {
     if (n < 0) {
       int code = 0;
       const char* why = gzerror(file, &code);
-      Status s = Status::error(StatusCode::corrupt_data, path.c_str(), ": read failed (", why, ")");
+      Status s = Status::error(StatusCode::corrupt_data, path.c_str(),
+                               ": corrupt or unreadable data (", why, ")");
       gzclose(file);
       return s;
     }

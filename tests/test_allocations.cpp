@@ -1,0 +1,104 @@
+// After setup, training and inference allocate nothing: every global allocation
+// function is replaced here to count calls.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <vector>
+
+#include "tinyae/io.hpp"
+#include "tinyae/tinyae.hpp"
+
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++g_allocations;
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+#if !defined(__SANITIZE_ADDRESS__)
+// glibc: count malloc-family calls too (OpenMP runtimes and C code use them).
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void* malloc(std::size_t n) {
+  ++g_allocations;
+  return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t size) {
+  ++g_allocations;
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t n) {
+  ++g_allocations;
+  return __libc_realloc(p, n);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t n) {
+  ++g_allocations;
+  return __libc_memalign(alignment, n);
+}
+}
+#endif
+
+using namespace tinyae;
+
+TEST_CASE("fit, reconstruct, encode and evaluate allocate nothing after setup", "[allocations]") {
+  const NetworkSpec spec = NetworkSpec(Shape::vector(64))
+                               .dense(50, Activation::tanh)
+                               .dense(36, Activation::relu)
+                               .code()
+                               .dense(50, Activation::tanh)
+                               .dense(64, Activation::sigmoid);
+  for (Optimizer opt : {Optimizer::sgd, Optimizer::momentum, Optimizer::adam}) {
+    for (std::int32_t batch : {1, 16}) {
+      TrainConfig config;
+      config.loss = Loss::bce;
+      config.optimizer = opt;
+      config.batch_size = batch;
+      config.epochs = 2;
+      config.weight_decay = 1e-4f;
+      ArenaBuffer memory;
+      REQUIRE(memory.allocate(arena_bytes(spec, config)).ok());
+      Network net;
+      REQUIRE(net.setup(spec, config, memory.arena()).ok());
+      std::vector<float> x(100 * 64);
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17) / 17.0f;
+      std::vector<float> out(100 * 64);
+      std::vector<float> code(100 * 36);
+      Metrics metrics;
+      double objective = 0;
+
+      const long before = g_allocations.load();
+      REQUIRE(net.fit(x.data(), 100, 64).ok());
+      REQUIRE(net.reconstruct(x.data(), 100, 64, out.data()).ok());
+      REQUIRE(net.encode(x.data(), 100, 64, code.data()).ok());
+      REQUIRE(net.evaluate(x.data(), 100, 64, &metrics).ok());
+      REQUIRE(net.compute_gradient(x.data(), batch, 64, &objective).ok());
+      const long during = g_allocations.load() - before;
+      CHECK(during == 0);
+    }
+  }
+}
+
+TEST_CASE("the counter counts", "[allocations]") {
+  const long before = g_allocations.load();
+  std::vector<int>* v = new std::vector<int>(100);
+  delete v;
+  CHECK(g_allocations.load() - before >= 2);
+}

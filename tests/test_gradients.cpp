@@ -1,0 +1,276 @@
+// Finite-difference checks of every activation, loss, regularizer and layer, plus a
+// forward pass against an independent double-precision computation.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "core/loss.hpp"
+#include "core/random.hpp"
+#include "kernels/activation.hpp"
+#include "tinyae/tinyae.hpp"
+
+using namespace tinyae;
+
+namespace {
+
+const Activation kActivations[] = {Activation::identity, Activation::sigmoid, Activation::tanh,
+                                   Activation::relu};
+
+double activate_double(Activation act, double z) {
+  switch (act) {
+    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
+    case Activation::tanh: return std::tanh(z);
+    case Activation::relu: return z > 0 ? z : 0;
+    case Activation::identity: break;
+  }
+  return z;
+}
+
+// The batch-mean loss of outputs a = act(z) against y, written out independently.
+double loss_double(Loss loss, Activation act, const std::vector<double>& z,
+                   const std::vector<float>& y, int b) {
+  const double n = static_cast<double>(z.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const double a = activate_double(act, z[i]);
+    if (loss == Loss::bce) {
+      sum -= y[i] * std::log(a) + (1 - y[i]) * std::log(1 - a);
+    } else {
+      sum += (a - y[i]) * (a - y[i]);
+    }
+  }
+  switch (loss) {
+    case Loss::mse: return sum / n;
+    case Loss::half_sse: return sum / (2.0 * b);
+    case Loss::bce: return sum / n;
+  }
+  return 0;
+}
+
+std::vector<float> random_values(std::size_t n, float lo, float hi, std::uint64_t seed) {
+  Pcg32 rng(seed, 99);
+  std::vector<float> v(n);
+  for (float& x : v) x = lo + (hi - lo) * rng.next_float();
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("activation derivatives match finite differences", "[gradient]") {
+  for (Activation act : kActivations) {
+    for (double z = -4.05; z < 4.0; z += 0.1) {  // never exactly at relu's kink
+      const double h = 1e-4;
+      const double fd = (activate_double(act, z + h) - activate_double(act, z - h)) / (2 * h);
+      const float a = kernels::activate(act, static_cast<float>(z));
+      CHECK(a == Approx(activate_double(act, z)).margin(1e-6));
+      CHECK(kernels::derivative_from_output(act, a) == Approx(fd).epsilon(1e-4).margin(1e-6));
+    }
+  }
+}
+
+TEST_CASE("loss values and output deltas match finite differences", "[gradient]") {
+  const int b = 3;
+  const int d = 5;
+  const std::vector<float> z = random_values(b * d, -3.0f, 3.0f, 1);
+  const std::vector<float> y = random_values(b * d, 0.0f, 1.0f, 2);
+  for (Loss loss : {Loss::mse, Loss::half_sse, Loss::bce}) {
+    for (Activation act : kActivations) {
+      if (loss == Loss::bce && act != Activation::sigmoid) continue;
+      std::vector<float> a(z.size());
+      for (std::size_t i = 0; i < z.size(); ++i) a[i] = kernels::activate(act, z[i]);
+      std::vector<float> delta(z.size());
+      ErrorSums sums;
+      output_delta(loss, act, b, d, a.data(), act == Activation::sigmoid ? z.data() : nullptr,
+                   y.data(), delta.data(), &sums);
+      std::vector<double> zd(z.begin(), z.end());
+      const double value = loss_double(loss, act, zd, y, b);
+      if (loss != Loss::bce || act == Activation::sigmoid) {
+        CHECK(make_metrics(loss, sums, d).loss == Approx(value).epsilon(1e-5));
+      }
+      for (std::size_t i = 0; i < z.size(); ++i) {
+        const double h = 1e-5;
+        std::vector<double> plus = zd;
+        std::vector<double> minus = zd;
+        plus[i] += h;
+        minus[i] -= h;
+        const double fd = (loss_double(loss, act, plus, y, b) - loss_double(loss, act, minus, y, b)) / (2 * h);
+        INFO("loss " << loss_name(loss) << ", activation " << activation_name(act) << ", i " << i);
+        CHECK(delta[i] == Approx(fd).epsilon(1e-3).margin(1e-6));
+      }
+    }
+  }
+}
+
+TEST_CASE("bce from logits stays finite where the sigmoid saturates", "[gradient]") {
+  CHECK(bce_from_logit(100.0f, 0.0f) == Approx(100.0));
+  CHECK(bce_from_logit(-100.0f, 1.0f) == Approx(100.0));
+  CHECK(bce_from_logit(0.0f, 0.5f) == Approx(std::log(2.0)));
+  CHECK(std::isfinite(bce_from_logit(-1e30f, 1.0f)));
+}
+
+namespace {
+
+// Relative error ||analytic - numeric|| / ||numeric|| of the whole gradient, where
+// numeric comes from central differences of compute_gradient's objective.
+double gradient_error(const NetworkSpec& spec, const TrainConfig& config, int rows,
+                      const std::vector<float>& data) {
+  std::vector<unsigned char> memory(arena_bytes(spec, config) + kAlignment);
+  Arena arena(memory.data(), memory.size());
+  Network net;
+  REQUIRE(net.setup(spec, config, arena).ok());
+  // Non-zero biases so every bias gradient path is exercised.
+  Pcg32 rng(5, 7);
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    for (std::int64_t i = 0; i < spec.bias_count(l); ++i) net.biases(l)[i] = 0.2f * rng.next_float() - 0.1f;
+  }
+  double objective = 0;
+  REQUIRE(net.compute_gradient(data.data(), rows, static_cast<std::int32_t>(spec.input.size()), &objective).ok());
+  std::vector<float> analytic(net.gradients(), net.gradients() + spec.parameter_floats());
+  double diff2 = 0;
+  double norm2 = 0;
+  int checked = 0;
+  int kinks = 0;
+  const float h = 1e-2f;
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    for (std::int64_t i = 0; i < spec.weight_count(l) + spec.bias_count(l); ++i) {
+      const std::int64_t index = i < spec.weight_count(l)
+                                     ? spec.weight_offset(l) + i
+                                     : spec.bias_offset(l) + (i - spec.weight_count(l));
+      float& p = net.parameters()[index];
+      const float saved = p;
+      // Central differences at h and h/2: where they disagree, a ReLU kink lies
+      // within h of this point and the difference quotient means nothing there.
+      double numeric_at[2] = {};
+      for (int k = 0; k < 2; ++k) {
+        const float step = k == 0 ? h : h / 2;
+        double up = 0;
+        double down = 0;
+        p = saved + step;
+        REQUIRE(net.compute_gradient(data.data(), rows, static_cast<std::int32_t>(spec.input.size()), &up).ok());
+        p = saved - step;
+        REQUIRE(net.compute_gradient(data.data(), rows, static_cast<std::int32_t>(spec.input.size()), &down).ok());
+        p = saved;
+        numeric_at[k] = (up - down) / (2.0 * static_cast<double>(step));
+      }
+      const double numeric = numeric_at[1];
+      ++checked;
+      if (std::fabs(numeric_at[0] - numeric_at[1]) >
+          0.05 * std::fmax(std::fabs(numeric_at[0]), std::fabs(numeric_at[1])) + 1e-4) {
+        ++kinks;
+        continue;
+      }
+      diff2 += (analytic[index] - numeric) * (analytic[index] - numeric);
+      norm2 += numeric * numeric;
+    }
+  }
+  CHECK(kinks * 10 <= checked);  // almost every parameter is checked
+  return std::sqrt(diff2 / norm2);
+}
+
+}  // namespace
+
+TEST_CASE("network gradients match finite differences for every activation and loss",
+          "[gradient]") {
+  const int rows = 4;
+  const std::vector<float> data = random_values(rows * 6, 0.05f, 0.95f, 3);
+  for (Activation hidden : kActivations) {
+    for (Loss loss : {Loss::mse, Loss::half_sse, Loss::bce}) {
+      for (float decay : {0.0f, 0.05f}) {
+        const Activation out = loss == Loss::bce ? Activation::sigmoid : hidden;
+        const NetworkSpec spec = NetworkSpec(Shape::vector(6))
+                                     .dense(5, hidden)
+                                     .dense(3, hidden)
+                                     .code()
+                                     .dense(4, hidden)
+                                     .dense(6, out);
+        TrainConfig config;
+        config.loss = loss;
+        config.batch_size = rows;
+        config.weight_decay = decay;
+        config.seed = 11;
+        INFO("hidden " << activation_name(hidden) << ", loss " << loss_name(loss)
+                       << ", weight decay " << decay);
+        CHECK(gradient_error(spec, config, rows, data) < 2e-2);
+      }
+    }
+  }
+}
+
+TEST_CASE("weight decay adds (lambda/2) sum W^2 to the objective, biases excluded", "[gradient]") {
+  const NetworkSpec spec =
+      NetworkSpec(Shape::vector(4)).dense(2, Activation::tanh).code().dense(4, Activation::identity);
+  const std::vector<float> data = random_values(2 * 4, 0.0f, 1.0f, 4);
+  TrainConfig config;
+  config.batch_size = 2;
+  config.seed = 3;
+  std::vector<unsigned char> memory(2 * arena_bytes(spec, config) + 2 * kAlignment);
+  Arena arena(memory.data(), memory.size());
+  Network plain;
+  Network decayed;
+  REQUIRE(plain.setup(spec, config, arena).ok());
+  config.weight_decay = 0.3f;
+  REQUIRE(decayed.setup(spec, config, arena).ok());
+  for (std::int32_t l = 0; l < 2; ++l) decayed.biases(l)[0] = plain.biases(l)[0] = 5.0f;
+  double sum_w2 = 0;
+  for (std::int32_t l = 0; l < 2; ++l) {
+    for (std::int64_t i = 0; i < spec.weight_count(l); ++i) sum_w2 += double{plain.weights(l)[i]} * plain.weights(l)[i];
+  }
+  double j0 = 0;
+  double j1 = 0;
+  REQUIRE(plain.compute_gradient(data.data(), 2, 4, &j0).ok());
+  REQUIRE(decayed.compute_gradient(data.data(), 2, 4, &j1).ok());
+  CHECK(j1 - j0 == Approx(0.15 * sum_w2).epsilon(1e-5));
+  CHECK(decayed.gradients()[spec.bias_offset(0)] == plain.gradients()[spec.bias_offset(0)]);
+  CHECK(decayed.gradients()[spec.weight_offset(0)] ==
+        Approx(plain.gradients()[spec.weight_offset(0)] + 0.3f * plain.weights(0)[0]));
+}
+
+TEST_CASE("forward pass and encoder match an independent double computation", "[forward]") {
+  const NetworkSpec spec = NetworkSpec(Shape::vector(7))
+                               .dense(5, Activation::tanh)
+                               .dense(3, Activation::relu)
+                               .code()
+                               .dense(7, Activation::sigmoid);
+  TrainConfig config;
+  config.batch_size = 2;  // smaller than rows: inference runs in chunks
+  config.seed = 9;
+  std::vector<unsigned char> memory(arena_bytes(spec, config) + kAlignment);
+  Arena arena(memory.data(), memory.size());
+  Network net;
+  REQUIRE(net.setup(spec, config, arena).ok());
+  for (std::int32_t l = 0; l < 3; ++l) {
+    for (std::int64_t i = 0; i < spec.bias_count(l); ++i) net.biases(l)[i] = 0.05f * static_cast<float>(i) - 0.1f;
+  }
+  const int rows = 5;
+  const std::vector<float> data = random_values(rows * 7, 0.0f, 1.0f, 8);
+  std::vector<float> out(rows * 7);
+  std::vector<float> code(rows * 3);
+  REQUIRE(net.reconstruct(data.data(), rows, 7, out.data()).ok());
+  REQUIRE(net.encode(data.data(), rows, 7, code.data()).ok());
+  for (int r = 0; r < rows; ++r) {
+    std::vector<double> a(data.begin() + r * 7, data.begin() + (r + 1) * 7);
+    for (std::int32_t l = 0; l < 3; ++l) {
+      const auto in = spec.layer_input(l).size();
+      const auto n = spec.layers[l].output.size();
+      std::vector<double> next(static_cast<std::size_t>(n));
+      for (std::int64_t j = 0; j < n; ++j) {
+        double z = net.biases(l)[j];
+        for (std::int64_t i = 0; i < in; ++i) z += double{net.weights(l)[j * in + i]} * a[i];
+        next[j] = activate_double(spec.layers[l].activation, z);
+      }
+      a = next;
+      if (l == 1) {
+        for (int j = 0; j < 3; ++j) CHECK(code[r * 3 + j] == Approx(a[j]).margin(1e-5));
+      }
+    }
+    for (int j = 0; j < 7; ++j) CHECK(out[r * 7 + j] == Approx(a[j]).margin(1e-5));
+  }
+  Metrics m;
+  REQUIRE(net.evaluate(data.data(), rows, 7, &m).ok());
+  double sse = 0;
+  for (int i = 0; i < rows * 7; ++i) sse += double{out[i] - data[i]} * (out[i] - data[i]);
+  CHECK(m.sse == Approx(sse).epsilon(1e-5));
+  CHECK(m.mse == Approx(sse / (rows * 7)).epsilon(1e-5));
+  CHECK(m.samples == rows);
+}
