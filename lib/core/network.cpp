@@ -319,11 +319,11 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
   if (parameters_ != nullptr && !trainable()) {
     return Status::error(StatusCode::invalid_argument, "network was set up for inference only");
   }
-  TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (rows > max_batch_) {
     return Status::error(StatusCode::invalid_argument, "compute_gradient: ", rows,
                          " rows exceed the batch size ", max_batch_, " the arena was sized for");
   }
+  TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   forward_batch(data, rows);
   double sse = 0;
   const double loss = backward_batch(data, rows, &sse) / rows;

@@ -12,7 +12,8 @@ endfunction()
 
 file(REMOVE_RECURSE ${WORK})
 set(args -S ${SOURCE_DIR}/tests/consumer -B ${WORK}/build -DCMAKE_BUILD_TYPE=Release
-    -DCMAKE_CXX_COMPILER=${CXX})
+    -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+    "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
 if(MODE STREQUAL "install")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK}/prefix)
   list(APPEND args -DCMAKE_PREFIX_PATH=${WORK}/prefix)
