@@ -2,7 +2,8 @@
 //
 // Matrices are row-major with leading dimensions (elements between rows). Kernels
 // never allocate, never start threads and never report errors: callers pass valid
-// sizes. "accumulate" adds the product to C instead of overwriting it.
+// sizes. "accumulate" adds the product to C instead of overwriting it. Outputs must
+// not alias inputs.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +21,9 @@ using GemmNnFn = GemmNtFn;
 // C[m x n] (+)= A[k x m]^T * B[k x n]
 using GemmTnFn = GemmNtFn;
 
-// Y[m x n] = act(X[m x k] * W[n x k]^T + bias[n]): a dense layer's forward pass.
+// Y[m x n] = act(X[m x k] * W[n x k]^T + bias[n]): a dense layer's forward pass, with
+// the bias and activation applied while the output tile is still in registers.
+// bias may be null (no bias).
 using DenseForwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
                                 std::int32_t ldx, const float* w, std::int32_t ldw,
                                 const float* bias, Activation act, float* y, std::int32_t ldy);
@@ -32,6 +35,27 @@ using ActivationBackwardFn = void (*)(std::int32_t m, std::int32_t n, const floa
 using ColumnSumFn = void (*)(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
                              float* sums, bool accumulate);
 
+// The KL sparsity penalty's gradient with respect to a code unit's activation:
+// beta * (-rho / rhohat[j] + (1 - rho) / (1 - rhohat[j])), rhohat in (0, 1).
+struct Sparsity {
+  const float* rhohat;  // mean activation of each of the n units over the batch
+  float rho;            // target mean activation
+  float beta;           // weight of the penalty
+};
+
+// G[m x n] = (G + kl[j]) * f'(A[m x n]): a hidden layer's delta from the upstream
+// product G, in one pass. kl may be null (no sparsity term).
+using HiddenDeltaFn = void (*)(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
+                               float* g, std::int32_t ldg, Activation act, const Sparsity* kl);
+
+// D[m x n] = (G[m x k] * W[k x n] + kl[j]) * f'(A[m x n]): the backward product
+// through a dense layer with the hidden delta formed in the GEMM's store (fuses
+// gemm_nn and hidden_delta). kl may be null.
+using DeltaBackwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* g,
+                                 std::int32_t ldg, const float* w, std::int32_t ldw,
+                                 const float* a, std::int32_t lda, Activation act,
+                                 const Sparsity* kl, float* d, std::int32_t ldd);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -40,12 +64,22 @@ struct F32Kernels {
   DenseForwardFn dense_forward;
   ActivationBackwardFn activation_backward;
   ColumnSumFn column_sum;
+  HiddenDeltaFn hidden_delta;
+  DeltaBackwardFn delta_backward;
 };
 
-// Plain loops; the reference the vectorized kernels are tested against.
+// Plain loops; the reference the vectorized kernels are tested against, and the only
+// path on targets without SIMD.
 extern const F32Kernels kF32Scalar;
 
-// The table in use.
+// The table in use: the best the CPU has, unless forced (see tinyae/isa.hpp).
 const F32Kernels& f32();
+
+// The table for an ISA by name ("scalar", "avx2", "avx512", "neon"), or null when this
+// build lacks it or this CPU cannot run it. Tests use it to check every ISA.
+const F32Kernels* f32_for(const char* isa);
+
+// Every ISA this build knows, best first, for tests and benchmarks (null-terminated).
+extern const char* const kIsaNames[];
 
 }  // namespace tinyae::kernels

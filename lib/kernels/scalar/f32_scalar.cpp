@@ -63,7 +63,7 @@ void dense_forward(std::int32_t m, std::int32_t n, std::int32_t k, const float* 
       const float* wj = w + std::int64_t{j} * ldw;
       float sum = 0.0f;
       for (std::int32_t p = 0; p < k; ++p) sum += xi[p] * wj[p];
-      yi[j] = activate(act, sum + bias[j]);
+      yi[j] = activate(act, bias != nullptr ? sum + bias[j] : sum);
     }
   }
 }
@@ -89,9 +89,34 @@ void column_sum(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg
   }
 }
 
+void hidden_delta(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda, float* g,
+                  std::int32_t ldg, Activation act, const Sparsity* kl) {
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* ai = a + std::int64_t{i} * lda;
+    float* gi = g + std::int64_t{i} * ldg;
+    for (std::int32_t j = 0; j < n; ++j) {
+      float up = gi[j];
+      if (kl != nullptr) {
+        const float r = kl->rhohat[j];
+        up += kl->beta * (-kl->rho / r + (1.0f - kl->rho) / (1.0f - r));
+      }
+      gi[j] = up * derivative_from_output(act, ai[j]);
+    }
+  }
+}
+
+void delta_backward(std::int32_t m, std::int32_t n, std::int32_t k, const float* g,
+                    std::int32_t ldg, const float* w, std::int32_t ldw, const float* a,
+                    std::int32_t lda, Activation act, const Sparsity* kl, float* d,
+                    std::int32_t ldd) {
+  gemm_nn(m, n, k, g, ldg, w, ldw, d, ldd, false);
+  hidden_delta(m, n, a, lda, d, ldd, act, kl);
+}
+
 }  // namespace
 
-const F32Kernels kF32Scalar = {"scalar",      gemm_nt,   gemm_nn,    gemm_tn,
-                               dense_forward, activation_backward, column_sum};
+const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
+                               gemm_tn,      dense_forward, activation_backward,
+                               column_sum,   hidden_delta,  delta_backward};
 
 }  // namespace tinyae::kernels

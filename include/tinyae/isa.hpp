@@ -1,0 +1,29 @@
+// Which instruction set the float kernels use.
+//
+// By default the library picks the best the CPU can run (on x86: AVX-512, then
+// AVX2+FMA, then scalar, detected with CPUID + XGETBV; on ARM: NEON when built for it;
+// Cortex-M: scalar). Tests and benchmarks can force another one, by call or by setting
+// the environment variable TINYAE_FORCE_ISA (read once, at the first kernel use).
+#pragma once
+
+#include "tinyae/export.hpp"
+#include "tinyae/status.hpp"
+
+namespace tinyae {
+
+// Uses the named ISA for every later kernel call: "scalar", "avx2", "avx512", "neon",
+// or "auto" (also null or "") for the best available. Errors: invalid_argument for an
+// unknown name; unsupported when this build lacks the ISA or this CPU cannot run it
+// (the ISA in use is then unchanged). Not meant to be called while kernels run.
+TINYAE_EXPORT Status force_isa(const char* name);
+
+// Applies TINYAE_FORCE_ISA now and says whether it could (ok when it is unset).
+TINYAE_EXPORT Status force_isa_from_env();
+
+// The name of the ISA in use ("scalar", "avx2", "avx512" or "neon").
+TINYAE_EXPORT const char* active_isa();
+
+// The best ISA this build and CPU can run.
+TINYAE_EXPORT const char* best_isa();
+
+}  // namespace tinyae

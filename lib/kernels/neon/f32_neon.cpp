@@ -1,0 +1,14 @@
+// NEON float kernels, chosen at compile time on ARM. aarch64 (32 q registers): 6x16
+// micro-kernel with 24 accumulators; armv7 (16 q registers): 4x8 with 8.
+#include "../simd/f32_simd.hpp"
+
+namespace tinyae::kernels {
+
+extern const F32Kernels kF32Neon;
+#if defined(__aarch64__)
+const F32Kernels kF32Neon = SimdF32<xsimd::neon64, 6, 4, 256>::table("neon");
+#else
+const F32Kernels kF32Neon = SimdF32<xsimd::neon, 4, 2, 256>::table("neon");
+#endif
+
+}  // namespace tinyae::kernels

@@ -1,0 +1,437 @@
+// The vectorized float kernels, written once for any xsimd architecture.
+//
+// Only the per-ISA sources (avx512/, avx2/, neon/) include this header, each compiled
+// with its own -m flags. Everything here has internal linkage (anonymous namespace),
+// so copies built for different ISAs are never merged by the linker.
+//
+// GEMM scheme: the k dimension is split into blocks of at most KC; for each block and
+// each strip of NR = NV vectors of columns, B is packed (zero-padded to NR) into a
+// stack buffer that stays in L1, then every MR-row tile of C is computed in registers
+// by the micro-kernel, which broadcasts A straight from the caller's memory (row- or
+// column-major through two strides). The last k block applies the fused epilogue
+// (bias + activation, or the hidden delta) before the tile is stored.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <xsimd/xsimd.hpp>
+
+#include "../f32_kernels.hpp"
+
+namespace tinyae::kernels {
+namespace {
+
+using Index = std::ptrdiff_t;
+
+// What to do with a finished tile before it is stored.
+struct Epilogue {
+  enum class Kind : std::uint8_t { forward, backward };
+  Kind kind;
+  Activation act;
+  const float* bias;     // forward: + bias[j] (may be null)
+  const float* a;        // backward: * f'(a[i][j]), a being the activation's output
+  Index lda;             // backward
+  const Sparsity* kl;    // backward: + the KL term of column j before f' (may be null)
+};
+
+template <class Arch, int MR, int NV, int KC>
+struct SimdF32 {
+  using V = xsimd::batch<float, Arch>;
+  static constexpr int W = static_cast<int>(V::size);
+  static constexpr int NR = NV * W;
+  static constexpr int kAlign = W * 4 > 16 ? W * 4 : 16;
+
+  // ---- vector math -------------------------------------------------------------
+
+  static V activate(V z, Activation act) {
+    switch (act) {
+      case Activation::sigmoid: return V(1.0f) / (V(1.0f) + xsimd::exp(-z));
+      case Activation::tanh: return xsimd::tanh(z);
+      case Activation::relu: return xsimd::max(z, V(0.0f));
+      case Activation::identity: break;
+    }
+    return z;
+  }
+
+  static V derivative(V a, Activation act) {
+    switch (act) {
+      case Activation::sigmoid: return a * (V(1.0f) - a);
+      case Activation::tanh: return V(1.0f) - a * a;
+      case Activation::relu: return xsimd::select(a > V(0.0f), V(1.0f), V(0.0f));
+      case Activation::identity: break;
+    }
+    return V(1.0f);
+  }
+
+  static V kl_term(V rhohat, const Sparsity& s) {
+    return V(s.beta) * ((V(1.0f - s.rho) / (V(1.0f) - rhohat)) - V(s.rho) / rhohat);
+  }
+
+  // Loads count (0..W) floats, the rest of the vector is fill.
+  static V load_partial(const float* p, Index count, float fill) {
+    alignas(kAlign) float buf[W];
+    for (Index j = 0; j < W; ++j) buf[j] = j < count ? p[j] : fill;
+    return V::load_aligned(buf);
+  }
+  static void store_partial(V v, float* p, Index count) {
+    alignas(kAlign) float buf[W];
+    v.store_aligned(buf);
+    for (Index j = 0; j < count; ++j) p[j] = buf[j];
+  }
+  static V load_n(const float* p, Index count, float fill) {
+    return count >= W ? V::load_unaligned(p) : load_partial(p, count, fill);
+  }
+  static void store_n(V v, float* p, Index count) {
+    if (count >= W) v.store_unaligned(p);
+    else store_partial(v, p, count);
+  }
+
+  // The KL term for the W columns at j (count of them valid).
+  static V kl_at(const Sparsity& s, Index j, Index count) {
+    return kl_term(load_n(s.rhohat + j, count, 0.5f), s);
+  }
+
+  // Element r of the result is the sum of rows[r] (r < W). xsimd 8.1's AVX-512 haddp
+  // returns rows 2,3 <-> 4,5 and 10,11 <-> 12,13 swapped; feeding it the rows in that
+  // (self-inverse) order gives the right result. The kernel tests check every ISA.
+  static V sum_rows(V* rows) {
+#if XSIMD_VERSION_MAJOR == 8 && XSIMD_VERSION_MINOR <= 1
+    if constexpr (W == 16) {
+      for (int base : {2, 10}) {
+        for (int r = 0; r < 2; ++r) {
+          const V t = rows[base + r];
+          rows[base + r] = rows[base + 2 + r];
+          rows[base + 2 + r] = t;
+        }
+      }
+    }
+#endif
+    return xsimd::haddp(rows);
+  }
+
+  // ---- GEMM --------------------------------------------------------------------
+
+  // Packs B's columns [j0, j0 + nvalid) and rows [pc, pc + kc) as dst[p][NR].
+  // nn: B is k x n (row p holds the columns); nt: B is n x k (row j holds the depth).
+  static void pack_b(const float* b, Index ldb, bool nt, Index pc, Index kc, Index j0,
+                     Index nvalid, float* dst) {
+    if (!nt) {
+      for (Index p = 0; p < kc; ++p) {
+        const float* src = b + (pc + p) * ldb + j0;
+        float* d = dst + p * NR;
+        if (nvalid == NR) {
+          for (int v = 0; v < NV; ++v) V::load_unaligned(src + v * W).store_aligned(d + v * W);
+        } else {
+          for (Index j = 0; j < NR; ++j) d[j] = j < nvalid ? src[j] : 0.0f;
+        }
+      }
+      return;
+    }
+    for (Index j = 0; j < NR; ++j) {
+      if (j < nvalid) {
+        const float* src = b + (j0 + j) * ldb + pc;
+        for (Index p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
+      } else {
+        for (Index p = 0; p < kc; ++p) dst[p * NR + j] = 0.0f;
+      }
+    }
+  }
+
+  // One row of a finished tile: loads C if asked, applies the epilogue, stores.
+  // acc holds NV vectors for row i of C (global row gi, columns from j0).
+  static void finish_row(V* acc, float* c, Index nvalid, bool load_c, const Epilogue* ep,
+                         Index gi, Index j0, const V* klv) {
+    for (int v = 0; v < NV; ++v) {
+      const Index count = nvalid - v * W;
+      if (count <= 0) break;
+      V r = acc[v];
+      if (load_c) r += load_n(c + v * W, count, 0.0f);
+      if (ep != nullptr) {
+        const Index j = j0 + v * W;
+        if (ep->kind == Epilogue::Kind::forward) {
+          if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
+          r = activate(r, ep->act);
+        } else {
+          if (ep->kl != nullptr) r += klv[v];
+          r *= derivative(load_n(ep->a + gi * ep->lda + j, count, 0.0f), ep->act);
+        }
+      }
+      store_n(r, c + v * W, count);
+    }
+  }
+
+  // C tile [M x nvalid] (+)= A[M x kc] * Bpacked[kc x NR]; a(i, p) = a[i * rs + p * cs].
+  template <int M>
+  static void tile(Index kc, const float* a, Index rs, Index cs, const float* bp, float* c,
+                   Index ldc, Index nvalid, bool load_c, const Epilogue* ep, Index i0,
+                   Index j0) {
+    V acc[M][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[i][v] = V(0.0f);
+    }
+    for (Index p = 0; p < kc; ++p) {
+      V b[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(bp + v * W);
+      bp += NR;
+#pragma GCC unroll 16
+      for (int i = 0; i < M; ++i) {
+        const V ai(a[i * rs]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[i][v] = xsimd::fma(ai, b[v], acc[i][v]);
+      }
+      a += cs;
+    }
+    V klv[NV];
+    for (int v = 0; v < NV; ++v) klv[v] = V(0.0f);
+    if (ep != nullptr && ep->kind == Epilogue::Kind::backward && ep->kl != nullptr) {
+      for (int v = 0; v < NV; ++v) {
+        const Index count = nvalid - v * W;
+        klv[v] = count > 0 ? kl_at(*ep->kl, j0 + v * W, count) : V(0.0f);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < M; ++i) finish_row(acc[i], c + i * ldc, nvalid, load_c, ep, i0 + i, j0, klv);
+  }
+
+  template <int M>
+  static void tile_edge(int rows, Index kc, const float* a, Index rs, Index cs, const float* bp,
+                        float* c, Index ldc, Index nvalid, bool load_c, const Epilogue* ep,
+                        Index i0, Index j0) {
+    if constexpr (M > 0) {
+      if (rows == M) {
+        tile<M>(kc, a, rs, cs, bp, c, ldc, nvalid, load_c, ep, i0, j0);
+      } else {
+        tile_edge<M - 1>(rows, kc, a, rs, cs, bp, c, ldc, nvalid, load_c, ep, i0, j0);
+      }
+    }
+  }
+
+  // C[m x n] (+)= A * B with a(i, p) = a[i * rs + p * cs] and B k x n (nn) or n x k (nt).
+  static void gemm(Index m, Index n, Index k, const float* a, Index rs, Index cs,
+                   const float* b, Index ldb, bool b_nt, float* c, Index ldc, bool accumulate,
+                   const Epilogue* ep) {
+    if (m <= 0 || n <= 0) return;
+    alignas(kAlign) float bpack[KC * NR];
+    // Even k blocks, so the last one is not a sliver.
+    const Index blocks = k > 0 ? (k + KC - 1) / KC : 1;
+    const Index step = (k + blocks - 1) / blocks;
+    for (Index pc = 0, blk = 0; blk < blocks; ++blk) {
+      const Index kc = k - pc < step ? k - pc : step;
+      const bool load_c = accumulate || pc > 0;
+      const Epilogue* e = pc + kc == k ? ep : nullptr;
+      for (Index j0 = 0; j0 < n; j0 += NR) {
+        const Index nvalid = n - j0 < NR ? n - j0 : NR;
+        pack_b(b, ldb, b_nt, pc, kc, j0, nvalid, bpack);
+        const float* ab = a + pc * cs;
+        Index i0 = 0;
+        for (; i0 + MR <= m; i0 += MR) {
+          tile<MR>(kc, ab + i0 * rs, rs, cs, bpack, c + i0 * ldc + j0, ldc, nvalid, load_c, e,
+                   i0, j0);
+        }
+        if (i0 < m) {
+          tile_edge<MR - 1>(static_cast<int>(m - i0), kc, ab + i0 * rs, rs, cs, bpack,
+                            c + i0 * ldc + j0, ldc, nvalid, load_c, e, i0, j0);
+        }
+      }
+      pc += kc;
+    }
+  }
+
+  // ---- GEMV (batch 1) ----------------------------------------------------------
+
+  // y[j] (+)= dot(x, W row j) for j < n, then the forward epilogue if bias/act given.
+  static void gemv_nt(Index n, Index k, const float* x, const float* w, Index ldw, float* y,
+                      bool accumulate, const float* bias, Activation act) {
+    const Index kfull = k - k % W;
+    const Index ktail = k - kfull;
+    const V xt = ktail > 0 ? load_partial(x + kfull, ktail, 0.0f) : V(0.0f);
+    for (Index j0 = 0; j0 < n; j0 += W) {
+      V sums[W];
+      // Four rows at a time, two accumulators each, to keep eight FMA chains in flight.
+      for (Index r0 = 0; r0 < W; r0 += 4) {
+        const float* wr[4];
+        for (Index r = 0; r < 4; ++r) {
+          const Index row = j0 + r0 + r < n ? j0 + r0 + r : n - 1;  // clamp: results dropped
+          wr[r] = w + row * ldw;
+        }
+        V acc0[4] = {V(0.0f), V(0.0f), V(0.0f), V(0.0f)};
+        V acc1[4] = {V(0.0f), V(0.0f), V(0.0f), V(0.0f)};
+        Index p = 0;
+        for (; p + 2 * W <= kfull; p += 2 * W) {
+          const V x0 = V::load_unaligned(x + p);
+          const V x1 = V::load_unaligned(x + p + W);
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; ++r) {
+            acc0[r] = xsimd::fma(V::load_unaligned(wr[r] + p), x0, acc0[r]);
+            acc1[r] = xsimd::fma(V::load_unaligned(wr[r] + p + W), x1, acc1[r]);
+          }
+        }
+        if (p < kfull) {
+          const V x0 = V::load_unaligned(x + p);
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; ++r) acc0[r] = xsimd::fma(V::load_unaligned(wr[r] + p), x0, acc0[r]);
+        }
+        if (ktail > 0) {
+#pragma GCC unroll 4
+          for (int r = 0; r < 4; ++r) {
+            acc1[r] = xsimd::fma(load_partial(wr[r] + kfull, ktail, 0.0f), xt, acc1[r]);
+          }
+        }
+        for (int r = 0; r < 4; ++r) sums[r0 + r] = acc0[r] + acc1[r];
+      }
+      const Index count = n - j0 < W ? n - j0 : W;
+      V s = sum_rows(sums);
+      if (accumulate) s += load_n(y + j0, count, 0.0f);
+      if (bias != nullptr) s += load_n(bias + j0, count, 0.0f);
+      s = activate(s, act);
+      store_n(s, y + j0, count);
+    }
+  }
+
+  // c[j] (+)= sum_p a[p * as] * B[p][j]: a row vector times a k x n matrix.
+  static void gemv_nn(Index n, Index k, const float* a, Index as, const float* b, Index ldb,
+                      float* c, bool accumulate) {
+    constexpr int kVecs = 8;
+    Index j0 = 0;
+    for (; j0 + kVecs * W <= n; j0 += kVecs * W) {
+      V acc[kVecs];
+#pragma GCC unroll 8
+      for (int v = 0; v < kVecs; ++v) {
+        acc[v] = accumulate ? V::load_unaligned(c + j0 + v * W) : V(0.0f);
+      }
+      const float* bp = b + j0;
+      for (Index p = 0; p < k; ++p, bp += ldb) {
+        const V ap(a[p * as]);
+#pragma GCC unroll 8
+        for (int v = 0; v < kVecs; ++v) acc[v] = xsimd::fma(ap, V::load_unaligned(bp + v * W), acc[v]);
+      }
+#pragma GCC unroll 8
+      for (int v = 0; v < kVecs; ++v) acc[v].store_unaligned(c + j0 + v * W);
+    }
+    for (; j0 < n; j0 += W) {
+      const Index count = n - j0 < W ? n - j0 : W;
+      // Four chains over p so the FMA latency is hidden.
+      V acc[4] = {V(0.0f), V(0.0f), V(0.0f), V(0.0f)};
+      const float* bp = b + j0;
+      Index p = 0;
+      if (count == W) {
+        for (; p + 4 <= k; p += 4) {
+#pragma GCC unroll 4
+          for (int u = 0; u < 4; ++u) {
+            acc[u] = xsimd::fma(V(a[(p + u) * as]), V::load_unaligned(bp + (p + u) * ldb), acc[u]);
+          }
+        }
+      }
+      for (; p < k; ++p) acc[0] = xsimd::fma(V(a[p * as]), load_n(bp + p * ldb, count, 0.0f), acc[0]);
+      V s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+      if (accumulate) s += load_n(c + j0, count, 0.0f);
+      store_n(s, c + j0, count);
+    }
+  }
+
+  // ---- the table's entries -----------------------------------------------------
+
+  static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
+                      std::int32_t lda, const float* b, std::int32_t ldb, float* c,
+                      std::int32_t ldc, bool accumulate) {
+    if (m == 1) {
+      gemv_nt(n, k, a, b, ldb, c, accumulate, nullptr, Activation::identity);
+      return;
+    }
+    gemm(m, n, k, a, lda, 1, b, ldb, true, c, ldc, accumulate, nullptr);
+  }
+
+  static void gemm_nn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
+                      std::int32_t lda, const float* b, std::int32_t ldb, float* c,
+                      std::int32_t ldc, bool accumulate) {
+    if (m == 1) {
+      gemv_nn(n, k, a, 1, b, ldb, c, accumulate);
+      return;
+    }
+    gemm(m, n, k, a, lda, 1, b, ldb, false, c, ldc, accumulate, nullptr);
+  }
+
+  static void gemm_tn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
+                      std::int32_t lda, const float* b, std::int32_t ldb, float* c,
+                      std::int32_t ldc, bool accumulate) {
+    if (m == 1) {
+      gemv_nn(n, k, a, lda, b, ldb, c, accumulate);
+      return;
+    }
+    gemm(m, n, k, a, 1, lda, b, ldb, false, c, ldc, accumulate, nullptr);
+  }
+
+  static void dense_forward(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
+                            std::int32_t ldx, const float* w, std::int32_t ldw, const float* bias,
+                            Activation act, float* y, std::int32_t ldy) {
+    if (m == 1) {
+      gemv_nt(n, k, x, w, ldw, y, false, bias, act);
+      return;
+    }
+    const Epilogue ep{Epilogue::Kind::forward, act, bias, nullptr, 0, nullptr};
+    gemm(m, n, k, x, ldx, 1, w, ldw, true, y, ldy, false, &ep);
+  }
+
+  static void hidden_delta(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
+                           float* g, std::int32_t ldg, Activation act, const Sparsity* kl) {
+    for (Index j = 0; j < n; j += W) {
+      const Index count = n - j < W ? n - j : W;
+      const V klv = kl != nullptr ? kl_at(*kl, j, count) : V(0.0f);
+      for (Index i = 0; i < m; ++i) {
+        float* gi = g + i * ldg + j;
+        V r = load_n(gi, count, 0.0f);
+        if (kl != nullptr) r += klv;
+        r *= derivative(load_n(a + i * lda + j, count, 0.0f), act);
+        store_n(r, gi, count);
+      }
+    }
+  }
+
+  static void activation_backward(std::int32_t m, std::int32_t n, const float* a,
+                                  std::int32_t lda, float* g, std::int32_t ldg, Activation act) {
+    if (act == Activation::identity) return;
+    hidden_delta(m, n, a, lda, g, ldg, act, nullptr);
+  }
+
+  static void column_sum(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
+                         float* sums, bool accumulate) {
+    for (Index j = 0; j < n; j += W) {
+      const Index count = n - j < W ? n - j : W;
+      // Two chains over the rows to hide the add latency.
+      V s0 = accumulate ? load_n(sums + j, count, 0.0f) : V(0.0f);
+      V s1(0.0f);
+      Index i = 0;
+      for (; i + 2 <= m; i += 2) {
+        s0 += load_n(g + i * ldg + j, count, 0.0f);
+        s1 += load_n(g + (i + 1) * ldg + j, count, 0.0f);
+      }
+      if (i < m) s0 += load_n(g + i * ldg + j, count, 0.0f);
+      store_n(s0 + s1, sums + j, count);
+    }
+  }
+
+  static void delta_backward(std::int32_t m, std::int32_t n, std::int32_t k, const float* g,
+                             std::int32_t ldg, const float* w, std::int32_t ldw, const float* a,
+                             std::int32_t lda, Activation act, const Sparsity* kl, float* d,
+                             std::int32_t ldd) {
+    if (m == 1) {
+      gemv_nn(n, k, g, 1, w, ldw, d, false);
+      hidden_delta(1, n, a, lda, d, ldd, act, kl);
+      return;
+    }
+    const Epilogue ep{Epilogue::Kind::backward, act, nullptr, a, lda, kl};
+    gemm(m, n, k, g, ldg, 1, w, ldw, false, d, ldd, false, &ep);
+  }
+
+  static constexpr F32Kernels table(const char* isa) {
+    return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
+                      &dense_forward, &activation_backward, &column_sum, &hidden_delta,
+                      &delta_backward};
+  }
+};
+
+}  // namespace
+}  // namespace tinyae::kernels

@@ -1,0 +1,415 @@
+// Every float kernel on every ISA this CPU has, against a double-accumulating naive
+// reference: sizes 1..70 with primes and non-multiples of the vector widths, depths
+// past the k blocking, leading dimensions wider than the matrix, misaligned pointers,
+// and canaries around (and between the rows of) every output.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernels/f32_kernels.hpp"
+#include "tinyae/isa.hpp"
+
+namespace tk = tinyae::kernels;
+using tinyae::Activation;
+
+namespace {
+
+constexpr float kCanary = -12345.678f;
+const int kSizes[] = {1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 24, 31, 33, 47, 64, 70};
+const int kDepths[] = {1, 2, 3, 7, 16, 17, 31, 64, 70, 257, 600};
+const Activation kActs[] = {Activation::identity, Activation::sigmoid, Activation::tanh,
+                            Activation::relu};
+
+// Small deterministic generator for test data in [-1, 1).
+struct Lcg {
+  std::uint64_t s;
+  float next() {
+    s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<float>(static_cast<double>(s >> 40) / 8388608.0 - 1.0);
+  }
+};
+
+// A matrix of rows x cols with leading dimension ld, placed one float past a 64-byte
+// boundary (misaligned for every vector width), surrounded by canaries.
+struct Buf {
+  std::vector<float> mem;
+  std::int32_t rows, cols, ld;
+  static constexpr std::size_t kPad = 17;
+  Buf(std::int32_t r, std::int32_t c, std::int32_t extra_ld, Lcg* rng)
+      : mem(kPad + static_cast<std::size_t>(r) * static_cast<std::size_t>(c + extra_ld) + kPad +
+                16,
+            kCanary),
+        rows(r),
+        cols(c),
+        ld(c + extra_ld) {
+    for (std::int32_t i = 0; i < r; ++i) {
+      for (std::int32_t j = 0; j < c; ++j) at(i, j) = rng->next();
+    }
+  }
+  float* data() { return mem.data() + kPad; }
+  float& at(std::int32_t i, std::int32_t j) {
+    return data()[static_cast<std::size_t>(i) * static_cast<std::size_t>(ld) +
+                  static_cast<std::size_t>(j)];
+  }
+  // Every float outside the rows x cols window still holds the canary.
+  bool canaries_intact() const {
+    for (std::size_t idx = 0; idx < mem.size(); ++idx) {
+      const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(idx) - static_cast<std::ptrdiff_t>(kPad);
+      bool inside = false;
+      if (off >= 0 && ld > 0) {
+        const std::ptrdiff_t i = off / ld;
+        const std::ptrdiff_t j = off % ld;
+        inside = i < rows && j < cols;
+      }
+      if (!inside && mem[idx] != kCanary) return false;
+    }
+    return true;
+  }
+};
+
+double act_ref(Activation act, double z) {
+  switch (act) {
+    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
+    case Activation::tanh: return std::tanh(z);
+    case Activation::relu: return z > 0 ? z : 0;
+    case Activation::identity: break;
+  }
+  return z;
+}
+
+double deriv_ref(Activation act, double a) {
+  switch (act) {
+    case Activation::sigmoid: return a * (1 - a);
+    case Activation::tanh: return 1 - a * a;
+    case Activation::relu: return a > 0 ? 1 : 0;
+    case Activation::identity: break;
+  }
+  return 1;
+}
+
+// Float error bound for a sum of k products whose absolute values sum to mag.
+double tolerance(int k, double mag) {
+  return 4.0 * 1.2e-7 * std::sqrt(static_cast<double>(k) + 1.0) * (mag + 1e-30) + 1e-7;
+}
+
+enum class Form { nt, nn, tn };
+
+// Checks one GEMM of the given form on one table.
+void check_gemm(const tk::F32Kernels& kt, Form form, int m, int n, int k, bool accumulate,
+                int extra_ld, std::uint64_t seed) {
+  Lcg rng{seed};
+  // A is m x k (nt, nn) or k x m (tn); B is n x k (nt) or k x n (nn, tn).
+  Buf a = form == Form::tn ? Buf(k, m, extra_ld, &rng) : Buf(m, k, extra_ld, &rng);
+  Buf b = form == Form::nt ? Buf(n, k, extra_ld + 1, &rng) : Buf(k, n, extra_ld + 1, &rng);
+  Buf c(m, n, extra_ld + 2, &rng);
+  Buf c0 = c;
+  auto av = [&](int i, int p) { return form == Form::tn ? a.at(p, i) : a.at(i, p); };
+  auto bv = [&](int p, int j) { return form == Form::nt ? b.at(j, p) : b.at(p, j); };
+  auto fn = form == Form::nt ? kt.gemm_nt : form == Form::nn ? kt.gemm_nn : kt.gemm_tn;
+  fn(m, n, k, a.data(), a.ld, b.data(), b.ld, c.data(), c.ld, accumulate);
+  INFO(kt.isa << (form == Form::nt ? " gemm_nt" : form == Form::nn ? " gemm_nn" : " gemm_tn")
+               << " m=" << m << " n=" << n << " k=" << k << " accumulate=" << accumulate
+               << " extra_ld=" << extra_ld);
+  int bad = 0;
+  for (int i = 0; i < m && bad < 3; ++i) {
+    for (int j = 0; j < n && bad < 3; ++j) {
+      double sum = accumulate ? c0.at(i, j) : 0.0;
+      double mag = std::fabs(sum);
+      for (int p = 0; p < k; ++p) {
+        sum += static_cast<double>(av(i, p)) * bv(p, j);
+        mag += std::fabs(static_cast<double>(av(i, p)) * bv(p, j));
+      }
+      if (std::fabs(c.at(i, j) - sum) > tolerance(k, mag)) {
+        ++bad;
+        INFO("C[" << i << "][" << j << "] = " << c.at(i, j) << ", expected " << sum);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(c.canaries_intact());
+}
+
+void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
+                         bool with_bias, std::uint64_t seed) {
+  Lcg rng{seed};
+  Buf x(m, k, 3, &rng);
+  Buf w(n, k, 1, &rng);
+  Buf bias(1, n, 0, &rng);
+  Buf y(m, n, 5, &rng);
+  kt.dense_forward(m, n, k, x.data(), x.ld, w.data(), w.ld, with_bias ? bias.data() : nullptr,
+                   act, y.data(), y.ld);
+  INFO(kt.isa << " dense_forward m=" << m << " n=" << n << " k=" << k << " act="
+               << tinyae::activation_name(act) << " bias=" << with_bias);
+  int bad = 0;
+  for (int i = 0; i < m && bad < 3; ++i) {
+    for (int j = 0; j < n && bad < 3; ++j) {
+      double z = with_bias ? bias.at(0, j) : 0.0;
+      double mag = std::fabs(z);
+      for (int p = 0; p < k; ++p) {
+        z += static_cast<double>(x.at(i, p)) * w.at(j, p);
+        mag += std::fabs(static_cast<double>(x.at(i, p)) * w.at(j, p));
+      }
+      const double want = act_ref(act, z);
+      // The activations are 1-Lipschitz; the vectorized exp adds a few ulp.
+      if (std::fabs(y.at(i, j) - want) > tolerance(k, mag) + 4e-7 * std::fabs(want)) {
+        ++bad;
+        INFO("Y[" << i << "][" << j << "] = " << y.at(i, j) << ", expected " << want);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(y.canaries_intact());
+}
+
+// Activation outputs in the function's range, so derivatives are realistic.
+Buf activation_outputs(int m, int n, Activation act, Lcg* rng) {
+  Buf a(m, n, 2, rng);
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const float v = a.at(i, j);
+      a.at(i, j) = act == Activation::sigmoid ? 0.5f + 0.49f * v
+                   : act == Activation::tanh  ? 0.99f * v
+                                              : v;
+    }
+  }
+  return a;
+}
+
+void check_delta(const tk::F32Kernels& kt, int m, int n, int k, Activation act, bool sparse,
+                 std::uint64_t seed) {
+  Lcg rng{seed};
+  Buf g(m, k, 1, &rng);     // upstream delta
+  Buf w(k, n, 2, &rng);     // the layer's weights (out x in)
+  Buf a = activation_outputs(m, n, act, &rng);
+  Buf rhohat(1, n, 0, &rng);
+  for (int j = 0; j < n; ++j) rhohat.at(0, j) = 0.5f + 0.45f * rhohat.at(0, j);
+  const tk::Sparsity kl{rhohat.data(), 0.1f, 0.2f};
+  const tk::Sparsity* klp = sparse ? &kl : nullptr;
+  INFO(kt.isa << " delta m=" << m << " n=" << n << " k=" << k << " act="
+               << tinyae::activation_name(act) << " sparse=" << sparse);
+
+  // Fused GEMM + delta, against the double reference.
+  Buf d(m, n, 3, &rng);
+  kt.delta_backward(m, n, k, g.data(), g.ld, w.data(), w.ld, a.data(), a.ld, act, klp, d.data(),
+                    d.ld);
+  // Unfused: product, then the elementwise hidden delta.
+  Buf u(m, n, 3, &rng);
+  kt.gemm_nn(m, n, k, g.data(), g.ld, w.data(), w.ld, u.data(), u.ld, false);
+  kt.hidden_delta(m, n, a.data(), a.ld, u.data(), u.ld, act, klp);
+  int bad = 0;
+  for (int i = 0; i < m && bad < 3; ++i) {
+    for (int j = 0; j < n && bad < 3; ++j) {
+      double sum = 0;
+      double mag = 0;
+      for (int p = 0; p < k; ++p) {
+        sum += static_cast<double>(g.at(i, p)) * w.at(p, j);
+        mag += std::fabs(static_cast<double>(g.at(i, p)) * w.at(p, j));
+      }
+      if (sparse) {
+        const double r = rhohat.at(0, j);
+        const double term = 0.2 * (-0.1 / r + 0.9 / (1 - r));
+        sum += term;
+        mag += std::fabs(term);
+      }
+      const double want = sum * deriv_ref(act, a.at(i, j));
+      const double tol = tolerance(k, mag) + 1e-6 * std::fabs(want);
+      if (std::fabs(d.at(i, j) - want) > tol || std::fabs(u.at(i, j) - want) > tol) {
+        ++bad;
+        INFO("D[" << i << "][" << j << "]: fused " << d.at(i, j) << ", unfused " << u.at(i, j)
+                  << ", expected " << want);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(d.canaries_intact());
+  CHECK(u.canaries_intact());
+}
+
+void check_column_sum(const tk::F32Kernels& kt, int m, int n, bool accumulate,
+                      std::uint64_t seed) {
+  Lcg rng{seed};
+  Buf g(m, n, 3, &rng);
+  Buf s(1, n, 0, &rng);
+  Buf s0 = s;
+  kt.column_sum(m, n, g.data(), g.ld, s.data(), accumulate);
+  INFO(kt.isa << " column_sum m=" << m << " n=" << n << " accumulate=" << accumulate);
+  for (int j = 0; j < n; ++j) {
+    double sum = accumulate ? s0.at(0, j) : 0.0;
+    double mag = std::fabs(sum);
+    for (int i = 0; i < m; ++i) {
+      sum += g.at(i, j);
+      mag += std::fabs(g.at(i, j));
+    }
+    REQUIRE(std::fabs(s.at(0, j) - sum) <= tolerance(m, mag));
+  }
+  CHECK(s.canaries_intact());
+}
+
+void check_activation_backward(const tk::F32Kernels& kt, int m, int n, Activation act,
+                               std::uint64_t seed) {
+  Lcg rng{seed};
+  Buf a = activation_outputs(m, n, act, &rng);
+  Buf g(m, n, 1, &rng);
+  Buf g0 = g;
+  kt.activation_backward(m, n, a.data(), a.ld, g.data(), g.ld, act);
+  INFO(kt.isa << " activation_backward m=" << m << " n=" << n);
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      const double want = g0.at(i, j) * deriv_ref(act, a.at(i, j));
+      REQUIRE(std::fabs(g.at(i, j) - want) <= 1e-6 * (1 + std::fabs(want)));
+    }
+  }
+  CHECK(g.canaries_intact());
+}
+
+// sigmoid/tanh through the kernel's vectorized exp, over the whole useful range and
+// past it (saturation must give 0/1/-1, never NaN).
+void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
+  const int count = 4001;
+  std::vector<float> z(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) z[static_cast<std::size_t>(i)] = -20.0f + 0.01f * static_cast<float>(i);
+  z[0] = -1000.0f;
+  z[1] = 1000.0f;
+  z[2] = -88.0f;
+  z[3] = 89.0f;
+  z[4] = 0.0f;
+  z[5] = 1e-8f;
+  std::vector<float> y(static_cast<std::size_t>(count), kCanary);
+  const float one = 1.0f;
+  // One input column, weight 1, no bias: y = act(z) for a batch of count rows.
+  kt.dense_forward(count, 1, 1, z.data(), 1, &one, 1, nullptr, act, y.data(), 1);
+  double worst = 0;
+  for (int i = 0; i < count; ++i) {
+    const double want = act_ref(act, z[static_cast<std::size_t>(i)]);
+    const double got = y[static_cast<std::size_t>(i)];
+    REQUIRE(std::isfinite(got));
+    // Relative to the value, with an absolute floor near zero crossings.
+    const double err = std::fabs(got - want) / (std::fabs(want) + 1e-30);
+    if (std::fabs(want) > 1e-30) worst = std::max(worst, err);
+    INFO(kt.isa << " " << tinyae::activation_name(act) << "(" << z[static_cast<std::size_t>(i)]
+                 << ") = " << got << ", expected " << want);
+    REQUIRE((err <= 4 * 1.2e-7 || std::fabs(got - want) <= 1e-37));
+  }
+  std::printf("%s %s: worst relative error %.3g over [-20, 20]\n", kt.isa,
+              tinyae::activation_name(act), worst);
+}
+
+void run_all(const char* isa) {
+  const tk::F32Kernels* kt = tk::f32_for(isa);
+  if (kt == nullptr) {
+    tinyae::Status s = tinyae::force_isa(isa);
+    std::printf("ISA %s: not available here (%s); skipped\n", isa, s.message());
+    return;
+  }
+  std::printf("ISA %s: testing every float kernel\n", isa);
+  std::uint64_t seed = 1;
+  SECTION("gemm nt/nn/tn over sizes 1..70 and depths past the k blocking") {
+    for (Form form : {Form::nt, Form::nn, Form::tn}) {
+      for (int m : kSizes) {
+        for (int n : kSizes) {
+          for (int k : kDepths) {
+            if (k > 70 && (m % 3 != 0 || n % 2 == 0)) continue;  // fewer deep cases
+            check_gemm(*kt, form, m, n, k, (m + n + k) % 2 == 0, (m * 7 + n) % 5, ++seed);
+          }
+        }
+      }
+    }
+  }
+  SECTION("gemm at real layer shapes") {
+    check_gemm(*kt, Form::nt, 256, 32, 784, false, 0, 11);
+    check_gemm(*kt, Form::nn, 256, 784, 32, false, 0, 12);
+    check_gemm(*kt, Form::tn, 32, 784, 256, false, 0, 13);
+    check_gemm(*kt, Form::tn, 64, 256, 1030, true, 1, 14);
+    check_gemm(*kt, Form::nt, 1, 784, 32, false, 0, 15);
+    check_gemm(*kt, Form::nn, 1, 64, 256, true, 0, 16);
+    check_gemm(*kt, Form::tn, 1, 50, 64, false, 2, 17);
+  }
+  SECTION("gemm with k = 0 clears or keeps C") {
+    check_gemm(*kt, Form::nt, 5, 19, 0, false, 1, 18);
+    check_gemm(*kt, Form::nn, 5, 19, 0, true, 1, 19);
+  }
+  SECTION("dense_forward: fused bias + activation, GEMV at batch 1") {
+    for (Activation act : kActs) {
+      for (int m : {1, 2, 13, 37}) {
+        for (int n : {1, 3, 16, 17, 32, 50, 70}) {
+          for (int k : {1, 8, 31, 64, 300}) check_dense_forward(*kt, m, n, k, act, (n + k) % 2 == 1, ++seed);
+        }
+      }
+    }
+    check_dense_forward(*kt, 1, 32, 784, Activation::relu, true, 21);
+    check_dense_forward(*kt, 1, 784, 32, Activation::sigmoid, true, 22);
+    check_dense_forward(*kt, 256, 32, 784, Activation::relu, true, 23);
+  }
+  SECTION("hidden delta: fused GEMM epilogue and unfused pass, with and without KL") {
+    for (Activation act : kActs) {
+      for (bool sparse : {false, true}) {
+        for (int m : {1, 3, 12, 29}) {
+          for (int n : {1, 7, 16, 33, 64}) {
+            for (int k : {1, 8, 50, 300}) check_delta(*kt, m, n, k, act, sparse, ++seed);
+          }
+        }
+      }
+    }
+  }
+  SECTION("column_sum and activation_backward") {
+    for (int m : {1, 2, 5, 64, 257}) {
+      for (int n : {1, 15, 16, 17, 70}) {
+        check_column_sum(*kt, m, n, (m + n) % 2 == 0, ++seed);
+        for (Activation act : kActs) check_activation_backward(*kt, m, n, act, ++seed);
+      }
+    }
+  }
+  SECTION("vectorized sigmoid and tanh accuracy") {
+    check_activation_accuracy(*kt, Activation::sigmoid);
+    check_activation_accuracy(*kt, Activation::tanh);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("f32 kernels on avx512") { run_all("avx512"); }
+TEST_CASE("f32 kernels on avx2") { run_all("avx2"); }
+TEST_CASE("f32 kernels on neon") { run_all("neon"); }
+TEST_CASE("f32 kernels on scalar") { run_all("scalar"); }
+
+TEST_CASE("the dispatch picks an available ISA and can be forced") {
+  const std::string best = tinyae::best_isa();
+  std::printf("best ISA on this machine: %s (active: %s)\n", best.c_str(), tinyae::active_isa());
+  REQUIRE(tk::f32_for(best.c_str()) != nullptr);
+  REQUIRE(tinyae::force_isa("scalar").ok());
+  CHECK(std::string(tinyae::active_isa()) == "scalar");
+  CHECK(std::string(tk::f32().isa) == "scalar");
+  REQUIRE(tinyae::force_isa("auto").ok());
+  CHECK(std::string(tinyae::active_isa()) == best);
+  REQUIRE(tinyae::force_isa(nullptr).ok());
+  CHECK(std::string(tinyae::active_isa()) == best);
+}
+
+TEST_CASE("forcing an ISA the CPU or build lacks is a clear error, not a crash") {
+  REQUIRE(tinyae::force_isa("auto").ok());
+  const std::string before = tinyae::active_isa();
+  for (const char* const* name = tk::kIsaNames; *name != nullptr; ++name) {
+    tinyae::Status s = tinyae::force_isa(*name);
+    if (tk::f32_for(*name) != nullptr) {
+      CHECK(s.ok());
+      CHECK(std::string(tinyae::active_isa()) == *name);
+    } else {
+      CHECK(s.code() == tinyae::StatusCode::unsupported);
+      CHECK(std::string(s.message()).find(*name) != std::string::npos);
+      std::printf("force_isa(\"%s\"): %s\n", *name, s.message());
+    }
+    REQUIRE(tinyae::force_isa(before.c_str()).ok());
+  }
+  tinyae::Status unknown = tinyae::force_isa("sse9");
+  CHECK(unknown.code() == tinyae::StatusCode::invalid_argument);
+  CHECK(std::string(unknown.message()).find("sse9") != std::string::npos);
+  CHECK(std::string(tinyae::active_isa()) == before);
+}
