@@ -42,12 +42,16 @@ struct Shape {
 // The project's layer shapes (mnist-dense 784-32-784 and sparse-patches 256-64-256).
 const Shape kShapes[] = {
     {"fwd_256x784->32", Op::dense, 256, 32, 784},
+    {"fwd_256x784->32", Op::nt, 256, 32, 784},  // the product alone, without the epilogue
     {"fwd_256x32->784", Op::dense, 256, 784, 32},
+    {"fwd_256x32->784", Op::nt, 256, 784, 32},
     {"dW_32x784_over_256", Op::tn, 32, 784, 256},
     {"dW_784x32_over_256", Op::tn, 784, 32, 256},
     {"dX_256x32->784", Op::delta, 256, 784, 32},
+    {"dX_256x32->784", Op::nn, 256, 784, 32},
     {"fwd_256x256->64", Op::dense, 256, 64, 256},
     {"fwd_256x64->256", Op::dense, 256, 256, 64},
+    {"fwd_256x64->256", Op::nt, 256, 256, 64},
     {"fwd_10240x256->64", Op::dense, 10240, 64, 256},
     {"fwd_10240x64->256", Op::dense, 10240, 256, 64},
     {"dW_64x256_over_10240", Op::tn, 64, 256, 10240},

@@ -23,6 +23,9 @@ namespace {
 
 using Index = std::ptrdiff_t;
 
+// Tile helpers must inline, or the accumulators are spilled to pass them by pointer.
+#define TINYAE_KERNEL_INLINE __attribute__((always_inline)) inline
+
 // What to do with a finished tile before it is stored.
 struct Epilogue {
   enum class Kind : std::uint8_t { forward, backward };
@@ -43,7 +46,7 @@ struct SimdF32 {
 
   // ---- vector math -------------------------------------------------------------
 
-  static V activate(V z, Activation act) {
+  TINYAE_KERNEL_INLINE static V activate(V z, Activation act) {
     switch (act) {
       case Activation::sigmoid: return V(1.0f) / (V(1.0f) + xsimd::exp(-z));
       case Activation::tanh: return xsimd::tanh(z);
@@ -53,7 +56,7 @@ struct SimdF32 {
     return z;
   }
 
-  static V derivative(V a, Activation act) {
+  TINYAE_KERNEL_INLINE static V derivative(V a, Activation act) {
     switch (act) {
       case Activation::sigmoid: return a * (V(1.0f) - a);
       case Activation::tanh: return V(1.0f) - a * a;
@@ -63,31 +66,31 @@ struct SimdF32 {
     return V(1.0f);
   }
 
-  static V kl_term(V rhohat, const Sparsity& s) {
+  TINYAE_KERNEL_INLINE static V kl_term(V rhohat, const Sparsity& s) {
     return V(s.beta) * ((V(1.0f - s.rho) / (V(1.0f) - rhohat)) - V(s.rho) / rhohat);
   }
 
   // Loads count (0..W) floats, the rest of the vector is fill.
-  static V load_partial(const float* p, Index count, float fill) {
+  TINYAE_KERNEL_INLINE static V load_partial(const float* p, Index count, float fill) {
     alignas(kAlign) float buf[W];
     for (Index j = 0; j < W; ++j) buf[j] = j < count ? p[j] : fill;
     return V::load_aligned(buf);
   }
-  static void store_partial(V v, float* p, Index count) {
+  TINYAE_KERNEL_INLINE static void store_partial(V v, float* p, Index count) {
     alignas(kAlign) float buf[W];
     v.store_aligned(buf);
     for (Index j = 0; j < count; ++j) p[j] = buf[j];
   }
-  static V load_n(const float* p, Index count, float fill) {
+  TINYAE_KERNEL_INLINE static V load_n(const float* p, Index count, float fill) {
     return count >= W ? V::load_unaligned(p) : load_partial(p, count, fill);
   }
-  static void store_n(V v, float* p, Index count) {
+  TINYAE_KERNEL_INLINE static void store_n(V v, float* p, Index count) {
     if (count >= W) v.store_unaligned(p);
     else store_partial(v, p, count);
   }
 
   // The KL term for the W columns at j (count of them valid).
-  static V kl_at(const Sparsity& s, Index j, Index count) {
+  TINYAE_KERNEL_INLINE static V kl_at(const Sparsity& s, Index j, Index count) {
     return kl_term(load_n(s.rhohat + j, count, 0.5f), s);
   }
 
@@ -139,7 +142,7 @@ struct SimdF32 {
 
   // One row of a finished tile: loads C if asked, applies the epilogue, stores.
   // acc holds NV vectors for row i of C (global row gi, columns from j0).
-  static void finish_row(V* acc, float* c, Index nvalid, bool load_c, const Epilogue* ep,
+  TINYAE_KERNEL_INLINE static void finish_row(V* acc, float* c, Index nvalid, bool load_c, const Epilogue* ep,
                          Index gi, Index j0, const V* klv) {
     for (int v = 0; v < NV; ++v) {
       const Index count = nvalid - v * W;
@@ -191,6 +194,17 @@ struct SimdF32 {
         const Index count = nvalid - v * W;
         klv[v] = count > 0 ? kl_at(*ep->kl, j0 + v * W, count) : V(0.0f);
       }
+    }
+    if (ep == nullptr && nvalid == NR) {  // the common case, kept lean
+#pragma GCC unroll 16
+      for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          float* ci = c + i * ldc + v * W;
+          (load_c ? acc[i][v] + V::load_unaligned(ci) : acc[i][v]).store_unaligned(ci);
+        }
+      }
+      return;
     }
 #pragma GCC unroll 16
     for (int i = 0; i < M; ++i) finish_row(acc[i], c + i * ldc, nvalid, load_c, ep, i0 + i, j0, klv);
@@ -435,3 +449,5 @@ struct SimdF32 {
 
 }  // namespace
 }  // namespace tinyae::kernels
+
+#undef TINYAE_KERNEL_INLINE
