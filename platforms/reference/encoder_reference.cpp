@@ -1,7 +1,8 @@
-// Host reference for the encoder firmware (platforms/cortex-m/encode_main.cpp).
+// Host reference for the encoder programs (platforms/cortex-m/encode_main.cpp on the
+// Cortex-M boards, platforms/linux/encode_codes.cpp on ARM Linux).
 //   encoder_reference            prints the host's codes
-//   encoder_reference fw.log     checks the firmware's "code <sample> <j> <hex bits>"
-//                                lines against the host's codes; exit 0 when all agree
+//   encoder_reference run.log    checks the "code <sample> <j> <hex bits>" lines of the
+//                                log against the host's codes; exit 0 when all agree
 // The host's own codes are first checked against a double-precision dot product over
 // the network's weights, so a bug shared by both sides of the comparison cannot hide.
 #include <cinttypes>
@@ -17,8 +18,8 @@ alignas(tinyae::kAlignment) unsigned char
     g_arena[tinyae::arena_bytes(fw::kEncoderSpec, fw::kEncoderConfig)];
 float g_codes[fw::kEncoderInputs][fw::kCodeSize];
 
-bool agree(double device, double host) {
-  return std::fabs(device - host) <= fw::kAbsTolerance + fw::kRelTolerance * std::fabs(host);
+bool agree(double target, double host) {
+  return std::fabs(target - host) <= fw::kAbsTolerance + fw::kRelTolerance * std::fabs(host);
 }
 
 }  // namespace
@@ -81,16 +82,16 @@ int main(int argc, char** argv) {
       ++mismatches;
       continue;
     }
-    float device = 0;
-    std::memcpy(&device, &bits, sizeof device);
+    float target = 0;
+    std::memcpy(&target, &bits, sizeof target);
     const float host = g_codes[sample][j];
     ++seen[sample][j];
     nonzero += host != 0.0f;
-    const double diff = std::fabs(static_cast<double>(device) - static_cast<double>(host));
+    const double diff = std::fabs(static_cast<double>(target) - static_cast<double>(host));
     if (diff > max_diff || diff != diff) max_diff = diff;
-    if (!agree(device, host)) {
-      std::fprintf(stderr, "sample %d code %d: device %.9g, host %.9g\n", sample, j,
-                   static_cast<double>(device), static_cast<double>(host));
+    if (!agree(target, host)) {
+      std::fprintf(stderr, "sample %d code %d: target %.9g, host %.9g\n", sample, j,
+                   static_cast<double>(target), static_cast<double>(host));
       ++mismatches;
     }
   }
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
   for (const auto& row : seen) {
     for (int count : row) missing += count != 1;
   }
-  std::printf("%d codes compared (%d nonzero), max |device - host| = %.3g, tolerance %.0e + %.0e*|host|: %s\n",
+  std::printf("%d codes compared (%d nonzero), max |target - host| = %.3g, tolerance %.0e + %.0e*|host|: %s\n",
               fw::kEncoderInputs * fw::kCodeSize - missing, nonzero, max_diff, fw::kAbsTolerance,
               fw::kRelTolerance, mismatches == 0 && missing == 0 ? "agree" : "DIFFER");
   if (missing > 0) std::fprintf(stderr, "encoder_reference: %d codes missing or repeated\n", missing);

@@ -59,4 +59,24 @@ inline void encoder_input(int sample, float* x) {
 inline constexpr double kAbsTolerance = 1e-4;
 inline constexpr double kRelTolerance = 1e-4;
 
+// Builds the network in `arena` (arena_bytes(kEncoderSpec, kEncoderConfig) bytes),
+// encodes every input, the first one 1 + `extra` times (instruction counts take the
+// difference), and calls emit(sample, code) after each. Returns the first failure.
+template <class Emit>
+tinyae::Status run_encoder(tinyae::Arena& arena, long extra, Emit emit) {
+  tinyae::Network net;
+  TINYAE_RETURN_IF_ERROR(net.setup(kEncoderSpec, kEncoderConfig, arena));
+  float input[kInputSize];
+  float code[kCodeSize];
+  for (int sample = 0; sample < kEncoderInputs; ++sample) {
+    encoder_input(sample, input);
+    const long repeats = sample == 0 ? 1 + extra : 1;
+    for (long r = 0; r < repeats; ++r) {
+      TINYAE_RETURN_IF_ERROR(net.encode(input, 1, kInputSize, code));
+    }
+    emit(sample, static_cast<const float*>(code));
+  }
+  return tinyae::Status();
+}
+
 }  // namespace fw
