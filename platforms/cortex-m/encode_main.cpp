@@ -23,7 +23,10 @@ int main() {
   fw::Console out;
   out << "float encoder 784-32 (mnist-dense spec, seed "
       << static_cast<unsigned long long>(fw::kEncoderConfig.seed) << "), arena "
-      << static_cast<unsigned long>(sizeof g_arena) << " bytes\n";
+      << static_cast<unsigned long>(sizeof g_arena)
+      << " bytes (with weights from an exported model instead of the seeded init, inference"
+         " alone would need "
+      << static_cast<unsigned long>(tinyae::arena_bytes(fw::kEncoderSpec, 1)) << ")\n";
   tinyae::Arena arena(g_arena, sizeof g_arena);
   const tinyae::Status s =
       fw::run_encoder(arena, TINYAE_FW_EXTRA_ENCODES, [&out](int sample, const float* code) {

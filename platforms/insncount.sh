@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Instructions per float 784->32 encode (mnist-dense spec, batch 1) on Cortex-M4 and on
+# aarch64 (NEON and scalar kernels), counted by QEMU with platforms/insncount.c.
+# Each program runs twice, with 1 and with 1 + 10 encodes of the same input; the
+# difference / 10 is one encode() call (input check, GEMV, bias, ReLU), without setup.
+# Counts are exact and repeatable (same binary, same count), but they are instructions,
+# not cycles: QEMU models no pipeline, caches or flash wait states.
+#   platforms/insncount.sh [m4] [aarch64] [armv7]     (default: m4 aarch64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(m4 aarch64)
+extra=10
+mkdir -p build/insncount
+plugin=build/insncount/libinsncount.so
+if [ ! -f "$plugin" ] || [ platforms/insncount.c -nt "$plugin" ]; then
+  gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" platforms/insncount.c
+fi
+
+count() {  # count <qemu and arguments...> -- prints the guest instruction count
+  "$@" 2>&1 >/dev/null | awk '/^insns:/ { print $2 }'
+}
+per_encode() {  # per_encode <label> <count with 1 encode> <count with 1+extra>
+  printf "%-34s %10d instructions per encode   (runs: %d and %d)\n" "$1" \
+    $((($3 - $2) / extra)) "$2" "$3"
+}
+
+for t in "${targets[@]}"; do
+  case "$t" in
+    m4|m7)
+      preset="cortex-$t"
+      board=$([ "$t" = m4 ] && echo mps2-an386 || echo mps2-an500)
+      cmake --preset "$preset" >/dev/null
+      cmake --build --preset "$preset" -j 2 --target tinyae_fw_encode tinyae_fw_encode_x11 >/dev/null
+      q=(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native
+         -plugin "$plugin" -d plugin -kernel)
+      dir="build/$preset/platforms/cortex-m"
+      a=$(count "${q[@]}" "$dir/tinyae_fw_encode.elf")
+      b=$(count "${q[@]}" "$dir/tinyae_fw_encode_x11.elf")
+      per_encode "Cortex-${t^^} (scalar, -Os)" "$a" "$b"
+      ;;
+    aarch64|armv7)
+      if [ "$t" = aarch64 ]; then q=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+      else q=(qemu-arm -L /usr/arm-linux-gnueabihf); fi
+      cmake --preset "$t" >/dev/null
+      cmake --build --preset "$t" -j 2 --target tinyae_encode_codes >/dev/null
+      exe="build/$t/platforms/linux/tinyae_encode_codes"
+      for isa in neon scalar; do
+        export TINYAE_FORCE_ISA=$isa OMP_NUM_THREADS=1
+        a=$(count "${q[@]}" -plugin "$plugin" -d plugin "$exe" 0)
+        b=$(count "${q[@]}" -plugin "$plugin" -d plugin "$exe" "$extra")
+        per_encode "$t ($isa kernels, -O3)" "$a" "$b"
+      done
+      unset TINYAE_FORCE_ISA
+      ;;
+    *) echo "insncount.sh: unknown target $t (m4, m7, aarch64, armv7)" >&2; exit 2 ;;
+  esac
+done
