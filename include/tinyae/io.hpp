@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tinyae/arena.hpp"
+#include "tinyae/network.hpp"
 #include "tinyae/status.hpp"
 
 namespace tinyae {
@@ -42,5 +43,52 @@ struct Matrix {
 // has_header the first line is skipped. Errors name the file, line and field; *out is
 // left unchanged on error.
 TINYAE_EXPORT Status load_csv(const std::string& path, Matrix* out, bool has_header = false);
+
+// Every loader reads plain or gzip files, checks the header against the data it
+// really has before allocating for it, and leaves *out unchanged on error.
+
+// An IDX file (MNIST family): dims and every value as float (any IDX type).
+struct IdxArray {
+  std::vector<std::int32_t> dims;
+  std::vector<float> values;
+  unsigned char type = 0;  // 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float, 0x0E double
+};
+TINYAE_EXPORT Status load_idx(const std::string& path, IdxArray* out);
+// uint8 images (n x h x w ...) as n rows of pixels / 255.
+TINYAE_EXPORT Status load_idx_images(const std::string& path, Matrix* out);
+
+// A NumPy .npy array (C order; <f4, <f8 or |u1, values converted to float).
+struct NpyArray {
+  std::vector<std::int64_t> shape;
+  std::vector<float> values;
+};
+TINYAE_EXPORT Status load_npy(const std::string& path, NpyArray* out);
+// Writes a float32 C-order array (atomically, via a temporary file).
+TINYAE_EXPORT Status save_npy(const std::string& path, const float* data,
+                              const std::vector<std::int64_t>& shape);
+
+// 8-bit pixels, row-major, channels interleaved (1 gray, 3 RGB, 4 RGBA).
+struct Image {
+  std::int32_t width = 0;
+  std::int32_t height = 0;
+  std::int32_t channels = 0;
+  std::vector<unsigned char> pixels;
+};
+// PNG, JPEG, PGM/PPM and the other formats stb_image reads.
+TINYAE_EXPORT Status load_image(const std::string& path, Image* out);
+TINYAE_EXPORT Status save_png(const std::string& path, const Image& image);
+
+// A trained network as stored in a model file: its spec and its parameters
+// (per layer: weights, out x in row-major, then biases; no padding).
+struct Model {
+  NetworkSpec spec;
+  std::vector<float> parameters;
+};
+// Saves via a temporary file and rename: an interrupted save keeps the old file.
+TINYAE_EXPORT Status save_model(const std::string& path, const Network& net);
+// Rejects wrong magic, other format versions, bad checksums and inconsistent sizes.
+TINYAE_EXPORT Status load_model(const std::string& path, Model* out);
+// Copies a model's parameters into a network set up with the same spec.
+TINYAE_EXPORT Status set_parameters(const Model& model, Network* net);
 
 }  // namespace tinyae

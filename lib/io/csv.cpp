@@ -1,10 +1,9 @@
-#include <zlib.h>
-
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 
+#include "file.hpp"
 #include "tinyae/io.hpp"
 
 namespace tinyae {
@@ -13,48 +12,11 @@ namespace {
 // Decompressed input larger than this is refused rather than read into memory.
 constexpr std::size_t kMaxCsvBytes = std::size_t{2} << 30;
 
-// Reads a whole file, gunzipping it when it is gzip (zlib passes plain files through).
-Status read_text(const std::string& path, std::string* text) {
-  gzFile file = gzopen(path.c_str(), "rb");
-  if (file == nullptr) {
-    return Status::error(StatusCode::io_error, path.c_str(), ": cannot open (",
-                         std::strerror(errno), ")");
-  }
-  std::string data;
-  char chunk[1 << 16];
-  for (;;) {
-    const int n = gzread(file, chunk, sizeof chunk);
-    if (n < 0) {
-      int code = 0;
-      const char* why = gzerror(file, &code);
-      Status s = Status::error(StatusCode::corrupt_data, path.c_str(),
-                               ": corrupt or unreadable data (", why, ")");
-      gzclose(file);
-      return s;
-    }
-    if (n == 0) break;
-    if (data.size() + static_cast<std::size_t>(n) > kMaxCsvBytes) {
-      gzclose(file);
-      return Status::error(StatusCode::corrupt_data, path.c_str(), ": more than ", kMaxCsvBytes,
-                           " bytes of text");
-    }
-    data.append(chunk, static_cast<std::size_t>(n));
-  }
-  // A gzip stream cut short reads as a clean end of file; gzclose reports it.
-  const int closed = gzclose(file);
-  if (closed != Z_OK) {
-    return Status::error(StatusCode::corrupt_data, path.c_str(),
-                         ": compressed data is truncated or corrupt");
-  }
-  *text = std::move(data);
-  return Status();
-}
-
 }  // namespace
 
 Status load_csv(const std::string& path, Matrix* out, bool has_header) {
   std::string text;
-  TINYAE_RETURN_IF_ERROR(read_text(path, &text));
+  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxCsvBytes, &text));
   Matrix m;
   std::int64_t line_number = 0;
   std::size_t pos = 0;

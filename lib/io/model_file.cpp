@@ -1,0 +1,160 @@
+// Model file: magic, format version, network spec, parameters, CRC-32.
+//
+//   0   "TINYAEMF"                       8 bytes
+//   8   format version (1)               u32
+//   12  number of layers L               u32
+//   16  input channels, height, width    3 x i32
+//   28  code layer                       i32
+//   32  L x { kind u8, activation u8, 0 u16, output c, h, w 3 x i32 }   16 bytes each
+//   ..  parameter count P                u32
+//   ..  P float32: per layer its weights (out x in, row-major), then its biases
+//   ..  CRC-32 (zlib) of all bytes before it   u32
+// All integers and floats little-endian.
+#include <zlib.h>
+
+#include <cstring>
+
+#include "file.hpp"
+#include "tinyae/io.hpp"
+
+namespace tinyae {
+namespace {
+
+constexpr char kMagic[8] = {'T', 'I', 'N', 'Y', 'A', 'E', 'M', 'F'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kMaxModelBytes = std::size_t{1} << 31;
+
+std::uint32_t crc_of(const std::string& bytes, std::size_t n) {
+  return static_cast<std::uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n)));
+}
+
+bool same_spec(const NetworkSpec& a, const NetworkSpec& b) {
+  if (!(a.input == b.input) || a.num_layers != b.num_layers || a.code_layer != b.code_layer) {
+    return false;
+  }
+  for (std::int32_t l = 0; l < a.num_layers; ++l) {
+    if (a.layers[l].kind != b.layers[l].kind || a.layers[l].activation != b.layers[l].activation ||
+        !(a.layers[l].output == b.layers[l].output)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Status save_model(const std::string& path, const Network& net) {
+  const NetworkSpec& spec = net.spec();
+  if (net.parameters() == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "save_model: the network is not set up");
+  }
+  std::string bytes(kMagic, sizeof kMagic);
+  io::append_le32(&bytes, kVersion);
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.num_layers));
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.input.channels));
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.input.height));
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.input.width));
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.code_layer));
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    const LayerSpec& layer = spec.layers[l];
+    io::append_le32(&bytes, static_cast<std::uint32_t>(layer.kind) |
+                                (static_cast<std::uint32_t>(layer.activation) << 8));
+    io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.channels));
+    io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.height));
+    io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.width));
+  }
+  io::append_le32(&bytes, static_cast<std::uint32_t>(spec.parameter_count()));
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    const float* w = net.parameters() + spec.weight_offset(l);
+    const float* b = net.parameters() + spec.bias_offset(l);
+    for (const auto& [values, n] : {std::pair{w, spec.weight_count(l)}, std::pair{b, spec.bias_count(l)}}) {
+      for (std::int64_t i = 0; i < n; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &values[i], 4);
+        io::append_le32(&bytes, bits);
+      }
+    }
+  }
+  io::append_le32(&bytes, crc_of(bytes, bytes.size()));
+  return io::write_file_atomic(path, bytes.data(), bytes.size());
+}
+
+Status load_model(const std::string& path, Model* out) {
+  std::string bytes;
+  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxModelBytes, &bytes));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (bytes.size() < 16 || std::memcmp(p, kMagic, sizeof kMagic) != 0) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": not a tinyae model file");
+  }
+  const std::uint32_t version = io::read_le32(p + 8);
+  if (version != kVersion) {
+    return Status::error(StatusCode::unsupported, path.c_str(), ": model format version ",
+                         version, "; this build reads version ", kVersion);
+  }
+  if (bytes.size() < 40 || io::read_le32(p + bytes.size() - 4) != crc_of(bytes, bytes.size() - 4)) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(),
+                         ": checksum mismatch (the file is truncated or corrupt)");
+  }
+  const std::uint32_t layers = io::read_le32(p + 12);
+  if (layers < 1 || layers > static_cast<std::uint32_t>(kMaxLayers)) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": ", layers, " layers (1 to ",
+                         kMaxLayers, " allowed)");
+  }
+  const std::size_t header = 32 + 16 * std::size_t{layers} + 4;
+  if (bytes.size() < header + 4) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": truncated header");
+  }
+  auto i32 = [&](std::size_t at) { return static_cast<std::int32_t>(io::read_le32(p + at)); };
+  Model m;
+  m.spec.input = Shape{i32(16), i32(20), i32(24)};
+  m.spec.code_layer = i32(28);
+  m.spec.num_layers = static_cast<std::int32_t>(layers);
+  for (std::uint32_t l = 0; l < layers; ++l) {
+    const std::size_t at = 32 + 16 * std::size_t{l};
+    const std::uint32_t kind_act = io::read_le32(p + at);
+    if ((kind_act & 0xffu) != static_cast<std::uint32_t>(LayerKind::dense) || (kind_act >> 16) != 0) {
+      return Status::error(StatusCode::corrupt_data, path.c_str(), ": layer ", l,
+                           " has an unknown kind");
+    }
+    m.spec.layers[l] = LayerSpec{LayerKind::dense, static_cast<Activation>((kind_act >> 8) & 0xffu),
+                                 Shape{i32(at + 4), i32(at + 8), i32(at + 12)}};
+  }
+  Status s = validate(m.spec);
+  if (!s.ok()) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": ", s.message());
+  }
+  const std::uint32_t count = io::read_le32(p + header - 4);
+  if (count != m.spec.parameter_count() || bytes.size() != header + 4 * std::size_t{count} + 4) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": holds ", count,
+                         " parameters in ", bytes.size(), " bytes; its spec needs ",
+                         m.spec.parameter_count());
+  }
+  m.parameters.resize(count);
+  std::memcpy(m.parameters.data(), p + header, 4 * std::size_t{count});
+  *out = std::move(m);
+  return Status();
+}
+
+Status set_parameters(const Model& model, Network* net) {
+  const NetworkSpec& spec = net->spec();
+  if (net->parameters() == nullptr || !same_spec(spec, model.spec)) {
+    return Status::error(StatusCode::invalid_argument,
+                         "set_parameters: the network was not set up with the model's spec");
+  }
+  if (static_cast<std::int64_t>(model.parameters.size()) != spec.parameter_count()) {
+    return Status::error(StatusCode::invalid_argument, "set_parameters: model has ",
+                         model.parameters.size(), " parameters, the spec needs ",
+                         spec.parameter_count());
+  }
+  const float* src = model.parameters.data();
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    std::memcpy(net->weights(l), src, sizeof(float) * static_cast<std::size_t>(spec.weight_count(l)));
+    src += spec.weight_count(l);
+    std::memcpy(net->biases(l), src, sizeof(float) * static_cast<std::size_t>(spec.bias_count(l)));
+    src += spec.bias_count(l);
+  }
+  return Status();
+}
+
+}  // namespace tinyae
