@@ -2,9 +2,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
+#include "core/random.hpp"
 #include "test_support.hpp"
 #include "tinyae/io.hpp"
 
@@ -216,4 +219,70 @@ TEST_CASE("the epoch callback can stop training early", "[reference]") {
   };
   REQUIRE(net.fit(x.data(), 8, 8, counting, &calls).ok());
   CHECK(calls == 3);
+}
+
+TEST_CASE("denoising trains on fresh noisy inputs against clean targets", "[reference][denoising]") {
+  const Digits d = load_digits();
+  auto train = [&](float noise, std::uint64_t seed) {
+    TrainConfig config;
+    config.loss = Loss::bce;
+    config.optimizer = Optimizer::adam;
+    config.learning_rate = 3e-3f;
+    config.batch_size = 32;
+    config.epochs = 30;
+    config.noise_stddev = noise;
+    config.seed = seed;
+    auto memory = std::make_shared<OwnedArena>(arena_bytes(kDigits, config));
+    auto net = std::make_shared<Network>();
+    REQUIRE(net->setup(kDigits, config, memory->arena).ok());
+    REQUIRE(net->fit(d.train.values.data(), d.train.rows, 64).ok());
+    return std::make_pair(memory, net);
+  };
+  TrainConfig plain;
+  TrainConfig noisy;
+  noisy.noise_stddev = 0.5f;
+  CHECK(arena_bytes(kDigits, noisy) == arena_bytes(kDigits, plain) + align_up(32 * 64 * sizeof(float)));
+
+  auto [m1, denoiser] = train(0.5f, 1);
+  auto [m2, again] = train(0.5f, 1);
+  auto [m3, clean] = train(0.0f, 1);
+  const std::size_t bytes = sizeof(float) * static_cast<std::size_t>(kDigits.parameter_floats());
+  CHECK(std::memcmp(denoiser->parameters(), again->parameters(), bytes) == 0);
+  CHECK(std::memcmp(denoiser->parameters(), clean->parameters(), bytes) != 0);
+
+  // Corrupt the held-out digits the same way and compare reconstructions with the clean ones.
+  Pcg32 rng(99, 5);
+  std::vector<float> corrupted(d.test.values.size());
+  for (std::size_t i = 0; i < corrupted.size(); ++i) {
+    const float u1 = 1.0f - rng.next_float();
+    const float u2 = rng.next_float();
+    const float g = std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+    corrupted[i] = std::min(1.0f, std::max(0.0f, d.test.values[i] + 0.5f * g));
+  }
+  auto mse_to_clean = [&](Network& net) {
+    std::vector<float> out(corrupted.size());
+    REQUIRE(net.reconstruct(corrupted.data(), d.test.rows, 64, out.data()).ok());
+    double sse = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) sse += double{out[i] - d.test.values[i]} * (out[i] - d.test.values[i]);
+    return sse / static_cast<double>(out.size());
+  };
+  double noisy_mse = 0;
+  for (std::size_t i = 0; i < corrupted.size(); ++i) {
+    noisy_mse += double{corrupted[i] - d.test.values[i]} * (corrupted[i] - d.test.values[i]);
+  }
+  noisy_mse /= static_cast<double>(corrupted.size());
+  const double denoised = mse_to_clean(*denoiser);
+  const double plain_ae = mse_to_clean(*clean);
+  INFO("noisy input MSE " << noisy_mse << ", denoiser " << denoised << ", plain autoencoder " << plain_ae);
+  CHECK(denoised < 0.5 * noisy_mse);
+  CHECK(denoised < plain_ae);
+}
+
+TEST_CASE("negative noise is rejected", "[bad-input]") {
+  TrainConfig config;
+  config.noise_stddev = -0.1f;
+  OwnedArena memory(1 << 20);
+  Network net;
+  CHECK(std::string(net.setup(kIdentity, config, memory.arena).message()).find("noise standard deviation") !=
+        std::string::npos);
 }

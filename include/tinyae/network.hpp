@@ -51,6 +51,7 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
   // parameters, gradients, last good parameters, optimizer state
   std::size_t bytes = params * (3 + detail::optimizer_slots(config.optimizer));
   bytes += detail::float_bytes(batch * spec.input.size());  // gathered input batch
+  if (config.noise_stddev > 0) bytes += detail::float_bytes(batch * spec.input.size());  // noisy copy
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
     bytes += detail::float_bytes(batch * spec.layers[l].output.size());  // activations
   }
@@ -120,9 +121,9 @@ class TINYAE_EXPORT Network {
   Status run_inference(const float* data, std::int32_t rows, std::int32_t last_layer,
                        float* out, Metrics* metrics);
   void forward_batch(const float* input, std::int32_t batch);
-  // Gradient of the batch's mean loss into gradients_; returns the loss summed over
-  // samples and adds the squared error to *sse.
-  double backward_batch(const float* input, std::int32_t batch, double* sse);
+  // Gradient of the batch's mean loss against target into gradients_; returns the
+  // loss summed over samples and adds the squared error to *sse.
+  double backward_batch(const float* input, const float* target, std::int32_t batch, double* sse);
   void add_weight_decay_gradient();
   double weight_decay_cost() const;
   void optimizer_step();
@@ -136,6 +137,7 @@ class TINYAE_EXPORT Network {
   float* moment1_ = nullptr;  // momentum velocity, or Adam's first moment
   float* moment2_ = nullptr;  // Adam's second moment
   float* input_batch_ = nullptr;
+  float* noisy_batch_ = nullptr;
   float* activations_[kMaxLayers] = {};
   float* logits_ = nullptr;
   float* scratch_[2] = {};  // deltas when training; ping-pong activations in inference

@@ -42,7 +42,12 @@ struct TrainConfig {
   std::int32_t epochs = 10;
   // Visit the samples in a new pseudo-random order each epoch.
   bool shuffle = true;
-  // Seeds the initial weights and the shuffles; same seed, same result.
+  // Denoising: when > 0, each input is x + noise_stddev * N(0, 1), drawn fresh every
+  // epoch, and the target stays the clean x.
+  float noise_stddev = 0.0f;
+  // Clip noisy inputs to [0, 1] (for data scaled to that range, e.g. pixels / 255).
+  bool clip_noisy_input = true;
+  // Seeds the initial weights, the shuffles and the noise; same seed, same result.
   std::uint64_t seed = 1;
 };
 

@@ -26,6 +26,23 @@ void copy(const float* from, std::int64_t n, float* to) {
   for (std::int64_t i = 0; i < n; ++i) to[i] = from[i];
 }
 
+// noisy = clean + stddev * N(0, 1) (Box-Muller on PCG32), optionally clipped to [0, 1].
+void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg32* rng,
+               float* noisy) {
+  constexpr float kTwoPi = 6.28318530717958647692f;
+  for (std::int64_t i = 0; i < n; i += 2) {
+    const float u1 = 1.0f - rng->next_float();  // in (0, 1]: the log stays finite
+    const float u2 = rng->next_float();
+    const float r = stddev * std::sqrt(-2.0f * std::log(u1));
+    const float pair[2] = {r * std::cos(kTwoPi * u2), r * std::sin(kTwoPi * u2)};
+    for (std::int64_t k = 0; k < 2 && i + k < n; ++k) {
+      float v = clean[i + k] + pair[k];
+      if (clip) v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+      noisy[i + k] = v;
+    }
+  }
+}
+
 bool finite_in_range(float v, float lo, float hi) { return std::isfinite(v) && v >= lo && v < hi; }
 
 Status validate_config(const NetworkSpec& spec, const TrainConfig& c) {
@@ -44,6 +61,10 @@ Status validate_config(const NetworkSpec& spec, const TrainConfig& c) {
   if (!finite_in_range(c.weight_decay, 0.0f, 3.4e38f)) {
     return Status::error(StatusCode::invalid_argument,
                          "weight decay must be zero or positive, got ", c.weight_decay);
+  }
+  if (!finite_in_range(c.noise_stddev, 0.0f, 3.4e38f)) {
+    return Status::error(StatusCode::invalid_argument,
+                         "noise standard deviation must be zero or positive, got ", c.noise_stddev);
   }
   if (c.optimizer == Optimizer::momentum && !finite_in_range(c.momentum, 0.0f, 1.0f)) {
     return Status::error(StatusCode::invalid_argument, "momentum must be in [0, 1), got ",
@@ -100,6 +121,7 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   if (s.ok() && detail::optimizer_slots(config.optimizer) >= 1) s = take(arena, params, &moment1_);
   if (s.ok() && detail::optimizer_slots(config.optimizer) >= 2) s = take(arena, params, &moment2_);
   if (s.ok()) s = take(arena, batch * spec.input.size(), &input_batch_);
+  if (s.ok() && config.noise_stddev > 0) s = take(arena, batch * spec.input.size(), &noisy_batch_);
   for (std::int32_t l = 0; s.ok() && l < spec.num_layers; ++l) {
     s = take(arena, batch * spec.layers[l].output.size(), &activations_[l]);
   }
@@ -198,7 +220,8 @@ void Network::forward_batch(const float* input, std::int32_t batch) {
   }
 }
 
-double Network::backward_batch(const float* input, std::int32_t batch, double* sse) {
+double Network::backward_batch(const float* input, const float* target, std::int32_t batch,
+                               double* sse) {
   const kernels::F32Kernels& k = kernels::f32();
   const std::int32_t last = spec_.num_layers - 1;
   const auto d = static_cast<std::int32_t>(spec_.output().size());
@@ -206,7 +229,7 @@ double Network::backward_batch(const float* input, std::int32_t batch, double* s
   float* delta = scratch_[0];
   // Logits only matter for the bce value; other losses skip its log/exp.
   output_delta(config_.loss, spec_.layers[last].activation, batch, d, activations_[last],
-               config_.loss == Loss::bce ? logits_ : nullptr, input, delta, &sums);
+               config_.loss == Loss::bce ? logits_ : nullptr, target, delta, &sums);
   for (std::int32_t l = last; l >= 0; --l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
@@ -261,6 +284,7 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
   const std::int64_t params = spec_.parameter_floats();
   const auto d = static_cast<std::int32_t>(spec_.output().size());
   Pcg32 shuffle_rng(config_.seed, kStreamShuffle);
+  Pcg32 noise_rng(config_.seed, kStreamNoise);
   copy(parameters_, params, last_good_);
 
   for (std::int32_t epoch = 1; epoch <= config_.epochs; ++epoch) {
@@ -281,8 +305,14 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
         }
         input = input_batch_;
       }
+      const float* target = input;
+      if (noisy_batch_ != nullptr) {
+        add_noise(input, std::int64_t{batch} * cols, config_.noise_stddev,
+                  config_.clip_noisy_input, &noise_rng, noisy_batch_);
+        input = noisy_batch_;
+      }
       forward_batch(input, batch);
-      const double batch_loss = backward_batch(input, batch, &sse);
+      const double batch_loss = backward_batch(input, target, batch, &sse);
       finite = std::isfinite(batch_loss);
       if (finite) {
         add_weight_decay_gradient();
@@ -326,7 +356,7 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   forward_batch(data, rows);
   double sse = 0;
-  const double loss = backward_batch(data, rows, &sse) / rows;
+  const double loss = backward_batch(data, data, rows, &sse) / rows;
   add_weight_decay_gradient();
   *objective = loss + weight_decay_cost();
   return Status();
