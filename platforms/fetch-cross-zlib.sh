@@ -6,9 +6,11 @@
 # the -dev package with `apt-get download`, unpack it, and link libz statically.
 # The foreign architectures are registered only for the download and removed again.
 #   platforms/fetch-cross-zlib.sh [arm64] [armhf]      (default: both; needs root or sudo)
+# TINYAE_CROSS_DEPS_DIR overrides the destination (the toolchain files' cache variable
+# of the same name must then point there too).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-deps="$root/build/cross-deps"
+deps="${TINYAE_CROSS_DEPS_DIR:-$root/build/cross-deps}"
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(arm64 armhf)
 
@@ -42,7 +44,10 @@ done
 $sudo apt-get update -qq || echo "fetch-cross-zlib.sh: apt-get update reported errors; trying anyway" >&2
 for a in "${need[@]}"; do
   t="$(triplet "$a")"
-  (cd "$tmp" && apt-get download -q "zlib1g-dev:$a" 2>&1 | grep -v unsandboxed || true)
+  if ! (cd "$tmp" && apt-get download -q "zlib1g-dev:$a"); then
+    echo "fetch-cross-zlib.sh: could not download zlib1g-dev:$a" >&2
+    exit 1
+  fi
   deb="$(ls "$tmp"/zlib1g-dev_*_"$a".deb)"
   rm -rf "${deps:?}/$t"
   mkdir -p "$deps/$t"
