@@ -1,0 +1,467 @@
+// tinyae: train autoencoders and look at what they learned, from the command line.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "presets.hpp"
+#include "tinyae/io.hpp"
+#include "tinyae/pictures.hpp"
+#include "tinyae/tinyae.hpp"
+
+namespace {
+
+using namespace tinyae;
+using Clock = std::chrono::steady_clock;
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "tinyae: %s\n", s.message());
+  return 1;
+}
+
+struct DataFlags {
+  std::string path;
+  std::string preset;
+  std::int32_t columns = 0;
+  float scale = 1.0f;
+};
+
+void add_data_flags(CLI::App* cmd, DataFlags* d, bool required) {
+  cmd->add_option("--data", d->path, "samples: .csv[.gz], .npy, or IDX (e.g. t10k-images-idx3-ubyte.gz)")
+      ->required(required);
+  cmd->add_option("--columns", d->columns, "keep the first N columns of each row (CSV labels dropped)");
+  cmd->add_option("--scale", d->scale, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");
+  cmd->add_option("--preset", d->preset, "take --columns/--scale (and the data path) from a preset");
+}
+
+// Applies a preset's data conventions where the user gave none.
+Status resolve_data(DataFlags* d, CLI::App* cmd, std::string* default_test) {
+  if (d->preset.empty()) return Status();
+  cli::Preset p;
+  TINYAE_RETURN_IF_ERROR(cli::find_preset(d->preset, &p));
+  if (cmd->count("--columns") == 0) d->columns = p.columns;
+  if (cmd->count("--scale") == 0) d->scale = p.scale;
+  if (d->path.empty()) d->path = p.train_data;
+  if (default_test != nullptr) *default_test = p.test_data;
+  return Status();
+}
+
+Status load_data(const DataFlags& d, Matrix* out) {
+  return cli::load_rows(d.path, d.columns, d.scale, out);
+}
+
+struct LoadedModel {
+  Model model;
+  ArenaBuffer memory;
+  Network net;
+};
+
+Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel* out) {
+  TINYAE_RETURN_IF_ERROR(load_model(path, &out->model));
+  TINYAE_RETURN_IF_ERROR(out->memory.allocate(arena_bytes(out->model.spec, max_batch)));
+  TINYAE_RETURN_IF_ERROR(out->net.setup(out->model.spec, max_batch, out->memory.arena()));
+  return set_parameters(out->model, &out->net);
+}
+
+// Tile shape for showing one sample: its input's height x width, or a 1-row strip.
+void tile_shape(const NetworkSpec& spec, std::int32_t* h, std::int32_t* w) {
+  const Shape& in = spec.input;
+  if (in.height > 1 || in.width > 1) {
+    *h = in.height;
+    *w = in.width;
+  } else {
+    *h = 1;
+    *w = in.channels;
+  }
+}
+
+bool ensure_dir(const std::string& dir) {
+  if (mkdir(dir.c_str(), 0755) == 0) return true;
+  struct stat st {};
+  return stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// ---------------------------------------------------------------------------- train
+
+struct Progress {
+  Clock::time_point start;
+  Clock::time_point last;
+  std::int32_t rows = 0;
+  bool tty = false;
+  std::FILE* csv = nullptr;
+  std::vector<double> losses;
+};
+
+bool on_epoch(const EpochStats& s, void* user) {
+  auto* p = static_cast<Progress*>(user);
+  const Clock::time_point now = Clock::now();
+  const double epoch_seconds = std::chrono::duration<double>(now - p->last).count();
+  const double total = std::chrono::duration<double>(now - p->start).count();
+  p->last = now;
+  p->losses.push_back(s.train.loss);
+  const double rate = epoch_seconds > 0 ? p->rows / epoch_seconds : 0;
+  if (p->csv != nullptr) {
+    std::fprintf(p->csv, "%d,%.9g,%.9g,%.6f\n", s.epoch, s.train.loss, s.train.mse, total);
+  }
+  if (p->tty) {
+    const int width = 30;
+    const int done = static_cast<int>(std::lround(double(width) * s.epoch / s.epochs));
+    std::printf("\r[%.*s%.*s] epoch %d/%d  loss %.5f  mse %.5f  %.0f samples/s ", done,
+                "##############################", width - done, "..............................",
+                s.epoch, s.epochs, s.train.loss, s.train.mse, rate);
+    if (s.epoch == s.epochs) std::printf("\n");
+    std::fflush(stdout);
+  } else if (s.epochs <= 50 || s.epoch % (s.epochs / 20) == 0 || s.epoch == s.epochs) {
+    std::printf("epoch %d/%d  loss %.6f  mse %.6f  %.0f samples/s\n", s.epoch, s.epochs,
+                s.train.loss, s.train.mse, rate);
+  }
+  return true;
+}
+
+struct TrainFlags {
+  std::string preset;
+  std::string layers;
+  DataFlags data;
+  std::string test;
+  std::string out = "tinyae-out";
+  std::string loss;
+  std::string optimizer;
+  std::int32_t epochs = 0;
+  std::int32_t batch = 0;
+  float lr = 0;
+  float weight_decay = 0;
+  float noise = 0;
+  std::uint64_t seed = 1;
+  std::int32_t holdout = 0;
+};
+
+void print_metrics(const char* name, const Metrics& m) {
+  std::printf("%-9s MSE %.6f", name, m.mse);
+  if (!std::isnan(m.bce)) std::printf("  BCE %.6f", m.bce);
+  std::printf("  (%lld samples)\n", static_cast<long long>(m.samples));
+}
+
+Status save_reconstructions(const std::string& path, Network& net, const Matrix& data,
+                            const TrainConfig& config) {
+  const std::int32_t n = std::min<std::int32_t>(data.rows, 16);
+  const std::int32_t cols = data.cols;
+  std::vector<float> shown(data.values.begin(), data.values.begin() + std::int64_t{n} * cols);
+  std::vector<float> noisy;
+  if (config.noise_stddev > 0) {  // show what the denoiser sees
+    noisy = shown;
+    std::uint64_t state = config.seed * 2654435761u + 1;
+    for (float& v : noisy) {
+      auto uniform = [&] {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        return (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
+      };
+      const double g = std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
+      v = std::min(1.0f, std::max(0.0f, v + config.noise_stddev * static_cast<float>(g)));
+    }
+  }
+  const std::vector<float>& input = noisy.empty() ? shown : noisy;
+  std::vector<float> out(shown.size());
+  TINYAE_RETURN_IF_ERROR(net.reconstruct(input.data(), n, cols, out.data()));
+  std::vector<float> rows;  // clean | noisy | reconstruction, one group of rows each
+  for (const std::vector<float>* part : {&shown, noisy.empty() ? nullptr : &noisy, &out}) {
+    if (part != nullptr) rows.insert(rows.end(), part->begin(), part->end());
+  }
+  std::int32_t h = 0;
+  std::int32_t w = 0;
+  tile_shape(net.spec(), &h, &w);
+  GridOptions grid;
+  grid.columns = n;
+  grid.upscale = h == 1 ? 8 : std::max(1, 56 / h);
+  return save_png(path, tile_grid(rows.data(), static_cast<std::int32_t>(rows.size() / cols), h, w, grid));
+}
+
+int run_train(TrainFlags& f, CLI::App* cmd) {
+  cli::Preset preset;
+  if (!f.preset.empty()) {
+    Status s = cli::find_preset(f.preset, &preset);
+    if (!s.ok()) return fail(s);
+  } else if (f.layers.empty()) {
+    return fail(Status::error(StatusCode::invalid_argument, "train: give --preset or --layers"));
+  }
+  if (!f.layers.empty()) {
+    Status s = cli::parse_layers(f.layers, &preset.spec);
+    if (!s.ok()) return fail(s);
+  }
+  TrainConfig& config = preset.config;
+  if (!f.loss.empty()) {
+    Status s = parse_loss(f.loss.c_str(), &config.loss);
+    if (!s.ok()) return fail(s);
+  }
+  if (!f.optimizer.empty()) {
+    Status s = parse_optimizer(f.optimizer.c_str(), &config.optimizer);
+    if (!s.ok()) return fail(s);
+  }
+  if (cmd->count("--epochs")) config.epochs = f.epochs;
+  if (cmd->count("--batch")) config.batch_size = f.batch;
+  if (cmd->count("--lr")) config.learning_rate = f.lr;
+  if (cmd->count("--weight-decay")) config.weight_decay = f.weight_decay;
+  if (cmd->count("--noise")) config.noise_stddev = f.noise;
+  if (cmd->count("--seed")) config.seed = f.seed;
+  if (f.data.path.empty()) f.data.path = preset.train_data;
+  if (cmd->count("--columns") == 0) f.data.columns = preset.columns;
+  if (cmd->count("--scale") == 0) f.data.scale = preset.scale;
+  if (f.test.empty() && cmd->count("--data") == 0) f.test = preset.test_data;
+  const std::int32_t holdout = cmd->count("--holdout") ? f.holdout : (f.test.empty() ? preset.holdout : 0);
+
+  Matrix all;
+  if (f.data.path.empty() && preset.name == "identity-838") {
+    all = cli::one_hot8();
+  } else if (f.data.path.empty()) {
+    return fail(Status::error(StatusCode::invalid_argument, "train: give --data"));
+  } else {
+    Status s = load_data(f.data, &all);
+    if (!s.ok()) return fail(s);
+  }
+  Matrix train;
+  Matrix test;
+  train.cols = test.cols = all.cols;
+  for (std::int32_t i = 0; i < all.rows; ++i) {
+    Matrix& dst = holdout > 1 && i % holdout == holdout - 1 ? test : train;
+    dst.values.insert(dst.values.end(), all.row(i), all.row(i) + all.cols);
+    ++dst.rows;
+  }
+  if (!f.test.empty()) {
+    DataFlags test_flags = f.data;
+    test_flags.path = f.test;
+    Status s = load_data(test_flags, &test);
+    if (!s.ok()) return fail(s);
+  }
+  if (config.batch_size > train.rows) config.batch_size = train.rows;  // full batch at most
+
+  ArenaBuffer memory;
+  Network net;
+  Status s = memory.allocate(arena_bytes(preset.spec, config));
+  if (s.ok()) s = net.setup(preset.spec, config, memory.arena());
+  if (!s.ok()) return fail(s);
+  if (!ensure_dir(f.out)) {
+    return fail(Status::error(StatusCode::io_error, f.out.c_str(), ": cannot create the output folder"));
+  }
+  std::printf("%s: %s, %d parameters, %s loss, %s lr %g, batch %d, %d epochs%s, %d training samples\n",
+              preset.name.empty() ? "custom" : preset.name.c_str(), cli::describe(preset.spec).c_str(),
+              static_cast<int>(preset.spec.parameter_count()), loss_name(config.loss),
+              optimizer_name(config.optimizer), static_cast<double>(config.learning_rate),
+              config.batch_size, config.epochs, config.noise_stddev > 0 ? ", denoising" : "",
+              train.rows);
+
+  Progress progress;
+  progress.rows = train.rows;
+  progress.tty = isatty(fileno(stdout)) != 0;
+  const std::string csv_path = f.out + "/loss.csv";
+  progress.csv = std::fopen(csv_path.c_str(), "w");
+  if (progress.csv == nullptr) return fail(Status::error(StatusCode::io_error, csv_path.c_str(), ": cannot write"));
+  std::fprintf(progress.csv, "epoch,loss,mse,seconds\n");
+  progress.start = progress.last = Clock::now();
+  s = net.fit(train.values.data(), train.rows, train.cols, on_epoch, &progress);
+  const double seconds = std::chrono::duration<double>(Clock::now() - progress.start).count();
+  std::fclose(progress.csv);
+  if (!s.ok()) return fail(s);
+  std::printf("trained in %.2f s (%.0f samples/s)\n", seconds,
+              seconds > 0 ? double(train.rows) * config.epochs / seconds : 0.0);
+
+  Metrics m;
+  if (!(s = net.evaluate(train.values.data(), train.rows, train.cols, &m)).ok()) return fail(s);
+  print_metrics("train", m);
+  if (test.rows > 0) {
+    if (!(s = net.evaluate(test.values.data(), test.rows, test.cols, &m)).ok()) return fail(s);
+    print_metrics("test", m);
+  }
+  const std::string model_path = f.out + "/model.tae";
+  if (!(s = save_model(model_path, net)).ok()) return fail(s);
+  if (!(s = save_png(f.out + "/loss.png", line_plot(progress.losses.data(),
+                                                     static_cast<std::int32_t>(progress.losses.size()),
+                                                     640, 360, true))).ok()) {
+    return fail(s);
+  }
+  if (!(s = save_reconstructions(f.out + "/reconstructions.png", net, test.rows > 0 ? test : train, config)).ok()) {
+    return fail(s);
+  }
+  std::printf("wrote %s, %s/loss.csv, %s/loss.png, %s/reconstructions.png\n", model_path.c_str(),
+              f.out.c_str(), f.out.c_str(), f.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tinyae: train autoencoders, look at what they learned, export them"};
+  app.require_subcommand(1);
+
+  TrainFlags train;
+  CLI::App* train_cmd = app.add_subcommand("train", "train a preset or a layer list");
+  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep or mnist-dense");
+  train_cmd->add_option("--layers", train.layers, "e.g. 784,32:relu:code,784:sigmoid (input first)");
+  train_cmd->add_option("--data", train.data.path, "training samples (.csv[.gz], .npy, IDX)");
+  train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row");
+  train_cmd->add_option("--scale", train.data.scale, "multiply CSV/NPY values by this");
+  train_cmd->add_option("--test", train.test, "held-out samples, same format");
+  train_cmd->add_option("--holdout", train.holdout, "without --test: hold out every Nth sample");
+  train_cmd->add_option("--out", train.out, "output folder")->capture_default_str();
+  train_cmd->add_option("--loss", train.loss, "mse, half_sse or bce");
+  train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum or adam");
+  train_cmd->add_option("--epochs", train.epochs, "passes over the data")->check(CLI::Range(0, 1 << 30));
+  train_cmd->add_option("--batch", train.batch, "samples per step (1 = per-sample)")->check(CLI::Range(1, 1 << 24));
+  train_cmd->add_option("--lr", train.lr, "learning rate");
+  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 lambda on weights");
+  train_cmd->add_option("--noise", train.noise, "denoising: Gaussian noise standard deviation");
+  train_cmd->add_option("--seed", train.seed, "random seed");
+
+  DataFlags eval_data;
+  std::string eval_model;
+  CLI::App* eval_cmd = app.add_subcommand("eval", "reconstruction errors of a model on data");
+  eval_cmd->add_option("--model", eval_model, "model file")->required();
+  add_data_flags(eval_cmd, &eval_data, false);
+
+  DataFlags encode_data;
+  std::string encode_model;
+  std::string encode_output;
+  CLI::App* encode_cmd = app.add_subcommand("encode", "write the code layer's values for data");
+  encode_cmd->add_option("--model", encode_model, "model file")->required();
+  encode_cmd->add_option("--output", encode_output, "codes as .npy or .csv")->required();
+  add_data_flags(encode_cmd, &encode_data, false);
+
+  DataFlags recon_data;
+  std::string recon_model;
+  std::string recon_output;
+  std::int32_t recon_count = 16;
+  float recon_noise = 0;
+  CLI::App* recon_cmd = app.add_subcommand("reconstruct", "PNG grid: inputs (noisy) and reconstructions");
+  recon_cmd->add_option("--model", recon_model, "model file")->required();
+  recon_cmd->add_option("--output", recon_output, "PNG file")->required();
+  recon_cmd->add_option("--count", recon_count, "samples shown")->check(CLI::Range(1, 256));
+  recon_cmd->add_option("--noise", recon_noise, "add Gaussian noise first (denoising)");
+  add_data_flags(recon_cmd, &recon_data, false);
+
+  std::string features_model;
+  std::string features_output;
+  CLI::App* features_cmd = app.add_subcommand("features", "PNG mosaic of the first layer's weights");
+  features_cmd->add_option("--model", features_model, "model file")->required();
+  features_cmd->add_option("--output", features_output, "PNG file")->required();
+
+  std::string info_model;
+  CLI::App* info_cmd = app.add_subcommand("info", "a model's layers, parameters and memory");
+  info_cmd->add_option("--model", info_model, "model file")->required();
+
+  std::string export_model;
+  std::string export_npy;
+  CLI::App* export_cmd = app.add_subcommand("export", "write a model's weights for other tools");
+  export_cmd->add_option("--model", export_model, "model file")->required();
+  export_cmd->add_option("--npy", export_npy, "folder for W<layer>.npy and b<layer>.npy")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (train_cmd->parsed()) return run_train(train, train_cmd);
+
+  if (info_cmd->parsed()) {
+    Model m;
+    Status s = load_model(info_model, &m);
+    if (!s.ok()) return fail(s);
+    std::printf("layers      %s\n", cli::describe(m.spec).c_str());
+    for (std::int32_t l = 0; l < m.spec.num_layers; ++l) {
+      std::printf("  layer %d   dense %lld -> %lld, %s%s\n", l,
+                  static_cast<long long>(m.spec.layer_input(l).size()),
+                  static_cast<long long>(m.spec.layers[l].output.size()),
+                  activation_name(m.spec.layers[l].activation), l == m.spec.code_layer ? " (code)" : "");
+    }
+    std::printf("parameters  %lld (%lld bytes as float32)\n", static_cast<long long>(m.spec.parameter_count()),
+                static_cast<long long>(m.spec.parameter_count() * 4));
+    std::printf("arena       %zu bytes to run 1 sample, %zu for 256\n", arena_bytes(m.spec, 1),
+                arena_bytes(m.spec, 256));
+    return 0;
+  }
+
+  if (export_cmd->parsed()) {
+    Model m;
+    Status s = load_model(export_model, &m);
+    if (!s.ok()) return fail(s);
+    if (!ensure_dir(export_npy)) return fail(Status::error(StatusCode::io_error, export_npy.c_str(), ": cannot create"));
+    const float* p = m.parameters.data();
+    for (std::int32_t l = 0; l < m.spec.num_layers; ++l) {
+      const std::int64_t out = m.spec.layers[l].output.size();
+      const std::int64_t in = m.spec.layer_input(l).size();
+      if (!(s = save_npy(export_npy + "/W" + std::to_string(l) + ".npy", p, {out, in})).ok()) return fail(s);
+      p += out * in;
+      if (!(s = save_npy(export_npy + "/b" + std::to_string(l) + ".npy", p, {out})).ok()) return fail(s);
+      p += out;
+    }
+    std::printf("wrote %d weight and %d bias arrays to %s\n", m.spec.num_layers, m.spec.num_layers, export_npy.c_str());
+    return 0;
+  }
+
+  if (features_cmd->parsed()) {
+    Model m;
+    Status s = load_model(features_model, &m);
+    if (!s.ok()) return fail(s);
+    std::int32_t h = 0;
+    std::int32_t w = 0;
+    tile_shape(m.spec, &h, &w);
+    const auto units = static_cast<std::int32_t>(m.spec.layers[0].output.size());
+    GridOptions grid;
+    grid.columns = static_cast<std::int32_t>(std::ceil(std::sqrt(double(units))));
+    grid.normalize_each = true;
+    grid.upscale = h == 1 ? 8 : std::max(1, 48 / h);
+    s = save_png(features_output, tile_grid(m.parameters.data(), units, h, w, grid));
+    if (!s.ok()) return fail(s);
+    std::printf("wrote %d features to %s\n", units, features_output.c_str());
+    return 0;
+  }
+
+  // eval, encode, reconstruct: a model and data.
+  CLI::App* cmd = eval_cmd->parsed() ? eval_cmd : encode_cmd->parsed() ? encode_cmd : recon_cmd;
+  DataFlags& data = eval_cmd->parsed() ? eval_data : encode_cmd->parsed() ? encode_data : recon_data;
+  const std::string& model_path = eval_cmd->parsed() ? eval_model : encode_cmd->parsed() ? encode_model : recon_model;
+  std::string default_test;
+  Status s = resolve_data(&data, cmd, &default_test);
+  if (!s.ok()) return fail(s);
+  if (cmd->count("--data") == 0 && !default_test.empty()) data.path = default_test;
+  if (data.path.empty()) return fail(Status::error(StatusCode::invalid_argument, "give --data"));
+  Matrix x;
+  LoadedModel loaded;
+  if (!(s = load_data(data, &x)).ok() || !(s = load_network(model_path, 256, &loaded)).ok()) return fail(s);
+  Network& net = loaded.net;
+
+  if (eval_cmd->parsed()) {
+    Metrics m;
+    if (!(s = net.evaluate(x.values.data(), x.rows, x.cols, &m)).ok()) return fail(s);
+    print_metrics("eval", m);
+    std::printf("SSE       %.6f\n", m.sse);
+    return 0;
+  }
+  if (encode_cmd->parsed()) {
+    const auto width = static_cast<std::int32_t>(net.spec().code_shape().size());
+    std::vector<float> codes(static_cast<std::size_t>(x.rows) * width);
+    if (!(s = net.encode(x.values.data(), x.rows, x.cols, codes.data())).ok()) return fail(s);
+    if (encode_output.size() >= 4 && encode_output.compare(encode_output.size() - 4, 4, ".csv") == 0) {
+      std::FILE* f = std::fopen(encode_output.c_str(), "w");
+      if (f == nullptr) return fail(Status::error(StatusCode::io_error, encode_output.c_str(), ": cannot write"));
+      for (std::int32_t r = 0; r < x.rows; ++r) {
+        for (std::int32_t c = 0; c < width; ++c) {
+          std::fprintf(f, c == 0 ? "%.9g" : ",%.9g", static_cast<double>(codes[std::size_t(r) * width + c]));
+        }
+        std::fprintf(f, "\n");
+      }
+      if (std::fclose(f) != 0) return fail(Status::error(StatusCode::io_error, encode_output.c_str(), ": write failed"));
+    } else if (!(s = save_npy(encode_output, codes.data(), {x.rows, width})).ok()) {
+      return fail(s);
+    }
+    std::printf("wrote %d codes of %d values to %s\n", x.rows, width, encode_output.c_str());
+    return 0;
+  }
+  x.rows = std::min(x.rows, recon_count);
+  x.values.resize(static_cast<std::size_t>(x.rows) * x.cols);
+  TrainConfig shown;
+  shown.noise_stddev = recon_noise;
+  if (!(s = save_reconstructions(recon_output, net, x, shown)).ok()) return fail(s);
+  std::printf("wrote %s (%s)\n", recon_output.c_str(),
+              recon_noise > 0 ? "rows: clean, noisy, denoised" : "rows: inputs, reconstructions");
+  return 0;
+}

@@ -1,0 +1,39 @@
+// The reference systems of DESIGN.md as command-line presets, and data loading by
+// file type.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tinyae/io.hpp"
+#include "tinyae/tinyae.hpp"
+
+namespace tinyae::cli {
+
+struct Preset {
+  std::string name;
+  NetworkSpec spec;
+  TrainConfig config;
+  std::string train_data;  // default training file ("" = built in or none)
+  std::string test_data;   // default held-out file ("" = none)
+  std::int32_t columns = 0;   // keep only the first `columns` CSV columns (0 = all)
+  float scale = 1.0f;         // multiply CSV/NPY values by this (IDX images are /255)
+  std::int32_t holdout = 0;   // without test data, hold out every holdout-th sample
+};
+
+// Finds a preset by name; the error lists the known ones.
+Status find_preset(const std::string& name, Preset* out);
+
+// "784,32:relu:code,784:sigmoid" or "1x28x28,32:relu:code,784:sigmoid": the input
+// shape, then one dense layer per item as units[:activation][:code].
+Status parse_layers(const std::string& text, NetworkSpec* out);
+std::string describe(const NetworkSpec& spec);
+
+// Rows of samples from CSV (.csv, .csv.gz), NumPy (.npy) or IDX (anything else, e.g.
+// train-images-idx3-ubyte.gz; uint8 images are scaled to [0, 1]).
+Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out);
+
+// The eight one-hot vectors of length 8 (identity-838's data).
+Matrix one_hot8();
+
+}  // namespace tinyae::cli
