@@ -212,8 +212,7 @@ void Network::forward_batch(const float* input, std::int32_t batch) {
     if (l == last && logits_ != nullptr) {
       k.dense_forward(batch, out, in, x, in, weights(l), in, biases(l), Activation::identity,
                       logits_, out);
-      const std::int64_t n = std::int64_t{batch} * out;
-      for (std::int64_t i = 0; i < n; ++i) activations_[l][i] = kernels::sigmoid(logits_[i]);
+      k.activate(std::int64_t{batch} * out, logits_, activations_[l], Activation::sigmoid);
     } else {
       k.dense_forward(batch, out, in, x, in, weights(l), in, biases(l), act, activations_[l], out);
     }
@@ -226,7 +225,10 @@ double Network::backward_batch(const float* input, const float* target, std::int
   const std::int32_t last = spec_.num_layers - 1;
   const auto d = static_cast<std::int32_t>(spec_.output().size());
   ErrorSums sums;
-  float* delta = scratch_[0];
+  // With one sample a layer's delta is its bias gradient: deltas are formed in place
+  // there, and the column sums (copies) are skipped.
+  const bool single = batch == 1;
+  float* delta = single ? gradients_ + spec_.bias_offset(last) : scratch_[0];
   // Logits only matter for the bce value; other losses skip its log/exp.
   output_delta(config_.loss, spec_.layers[last].activation, batch, d, activations_[last],
                config_.loss == Loss::bce ? logits_ : nullptr, target, delta, &sums);
@@ -235,12 +237,14 @@ double Network::backward_batch(const float* input, const float* target, std::int
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
     const float* x = l == 0 ? input : activations_[l - 1];
     k.gemm_tn(out, in, batch, delta, out, x, in, gradients_ + spec_.weight_offset(l), in, false);
-    k.column_sum(batch, out, delta, out, gradients_ + spec_.bias_offset(l), false);
+    if (!single) k.column_sum(batch, out, delta, out, gradients_ + spec_.bias_offset(l), false);
     if (l > 0) {
-      float* next = delta == scratch_[0] ? scratch_[1] : scratch_[0];
-      k.gemm_nn(batch, in, out, delta, out, weights(l), in, next, in, false);
-      k.activation_backward(batch, in, activations_[l - 1], in, next, in,
-                            spec_.layers[l - 1].activation);
+      float* next = single                  ? gradients_ + spec_.bias_offset(l - 1)
+                    : delta == scratch_[0] ? scratch_[1]
+                                           : scratch_[0];
+      // The product through W and the activation derivative in one pass.
+      k.delta_backward(batch, in, out, delta, out, weights(l), in, activations_[l - 1], in,
+                       spec_.layers[l - 1].activation, nullptr, next, in);
       delta = next;
     }
   }

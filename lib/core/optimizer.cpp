@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "../kernels/f32_kernels.hpp"
+
 namespace tinyae {
 
 void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const float* g,
@@ -9,7 +11,7 @@ void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const f
   const float lr = config.learning_rate;
   switch (config.optimizer) {
     case Optimizer::sgd:
-      for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+      kernels::f32().sgd_step(n, p, g, lr);
       break;
     case Optimizer::momentum: {
       const float mu = config.momentum;

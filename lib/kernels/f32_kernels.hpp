@@ -56,6 +56,12 @@ using DeltaBackwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k,
                                  const float* a, std::int32_t lda, Activation act,
                                  const Sparsity* kl, float* d, std::int32_t ldd);
 
+// p[i] -= lr * g[i] for i < n: a plain SGD step over a parameter block. Vectorized
+// ISAs round once (fused multiply-subtract); the scalar table rounds twice.
+using SgdStepFn = void (*)(std::int64_t n, float* p, const float* g, float lr);
+// y[i] = act(x[i]) for i < n (x and y may be the same array).
+using ActivateFn = void (*)(std::int64_t n, const float* x, float* y, Activation act);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -66,6 +72,8 @@ struct F32Kernels {
   ColumnSumFn column_sum;
   HiddenDeltaFn hidden_delta;
   DeltaBackwardFn delta_backward;
+  SgdStepFn sgd_step;
+  ActivateFn activate;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

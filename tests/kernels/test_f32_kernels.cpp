@@ -286,6 +286,17 @@ void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
   const float one = 1.0f;
   // One input column, weight 1, no bias: y = act(z) for a batch of count rows.
   kt.dense_forward(count, 1, 1, z.data(), 1, &one, 1, nullptr, act, y.data(), 1);
+  // The elementwise kernel, over lengths that end at every lane, must agree exactly
+  // with the GEMM epilogue (same vector math) and leave what follows untouched.
+  for (int n : {1, 3, 7, 15, 17, 33, count}) {
+    std::vector<float> e(static_cast<std::size_t>(n) + 5, kCanary);
+    kt.activate(n, z.data(), e.data(), act);
+    for (int i = 0; i < n; ++i) {
+      INFO(kt.isa << " activate n=" << n << " i=" << i);
+      REQUIRE(std::memcmp(&e[static_cast<std::size_t>(i)], &y[static_cast<std::size_t>(i)], 4) == 0);
+    }
+    for (int i = n; i < n + 5; ++i) REQUIRE(e[static_cast<std::size_t>(i)] == kCanary);
+  }
   double worst = 0;
   for (int i = 0; i < count; ++i) {
     const double want = act_ref(act, z[static_cast<std::size_t>(i)]);
@@ -365,6 +376,22 @@ void run_all(const char* isa) {
         check_column_sum(*kt, m, n, (m + n) % 2 == 0, ++seed);
         for (Activation act : kActs) check_activation_backward(*kt, m, n, act, ++seed);
       }
+    }
+  }
+  SECTION("sgd_step") {
+    for (int n : {1, 2, 7, 15, 16, 17, 31, 33, 64, 70, 1000}) {
+      Lcg rng{static_cast<std::uint64_t>(n) + 99};
+      Buf p(1, n, 0, &rng);
+      Buf g(1, n, 0, &rng);
+      Buf p0 = p;
+      const float lr = 0.37f;
+      kt->sgd_step(n, p.data(), g.data(), lr);
+      INFO(kt->isa << " sgd_step n=" << n);
+      for (int i = 0; i < n; ++i) {
+        const double want = static_cast<double>(p0.at(0, i)) - static_cast<double>(lr) * g.at(0, i);
+        REQUIRE(std::fabs(p.at(0, i) - want) <= 1.2e-7 * (std::fabs(want) + std::fabs(p0.at(0, i)) + 1e-30));
+      }
+      CHECK(p.canaries_intact());
     }
   }
   SECTION("vectorized sigmoid and tanh accuracy") {

@@ -113,10 +113,19 @@ void delta_backward(std::int32_t m, std::int32_t n, std::int32_t k, const float*
   hidden_delta(m, n, a, lda, d, ldd, act, kl);
 }
 
+void sgd_step(std::int64_t n, float* p, const float* g, float lr) {
+  for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
+}
+
+void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
+  for (std::int64_t i = 0; i < n; ++i) y[i] = activate(act, x[i]);
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
-                               column_sum,   hidden_delta,  delta_backward};
+                               column_sum,   hidden_delta,  delta_backward,
+                               sgd_step,     activate_all};
 
 }  // namespace tinyae::kernels

@@ -14,7 +14,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <xsimd/xsimd.hpp>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "../f32_kernels.hpp"
 
@@ -70,17 +74,51 @@ struct SimdF32 {
     return V(s.beta) * ((V(1.0f - s.rho) / (V(1.0f) - rhohat)) - V(s.rho) / rhohat);
   }
 
-  // Loads count (0..W) floats, the rest of the vector is fill.
+  // Loads count (0..W) floats, the rest of the vector is fill. x86 uses masked
+  // loads and stores (a row tail costs one instruction, and never touches memory past
+  // the count); NEON goes through a stack buffer.
   TINYAE_KERNEL_INLINE static V load_partial(const float* p, Index count, float fill) {
+#if defined(__AVX512F__)
+    if constexpr (W == 16) {
+      const auto mask = static_cast<__mmask16>((1u << count) - 1u);
+      return V(_mm512_mask_loadu_ps(_mm512_set1_ps(fill), mask, p));
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (W == 8) {
+      const __m256i mask = lane_mask_avx2(count);
+      return V(_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, mask),
+                                _mm256_castsi256_ps(mask)));
+    }
+#endif
     alignas(kAlign) float buf[W];
     for (Index j = 0; j < W; ++j) buf[j] = j < count ? p[j] : fill;
     return V::load_aligned(buf);
   }
   TINYAE_KERNEL_INLINE static void store_partial(V v, float* p, Index count) {
+#if defined(__AVX512F__)
+    if constexpr (W == 16) {
+      _mm512_mask_storeu_ps(p, static_cast<__mmask16>((1u << count) - 1u), v);
+      return;
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (W == 8) {
+      _mm256_maskstore_ps(p, lane_mask_avx2(count), v);
+      return;
+    }
+#endif
     alignas(kAlign) float buf[W];
     v.store_aligned(buf);
     for (Index j = 0; j < count; ++j) p[j] = buf[j];
   }
+#if defined(__AVX2__)
+  // All-ones in the lanes below count.
+  TINYAE_KERNEL_INLINE static __m256i lane_mask_avx2(Index count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+#endif
   TINYAE_KERNEL_INLINE static V load_n(const float* p, Index count, float fill) {
     return count >= W ? V::load_unaligned(p) : load_partial(p, count, fill);
   }
@@ -266,6 +304,10 @@ struct SimdF32 {
       V sums[W];
       // Four rows at a time, two accumulators each, to keep eight FMA chains in flight.
       for (Index r0 = 0; r0 < W; r0 += 4) {
+        if (j0 + r0 >= n) {  // narrow layers: rows past n are not computed
+          for (Index r = 0; r < 4; ++r) sums[r0 + r] = V(0.0f);
+          continue;
+        }
         const float* wr[4];
         for (Index r = 0; r < 4; ++r) {
           const Index row = j0 + r0 + r < n ? j0 + r0 + r : n - 1;  // clamp: results dropped
@@ -346,6 +388,28 @@ struct SimdF32 {
     }
   }
 
+  // C[m x n] (+)= a * b^T for vectors a (stride rs) and b: a GEMM of depth 1, the
+  // weight gradient of one sample. Same rounding as the packed path (one product,
+  // then the add to C).
+  static void outer(Index m, Index n, const float* a, Index rs, const float* b, float* c,
+                    Index ldc, bool accumulate) {
+    const Index nfull = n - n % W;
+    const Index tail = n - nfull;
+    for (Index i = 0; i < m; ++i) {
+      const V ai(a[i * rs]);
+      float* ci = c + i * ldc;
+      Index j = 0;
+      for (; j < nfull; j += W) {
+        const V r = ai * V::load_unaligned(b + j);
+        (accumulate ? r + V::load_unaligned(ci + j) : r).store_unaligned(ci + j);
+      }
+      if (tail > 0) {
+        const V r = ai * load_partial(b + j, tail, 0.0f);
+        store_partial(accumulate ? r + load_partial(ci + j, tail, 0.0f) : r, ci + j, tail);
+      }
+    }
+  }
+
   // ---- the table's entries -----------------------------------------------------
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
@@ -365,6 +429,10 @@ struct SimdF32 {
       gemv_nn(n, k, a, 1, b, ldb, c, accumulate);
       return;
     }
+    if (k == 1) {
+      outer(m, n, a, lda, b, c, ldc, accumulate);
+      return;
+    }
     gemm(m, n, k, a, lda, 1, b, ldb, false, c, ldc, accumulate, nullptr);
   }
 
@@ -373,6 +441,10 @@ struct SimdF32 {
                       std::int32_t ldc, bool accumulate) {
     if (m == 1) {
       gemv_nn(n, k, a, lda, b, ldb, c, accumulate);
+      return;
+    }
+    if (k == 1) {  // one sample's weight gradient
+      outer(m, n, a, 1, b, c, ldc, accumulate);
       return;
     }
     gemm(m, n, k, a, 1, lda, b, ldb, false, c, ldc, accumulate, nullptr);
@@ -440,10 +512,33 @@ struct SimdF32 {
     gemm(m, n, k, g, ldg, 1, w, ldw, false, d, ldd, false, &ep);
   }
 
+  static void sgd_step(std::int64_t n, float* p, const float* g, float lr) {
+    const V vlr(lr);
+    std::int64_t i = 0;
+    for (; i + 2 * W <= n; i += 2 * W) {
+      const V p0 = xsimd::fnma(vlr, V::load_unaligned(g + i), V::load_unaligned(p + i));
+      const V p1 = xsimd::fnma(vlr, V::load_unaligned(g + i + W), V::load_unaligned(p + i + W));
+      p0.store_unaligned(p + i);
+      p1.store_unaligned(p + i + W);
+    }
+    for (; i < n; i += W) {
+      const Index count = n - i < W ? static_cast<Index>(n - i) : W;
+      store_n(xsimd::fnma(vlr, load_n(g + i, count, 0.0f), load_n(p + i, count, 0.0f)), p + i,
+              count);
+    }
+  }
+
+  static void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
+    for (std::int64_t i = 0; i < n; i += W) {
+      const Index count = n - i < W ? static_cast<Index>(n - i) : W;
+      store_n(activate(load_n(x + i, count, 0.0f), act), y + i, count);
+    }
+  }
+
   static constexpr F32Kernels table(const char* isa) {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
-                      &delta_backward};
+                      &delta_backward, &sgd_step, &activate_all};
   }
 };
 
