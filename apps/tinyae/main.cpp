@@ -153,16 +153,9 @@ Status save_reconstructions(const std::string& path, Network& net, const Matrix&
   std::vector<float> shown(data.values.begin(), data.values.begin() + std::int64_t{n} * cols);
   std::vector<float> noisy;
   if (config.noise_stddev > 0) {  // show what the denoiser sees
-    noisy = shown;
-    std::uint64_t state = config.seed * 2654435761u + 1;
-    for (float& v : noisy) {
-      auto uniform = [&] {
-        state = state * 6364136223846793005ull + 1442695040888963407ull;
-        return (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
-      };
-      const double g = std::sqrt(-2.0 * std::log(uniform())) * std::cos(6.283185307179586 * uniform());
-      v = std::min(1.0f, std::max(0.0f, v + config.noise_stddev * static_cast<float>(g)));
-    }
+    noisy.resize(shown.size());
+    add_gaussian_noise(shown.data(), static_cast<std::int64_t>(shown.size()), config.noise_stddev,
+                       true, config.seed, noisy.data());
   }
   const std::vector<float>& input = noisy.empty() ? shown : noisy;
   std::vector<float> out(shown.size());
@@ -274,6 +267,13 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (test.rows > 0) {
     if (!(s = net.evaluate(test.values.data(), test.rows, test.cols, &m)).ok()) return fail(s);
     print_metrics("test", m);
+    if (config.noise_stddev > 0) {  // what a denoiser is for: noisy inputs, clean targets
+      std::vector<float> noisy(test.values.size());
+      add_gaussian_noise(test.values.data(), static_cast<std::int64_t>(noisy.size()),
+                         config.noise_stddev, config.clip_noisy_input, config.seed + 1, noisy.data());
+      if (!(s = net.evaluate(noisy.data(), test.rows, test.cols, &m, test.values.data())).ok()) return fail(s);
+      print_metrics("denoised", m);
+    }
   }
   const std::string model_path = f.out + "/model.tae";
   if (!(s = save_model(model_path, net)).ok()) return fail(s);

@@ -80,6 +80,12 @@ struct EpochStats {
 // Called after every epoch; return false to stop training early (fit returns ok).
 using EpochCallback = bool (*)(const EpochStats& stats, void* user);
 
+// Corrupts n values the way denoising training does: clean + stddev * N(0, 1), clipped
+// to [0, 1] when clip; the same seed gives the same noise on every platform's libm
+// that rounds log/sin/cos the same way.
+TINYAE_EXPORT void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
+                                      std::uint64_t seed, float* noisy);
+
 class TINYAE_EXPORT Network {
  public:
   // Trainable network: weights initialised (Glorot uniform, zero biases) from
@@ -104,8 +110,10 @@ class TINYAE_EXPORT Network {
   Status reconstruct(const float* data, std::int32_t rows, std::int32_t cols, float* out);
   // code (rows x code size) = the code layer's activations.
   Status encode(const float* data, std::int32_t rows, std::int32_t cols, float* code);
-  // Reconstruction errors of data against itself.
-  Status evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out);
+  // Reconstruction errors of data against targets (rows x cols; null = data itself,
+  // e.g. noisy inputs against their clean originals for a denoiser).
+  Status evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,
+                  const float* targets = nullptr);
 
   const NetworkSpec& spec() const { return spec_; }
   bool trainable() const { return gradients_ != nullptr; }
@@ -118,8 +126,8 @@ class TINYAE_EXPORT Network {
 
  private:
   Status check_data(const float* data, std::int32_t rows, std::int32_t cols) const;
-  Status run_inference(const float* data, std::int32_t rows, std::int32_t last_layer,
-                       float* out, Metrics* metrics);
+  Status run_inference(const float* data, const float* targets, std::int32_t rows,
+                       std::int32_t last_layer, float* out, Metrics* metrics);
   void forward_batch(const float* input, std::int32_t batch);
   // Gradient of the batch's mean loss against target into gradients_; returns the
   // loss summed over samples and adds the squared error to *sse.

@@ -106,6 +106,12 @@ Status take(Arena& arena, std::int64_t n, float** out) {
 
 }  // namespace
 
+void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
+                        std::uint64_t seed, float* noisy) {
+  Pcg32 rng(seed, kStreamNoise);
+  add_noise(clean, n, stddev, clip, &rng, noisy);
+}
+
 Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena& arena) {
   *this = Network();
   TINYAE_RETURN_IF_ERROR(validate(spec));
@@ -366,8 +372,8 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
   return Status();
 }
 
-Status Network::run_inference(const float* data, std::int32_t rows, std::int32_t last_layer,
-                              float* out, Metrics* metrics) {
+Status Network::run_inference(const float* data, const float* targets, std::int32_t rows,
+                              std::int32_t last_layer, float* out, Metrics* metrics) {
   const kernels::F32Kernels& k = kernels::f32();
   const std::int32_t cols = static_cast<std::int32_t>(spec_.input.size());
   const auto out_size = static_cast<std::int32_t>(spec_.layers[last_layer].output.size());
@@ -396,8 +402,9 @@ Status Network::run_inference(const float* data, std::int32_t rows, std::int32_t
     }
     if (metrics != nullptr) {
       const Activation act = spec_.layers[last_layer].activation;
-      if (final_logits) accumulate_errors(act, batch, out_size, nullptr, a, x, &sums);
-      else accumulate_errors(act, batch, out_size, a, nullptr, x, &sums);
+      const float* y = targets + std::int64_t{start} * cols;
+      if (final_logits) accumulate_errors(act, batch, out_size, nullptr, a, y, &sums);
+      else accumulate_errors(act, batch, out_size, a, nullptr, y, &sums);
     }
   }
   if (metrics != nullptr) *metrics = make_metrics(config_.loss, sums, out_size);
@@ -407,19 +414,22 @@ Status Network::run_inference(const float* data, std::int32_t rows, std::int32_t
 Status Network::reconstruct(const float* data, std::int32_t rows, std::int32_t cols, float* out) {
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
-  return run_inference(data, rows, spec_.num_layers - 1, out, nullptr);
+  return run_inference(data, data, rows, spec_.num_layers - 1, out, nullptr);
 }
 
 Status Network::encode(const float* data, std::int32_t rows, std::int32_t cols, float* code) {
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (code == nullptr) return Status::error(StatusCode::invalid_argument, "code output is null");
-  return run_inference(data, rows, spec_.code_layer, code, nullptr);
+  return run_inference(data, data, rows, spec_.code_layer, code, nullptr);
 }
 
-Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out) {
+Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,
+                         const float* targets) {
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
+  if (targets != nullptr) TINYAE_RETURN_IF_ERROR(check_data(targets, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "metrics output is null");
-  return run_inference(data, rows, spec_.num_layers - 1, nullptr, out);
+  return run_inference(data, targets != nullptr ? targets : data, rows, spec_.num_layers - 1,
+                       nullptr, out);
 }
 
 }  // namespace tinyae
