@@ -235,9 +235,10 @@ double Network::backward_batch(const float* input, const float* target, std::int
   // there, and the column sums (copies) are skipped.
   const bool single = batch == 1;
   float* delta = single ? gradients_ + spec_.bias_offset(last) : scratch_[0];
-  // Logits only matter for the bce value; other losses skip its log/exp.
   output_delta(config_.loss, spec_.layers[last].activation, batch, d, activations_[last],
-               config_.loss == Loss::bce ? logits_ : nullptr, target, delta, &sums);
+               nullptr, target, delta, &sums);
+  // Logits only matter for the bce value (vectorized log/exp); other losses skip it.
+  if (config_.loss == Loss::bce) sums.bce = k.bce_sum(std::int64_t{batch} * d, logits_, target);
   for (std::int32_t l = last; l >= 0; --l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());

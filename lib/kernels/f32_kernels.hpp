@@ -62,6 +62,11 @@ using SgdStepFn = void (*)(std::int64_t n, float* p, const float* g, float lr);
 // y[i] = act(x[i]) for i < n (x and y may be the same array).
 using ActivateFn = void (*)(std::int64_t n, const float* x, float* y, Activation act);
 
+// Sum over i < n of the binary cross-entropy of target y[i] against sigmoid(z[i]), from
+// the logit: max(z, 0) - z*y + log1p(exp(-|z|)). Vectorized ISAs evaluate the terms in
+// float and sum them in double per chunk; the scalar table evaluates them in double.
+using BceSumFn = double (*)(std::int64_t n, const float* z, const float* y);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -74,6 +79,7 @@ struct F32Kernels {
   DeltaBackwardFn delta_backward;
   SgdStepFn sgd_step;
   ActivateFn activate;
+  BceSumFn bce_sum;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

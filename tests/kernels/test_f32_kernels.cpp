@@ -394,6 +394,27 @@ void run_all(const char* isa) {
       CHECK(p.canaries_intact());
     }
   }
+  SECTION("bce_sum") {
+    for (int n : {1, 5, 16, 17, 63, 784, 3000, 200704}) {
+      Lcg rng{static_cast<std::uint64_t>(n) + 7};
+      std::vector<float> z(static_cast<std::size_t>(n));
+      std::vector<float> y(static_cast<std::size_t>(n));
+      double want = 0;
+      double mag = 0;
+      for (int i = 0; i < n; ++i) {
+        const std::size_t u = static_cast<std::size_t>(i);
+        z[u] = 30.0f * rng.next();  // saturated logits too
+        y[u] = 0.5f * (rng.next() + 1.0f);
+        const double zd = z[u];
+        const double t = (zd > 0 ? zd : 0.0) - zd * y[u] + std::log1p(std::exp(-std::fabs(zd)));
+        want += t;
+        mag += std::fabs(t);
+      }
+      const double got = kt->bce_sum(n, z.data(), y.data());
+      INFO(kt->isa << " bce_sum n=" << n << " got " << got << " want " << want);
+      REQUIRE(std::fabs(got - want) <= 1e-5 * mag + 1e-30);
+    }
+  }
   SECTION("vectorized sigmoid and tanh accuracy") {
     check_activation_accuracy(*kt, Activation::sigmoid);
     check_activation_accuracy(*kt, Activation::tanh);

@@ -1,4 +1,6 @@
 // Plain-loop float kernels: the scalar path (Cortex-M and ISAs without SIMD).
+#include <cmath>
+
 #include "../activation.hpp"
 #include "../f32_kernels.hpp"
 
@@ -121,11 +123,20 @@ void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
   for (std::int64_t i = 0; i < n; ++i) y[i] = activate(act, x[i]);
 }
 
+double bce_sum(std::int64_t n, const float* z, const float* y) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const double zd = z[i];
+    sum += (zd > 0 ? zd : 0.0) - zd * y[i] + std::log1p(std::exp(-std::fabs(zd)));
+  }
+  return sum;
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
-                               sgd_step,     activate_all};
+                               sgd_step,     activate_all,  bce_sum};
 
 }  // namespace tinyae::kernels
