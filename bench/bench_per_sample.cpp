@@ -3,8 +3,8 @@
 //
 //   identity_838:  8-3-8 sigmoid, half_sse, SGD lr 0.3, 5000 epochs over the 8 one-hot
 //                  vectors (40,000 steps); time per whole fit.
-//   digits_deep:   64-50-40-36-40-50-64, tanh hidden, sigmoid out, half SSE, SGD lr 0.1 as in examples/digits_deep, 1797 samples
-//                  per epoch (synthetic values in [0, 1): speed does not depend on them);
+//   digits_deep:   64-50-40-36-40-50-64, tanh hidden, sigmoid out, half SSE, SGD lr 0.1
+//                  as in examples/digits_deep, 1797 samples per epoch (synthetic values in [0, 1): speed does not depend on them);
 //                  time per epoch.
 //
 //   tinyae_bench_per_sample --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
