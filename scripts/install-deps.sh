@@ -4,6 +4,7 @@
 #                                      OpenMP, zlib, stb, CLI11, Fashion-MNIST)
 #   scripts/install-deps.sh --cross    also the ARM cross compilers, qemu and newlib
 #   scripts/install-deps.sh --bench    also Google Benchmark, oneDNN and OpenBLAS
+#   scripts/install-deps.sh --fuzz     also clang with libFuzzer
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkgconf libxsimd-dev catch2 libomp-dev zlib1g-dev libstb-dev libcli11-dev
@@ -13,6 +14,7 @@ for arg in "$@"; do
     --cross) packages+=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user qemu-system-arm
                         gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib) ;;
     --bench) packages+=(libbenchmark-dev libdnnl-dev libopenblas-dev) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
     *) echo "install-deps.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
