@@ -66,7 +66,7 @@ TEST_CASE("NaN or Inf in data is rejected before any weight changes", "[bad-inpu
     std::vector<float> out(3 * 6);
     CHECK(net.reconstruct(x.data(), 3, 6, out.data()).code() == StatusCode::non_finite);
   }
-  for (std::int64_t i = 0; i < kSpec.parameter_floats(); ++i) REQUIRE(net.parameters()[i] == before[i]);
+  for (std::int64_t i = 0; i < kSpec.parameter_floats(); ++i) REQUIRE(net.parameters()[i] == before[static_cast<std::size_t>(i)]);
 }
 
 TEST_CASE("an arena too small is an error at setup, not a crash later", "[bad-input]") {

@@ -160,7 +160,8 @@ double gradient_error(const NetworkSpec& spec, const TrainConfig& config, int ro
         ++kinks;
         continue;
       }
-      diff2 += (analytic[index] - numeric) * (analytic[index] - numeric);
+      const double a = analytic[static_cast<std::size_t>(index)];
+      diff2 += (a - numeric) * (a - numeric);
       norm2 += numeric * numeric;
     }
   }
@@ -256,8 +257,8 @@ TEST_CASE("forward pass and encoder match an independent double computation", "[
       std::vector<double> next(static_cast<std::size_t>(n));
       for (std::int64_t j = 0; j < n; ++j) {
         double z = net.biases(l)[j];
-        for (std::int64_t i = 0; i < in; ++i) z += double{net.weights(l)[j * in + i]} * a[i];
-        next[j] = activate_double(spec.layers[l].activation, z);
+        for (std::int64_t i = 0; i < in; ++i) z += double{net.weights(l)[j * in + i]} * a[static_cast<std::size_t>(i)];
+        next[static_cast<std::size_t>(j)] = activate_double(spec.layers[l].activation, z);
       }
       a = next;
       if (l == 1) {

@@ -174,6 +174,16 @@ TEST_CASE("images: PNG and PPM of the same photo decode to the same pixels", "[i
   CHECK(back.pixels == png.pixels);
 
   CHECK(message_of(load_image(write_temp("bad.png", "\x89PNG\r\n\x1a\n garbage"), &back)).find("not a readable image") != std::string::npos);
+  // Netpbm headers with absurd numbers (stb's parser overflowed on these), odd maxval,
+  // too few pixels.
+  CHECK(message_of(load_image(write_temp("huge.pgm", "P5 510111111111 2 255\n"), &back)).find("larger than") != std::string::npos);
+  // The input the fuzzer found: a maxval of 40 digits.
+  CHECK(message_of(load_image(write_temp("fuzz.pgm", "P5\n511 512\n" + std::string(40, '1') + "\n"), &back)).find("larger than") != std::string::npos);
+  CHECK(message_of(load_image(write_temp("deep.pgm", "P5 2 2 300\n12345678"), &back)).find("maxval 300") != std::string::npos);
+  CHECK(message_of(load_image(write_temp("short.ppm", "P6 2 2 255\nabc"), &back)).find("truncated") != std::string::npos);
+  CHECK(message_of(load_image(write_temp("word.pgm", "P5 two 2 255\n"), &back)).find("bad PGM/PPM header") != std::string::npos);
+  REQUIRE(load_image(write_temp("max15.pgm", "P5\n# comment\n2 1\n15\n\x0f\x05"), &back).ok());
+  CHECK(back.pixels == std::vector<unsigned char>{255, 85});
   Image wrong{2, 2, 3, std::vector<unsigned char>(5)};
   CHECK(save_png(path, wrong).code() == StatusCode::invalid_argument);
 }

@@ -200,7 +200,7 @@ TEST_CASE("divergence stops training and keeps the last good weights", "[referen
   const std::vector<float>& expected = snaps.weights.empty() ? initial : snaps.weights.back();
   for (std::int64_t i = 0; i < spec.parameter_floats(); ++i) {
     REQUIRE(std::isfinite(net.parameters()[i]));
-    REQUIRE(net.parameters()[i] == expected[i]);
+    REQUIRE(net.parameters()[i] == expected[static_cast<std::size_t>(i)]);
   }
 }
 

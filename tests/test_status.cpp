@@ -18,7 +18,7 @@ TEST_CASE("a default Status is ok and names itself", "[status]") {
 TEST_CASE("Status::error concatenates text and numbers", "[status]") {
   Status s = Status::error(StatusCode::invalid_argument, "layer ", 3, " has ", -12,
                            " units, rate ", 0.25, ", big ", 1234567.0, ", small ", 3.5e-7f,
-                           ", size ", std::size_t{18446744073709551615ull});
+                           ", size ", 18446744073709551615ull);
   CHECK_FALSE(s.ok());
   CHECK(s.code() == StatusCode::invalid_argument);
   CHECK(std::string(s.message()) ==

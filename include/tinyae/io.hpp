@@ -74,7 +74,7 @@ struct Image {
   std::int32_t channels = 0;
   std::vector<unsigned char> pixels;
 };
-// PNG, JPEG, PGM/PPM and the other formats stb_image reads.
+// PNG, JPEG and BMP (through stb_image), binary PGM/PPM (P5/P6, 8-bit).
 TINYAE_EXPORT Status load_image(const std::string& path, Image* out);
 TINYAE_EXPORT Status save_png(const std::string& path, const Image& image);
 

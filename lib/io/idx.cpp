@@ -89,9 +89,10 @@ Status load_idx(const std::string& path, IdxArray* out) {
                          expected, " bytes but the file has ", bytes.size(),
                          bytes.size() < expected ? " (truncated)" : " (trailing data)");
   }
-  a.values.resize(count);
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const double v = element(type, p + header + i * static_cast<std::uint64_t>(size));
+  const auto n = static_cast<std::size_t>(count);  // bounded by kMaxIdxBytes above
+  a.values.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = element(type, p + header + i * static_cast<std::size_t>(size));
     a.values[i] = static_cast<float>(v);
     if (!std::isfinite(a.values[i])) {
       return Status::error(StatusCode::non_finite, path.c_str(), ": value ", i,

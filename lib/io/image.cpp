@@ -6,13 +6,14 @@
 #define STBI_NO_STDIO
 #define STBI_ONLY_PNG
 #define STBI_ONLY_JPEG
-#define STBI_ONLY_PNM
 #define STBI_ONLY_BMP
 #include <stb/stb_image.h>
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
 #include <stb/stb_image_write.h>
+
+#include <algorithm>
 
 #include "file.hpp"
 #include "tinyae/io.hpp"
@@ -21,6 +22,65 @@ namespace tinyae {
 namespace {
 
 constexpr int kMaxImageSide = 1 << 14;
+
+// Binary netpbm (P5 gray, P6 RGB, maxval 1..255), read here with bounded numbers:
+// stb's PNM header parser overflows a signed int on long digit strings.
+bool is_netpbm(const std::string& bytes) {
+  return bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6');
+}
+
+Status load_netpbm(const std::string& path, const std::string& bytes, Image* out) {
+  std::size_t at = 2;
+  long fields[3] = {};
+  for (long& field : fields) {
+    for (;;) {  // whitespace and comments
+      while (at < bytes.size() && (bytes[at] == ' ' || bytes[at] == '\t' || bytes[at] == '\n' ||
+                                   bytes[at] == '\r')) {
+        ++at;
+      }
+      if (at < bytes.size() && bytes[at] == '#') {
+        while (at < bytes.size() && bytes[at] != '\n') ++at;
+        continue;
+      }
+      break;
+    }
+    if (at >= bytes.size() || bytes[at] < '0' || bytes[at] > '9') {
+      return Status::error(StatusCode::corrupt_data, path.c_str(), ": bad PGM/PPM header");
+    }
+    field = 0;
+    while (at < bytes.size() && bytes[at] >= '0' && bytes[at] <= '9') {
+      field = field * 10 + (bytes[at++] - '0');
+      if (field > kMaxImageSide) {
+        return Status::error(StatusCode::corrupt_data, path.c_str(),
+                             ": PGM/PPM header value larger than ", kMaxImageSide);
+      }
+    }
+  }
+  const long width = fields[0];
+  const long height = fields[1];
+  const long maxval = fields[2];
+  if (width < 1 || height < 1 || maxval < 1 || maxval > 255) {
+    return Status::error(StatusCode::unsupported, path.c_str(), ": PGM/PPM of ", width, "x",
+                         height, " with maxval ", maxval, " (8-bit, non-empty images only)");
+  }
+  ++at;  // the single whitespace byte before the pixels
+  const int channels = bytes[1] == '5' ? 1 : 3;
+  const std::size_t size = static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * channels;
+  if (at > bytes.size() || bytes.size() - at < size) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": PGM/PPM pixel data truncated");
+  }
+  Image image;
+  image.width = static_cast<std::int32_t>(width);
+  image.height = static_cast<std::int32_t>(height);
+  image.channels = channels;
+  image.pixels.assign(bytes.begin() + static_cast<std::ptrdiff_t>(at),
+                      bytes.begin() + static_cast<std::ptrdiff_t>(at + size));
+  if (maxval != 255) {
+    for (unsigned char& v : image.pixels) v = static_cast<unsigned char>(std::min<long>(v, maxval) * 255 / maxval);
+  }
+  *out = std::move(image);
+  return Status();
+}
 
 void append_bytes(void* context, void* data, int size) {
   static_cast<std::string*>(context)->append(static_cast<const char*>(data),
@@ -32,6 +92,7 @@ void append_bytes(void* context, void* data, int size) {
 Status load_image(const std::string& path, Image* out) {
   std::string bytes;
   TINYAE_RETURN_IF_ERROR(io::read_file(path, std::size_t{1} << 30, &bytes));
+  if (is_netpbm(bytes)) return load_netpbm(path, bytes, out);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int length = static_cast<int>(bytes.size());
   int w = 0;

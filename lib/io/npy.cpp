@@ -110,9 +110,10 @@ Status load_npy(const std::string& path, NpyArray* out) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": shape ", shape_text.c_str(),
                          " needs ", expected, " data bytes, the file has ", bytes.size() - data_start);
   }
-  a.values.resize(count);
+  const auto n = static_cast<std::size_t>(count);  // bounded by kMaxNpyBytes above
+  a.values.resize(n);
   const unsigned char* d = p + data_start;
-  for (std::uint64_t i = 0; i < count; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     if (size == 4) {
       const std::uint32_t bits = io::read_le32(d + 4 * i);
       std::memcpy(&a.values[i], &bits, 4);
