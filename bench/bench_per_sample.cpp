@@ -19,8 +19,6 @@
 
 namespace {
 
-using tinyae::Activation;
-
 struct Case {
   tinyae::NetworkSpec spec;
   tinyae::TrainConfig config;
@@ -29,34 +27,15 @@ struct Case {
 };
 
 Case identity_838() {
-  Case c{tinyae::NetworkSpec(tinyae::Shape::vector(8))
-             .dense(3, Activation::sigmoid)
-             .code()
-             .dense(8, Activation::sigmoid),
-         {}, std::vector<float>(64, 0.0f), 8};
-  c.config.loss = tinyae::Loss::half_sse;
-  c.config.optimizer = tinyae::Optimizer::sgd;
-  c.config.learning_rate = 0.3f;
-  c.config.batch_size = 1;
-  c.config.epochs = 5000;
+  Case c{tinyae::reference::kIdentity838, tinyae::reference::identity838_config(),
+         std::vector<float>(64, 0.0f), 8};
   for (int i = 0; i < 8; ++i) c.data[static_cast<std::size_t>(i * 8 + i)] = 1.0f;
   return c;
 }
 
 Case digits_deep() {
-  Case c{tinyae::NetworkSpec(tinyae::Shape::vector(64))
-             .dense(50, Activation::tanh)
-             .dense(40, Activation::tanh)
-             .dense(36, Activation::tanh)
-             .code()
-             .dense(40, Activation::tanh)
-             .dense(50, Activation::tanh)
-             .dense(64, Activation::sigmoid),
-         {}, std::vector<float>(1797 * 64), 1797};
-  c.config.loss = tinyae::Loss::half_sse;
-  c.config.optimizer = tinyae::Optimizer::sgd;
-  c.config.learning_rate = 0.1f;
-  c.config.batch_size = 1;
+  Case c{tinyae::reference::kDigitsDeep, tinyae::reference::digits_deep_config(),
+         std::vector<float>(1797 * 64), 1797};
   c.config.epochs = 1;
   unsigned x = 7;
   for (float& v : c.data) {

@@ -22,14 +22,8 @@ void run_step(benchmark::State& state, const char* isa) {
     state.SkipWithError("ISA not available");
     return;
   }
-  const auto spec = tinyae::NetworkSpec(tinyae::Shape::vector(784))
-                        .dense(32, tinyae::Activation::relu)
-                        .code()
-                        .dense(784, tinyae::Activation::sigmoid);
-  tinyae::TrainConfig config;
-  config.loss = tinyae::Loss::bce;
-  config.optimizer = tinyae::Optimizer::adam;
-  config.batch_size = 256;
+  constexpr tinyae::NetworkSpec spec = tinyae::reference::kMnistDense;
+  tinyae::TrainConfig config = tinyae::reference::mnist_dense_config();
   config.epochs = 1;
   std::vector<unsigned char> memory(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());

@@ -11,11 +11,7 @@
 
 namespace fw {
 
-inline constexpr tinyae::NetworkSpec kEncoderSpec =
-    tinyae::NetworkSpec(tinyae::Shape::vector(784))
-        .dense(32, tinyae::Activation::relu)
-        .code()
-        .dense(784, tinyae::Activation::sigmoid);
+inline constexpr tinyae::NetworkSpec kEncoderSpec = tinyae::reference::kMnistDense;
 
 // Plain SGD and batch 1 keep the arena smallest (no optimizer state); only the seed
 // matters for the weights.

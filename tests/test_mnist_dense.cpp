@@ -16,16 +16,8 @@ TEST_CASE("mnist-dense reaches test MSE 0.0198 in 5 epochs on Fashion-MNIST", "[
   REQUIRE(load_idx_images(dir + "t10k-images-idx3-ubyte.gz", &test).ok());
   REQUIRE(train.rows == 60000);
 
-  constexpr NetworkSpec spec = NetworkSpec(Shape{1, 28, 28})
-                                   .dense(32, Activation::relu)
-                                   .code()
-                                   .dense(784, Activation::sigmoid);
-  TrainConfig config;
-  config.loss = Loss::bce;
-  config.optimizer = Optimizer::adam;
-  config.learning_rate = 1e-3f;
-  config.batch_size = 256;
-  config.epochs = 5;
+  constexpr NetworkSpec spec = reference::kMnistDense;
+  constexpr TrainConfig config = reference::mnist_dense_config();
   ArenaBuffer memory;
   REQUIRE(memory.allocate(arena_bytes(spec, config)).ok());
   Network net;

@@ -7,14 +7,7 @@
 using namespace tinyae;
 
 namespace {
-constexpr NetworkSpec kDigits = NetworkSpec(Shape::vector(64))
-                                    .dense(50, Activation::tanh)
-                                    .dense(40, Activation::tanh)
-                                    .dense(36, Activation::tanh)
-                                    .code()
-                                    .dense(40, Activation::tanh)
-                                    .dense(50, Activation::tanh)
-                                    .dense(64, Activation::sigmoid);
+constexpr NetworkSpec kDigits = reference::kDigitsDeep;
 }  // namespace
 
 TEST_CASE("the builder records layers, shapes and the code layer", "[spec]") {

@@ -15,27 +15,11 @@ using tinyae::test::OwnedArena;
 
 namespace {
 
-constexpr NetworkSpec kIdentity = NetworkSpec(Shape::vector(8))
-                                      .dense(3, Activation::sigmoid)
-                                      .code()
-                                      .dense(8, Activation::sigmoid);
-
-constexpr NetworkSpec kDigits = NetworkSpec(Shape::vector(64))
-                                    .dense(50, Activation::tanh)
-                                    .dense(40, Activation::tanh)
-                                    .dense(36, Activation::tanh)
-                                    .code()
-                                    .dense(40, Activation::tanh)
-                                    .dense(50, Activation::tanh)
-                                    .dense(64, Activation::sigmoid);
+constexpr NetworkSpec kIdentity = reference::kIdentity838;
+constexpr NetworkSpec kDigits = reference::kDigitsDeep;
 
 TrainConfig identity_config(std::uint64_t seed) {
-  TrainConfig c;
-  c.loss = Loss::half_sse;
-  c.optimizer = Optimizer::sgd;
-  c.learning_rate = 0.3f;
-  c.batch_size = 1;
-  c.epochs = 5000;
+  TrainConfig c = reference::identity838_config();
   c.seed = seed;
   return c;
 }
@@ -118,11 +102,9 @@ TEST_CASE("digits-deep: held-out MSE well below predicting the mean", "[referenc
   const double baseline = mean_baseline_mse(d.train, d.test);
   CHECK(baseline == Approx(0.0715).margin(0.002));
   for (Optimizer opt : {Optimizer::sgd, Optimizer::adam}) {
-    TrainConfig config;
-    config.loss = Loss::half_sse;
+    TrainConfig config = reference::digits_deep_config();
     config.optimizer = opt;
     config.learning_rate = opt == Optimizer::sgd ? 0.1f : 1e-3f;
-    config.batch_size = 1;
     config.epochs = 30;
     OwnedArena memory(arena_bytes(kDigits, config));
     Network net;

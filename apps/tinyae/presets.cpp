@@ -24,36 +24,21 @@ Status parse_int(const std::string& text, std::int32_t* out) {
 }  // namespace
 
 Status find_preset(const std::string& name, Preset* out) {
-  using A = Activation;
   Preset p;
   p.name = name;
   if (name == "identity-838") {
-    p.spec = NetworkSpec(Shape::vector(8)).dense(3, A::sigmoid).code().dense(8, A::sigmoid);
-    p.config.loss = Loss::half_sse;
-    p.config.optimizer = Optimizer::sgd;
-    p.config.learning_rate = 0.3f;
-    p.config.batch_size = 1;
-    p.config.epochs = 5000;
+    p.spec = reference::kIdentity838;
+    p.config = reference::identity838_config();
   } else if (name == "digits-deep") {
-    p.spec = NetworkSpec(Shape{1, 8, 8})
-                 .dense(50, A::tanh).dense(40, A::tanh).dense(36, A::tanh).code()
-                 .dense(40, A::tanh).dense(50, A::tanh).dense(64, A::sigmoid);
-    p.config.loss = Loss::half_sse;
-    p.config.optimizer = Optimizer::sgd;
-    p.config.learning_rate = 0.1f;
-    p.config.batch_size = 1;
-    p.config.epochs = 200;
+    p.spec = reference::kDigitsDeep;
+    p.config = reference::digits_deep_config();
     p.train_data = "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
     p.columns = 64;
     p.scale = 1.0f / 16.0f;
     p.holdout = 5;
   } else if (name == "mnist-dense") {
-    p.spec = NetworkSpec(Shape{1, 28, 28}).dense(32, A::relu).code().dense(784, A::sigmoid);
-    p.config.loss = Loss::bce;
-    p.config.optimizer = Optimizer::adam;
-    p.config.learning_rate = 1e-3f;
-    p.config.batch_size = 256;
-    p.config.epochs = 5;
+    p.spec = reference::kMnistDense;
+    p.config = reference::mnist_dense_config();
     p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   } else if (name == "sparse-patches" || name == "mnist-conv") {
@@ -64,7 +49,6 @@ Status find_preset(const std::string& name, Preset* out) {
     return Status::error(StatusCode::invalid_argument, "unknown preset '", name.c_str(),
                          "' (known: identity-838, digits-deep, mnist-dense)");
   }
-  p.config.seed = 1;
   *out = p;
   return Status();
 }

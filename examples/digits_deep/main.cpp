@@ -16,19 +16,10 @@
 
 namespace {
 
-using tinyae::Activation;
-
 constexpr const char* kDebianDigits =
     "/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz";
 
-constexpr tinyae::NetworkSpec kSpec = tinyae::NetworkSpec(tinyae::Shape::vector(64))
-                                          .dense(50, Activation::tanh)
-                                          .dense(40, Activation::tanh)
-                                          .dense(36, Activation::tanh)
-                                          .code()
-                                          .dense(40, Activation::tanh)
-                                          .dense(50, Activation::tanh)
-                                          .dense(64, Activation::sigmoid);
+constexpr tinyae::NetworkSpec kSpec = tinyae::reference::kDigitsDeep;
 
 struct Progress {
   int every;
@@ -99,13 +90,12 @@ int main(int argc, char** argv) {
     ++dst.rows;
   }
 
-  tinyae::TrainConfig config;
-  config.loss = tinyae::Loss::half_sse;
-  config.optimizer = adam ? tinyae::Optimizer::adam : tinyae::Optimizer::sgd;
-  config.learning_rate = adam ? 1e-3f : 0.1f;
-  config.batch_size = 1;
+  tinyae::TrainConfig config = tinyae::reference::digits_deep_config();
+  if (adam) {
+    config.optimizer = tinyae::Optimizer::adam;
+    config.learning_rate = 1e-3f;
+  }
   config.epochs = epochs;
-  config.seed = 1;
 
   tinyae::ArenaBuffer memory;
   tinyae::Network net;

@@ -9,24 +9,8 @@
 
 namespace {
 
-using tinyae::Activation;
-
-constexpr tinyae::NetworkSpec kSpec = tinyae::NetworkSpec(tinyae::Shape::vector(8))
-                                          .dense(3, Activation::sigmoid)
-                                          .code()
-                                          .dense(8, Activation::sigmoid);
-
-constexpr tinyae::TrainConfig make_config() {
-  tinyae::TrainConfig c;
-  c.loss = tinyae::Loss::half_sse;  // per sample: 1/2 ||x - x^||^2
-  c.optimizer = tinyae::Optimizer::sgd;
-  c.learning_rate = 0.3f;
-  c.batch_size = 1;
-  c.epochs = 5000;
-  c.seed = 1;
-  return c;
-}
-constexpr tinyae::TrainConfig kConfig = make_config();
+constexpr tinyae::NetworkSpec kSpec = tinyae::reference::kIdentity838;
+constexpr tinyae::TrainConfig kConfig = tinyae::reference::identity838_config();
 
 // Sized at compile time, as firmware would.
 alignas(tinyae::kAlignment) unsigned char g_memory[tinyae::arena_bytes(kSpec, kConfig)];

@@ -4,5 +4,6 @@
 #include "tinyae/arena.hpp"
 #include "tinyae/network.hpp"
 #include "tinyae/network_spec.hpp"
+#include "tinyae/reference_systems.hpp"
 #include "tinyae/status.hpp"
 #include "tinyae/train_config.hpp"

@@ -8,24 +8,8 @@
 
 namespace {
 
-using tinyae::Activation;
-
-constexpr tinyae::NetworkSpec kSpec = tinyae::NetworkSpec(tinyae::Shape::vector(8))
-                                          .dense(3, Activation::sigmoid)
-                                          .code()
-                                          .dense(8, Activation::sigmoid);
-
-constexpr tinyae::TrainConfig make_config() {
-  tinyae::TrainConfig c;
-  c.loss = tinyae::Loss::half_sse;
-  c.optimizer = tinyae::Optimizer::sgd;
-  c.learning_rate = 0.3f;
-  c.batch_size = 1;
-  c.epochs = 5000;
-  c.seed = 1;
-  return c;
-}
-constexpr tinyae::TrainConfig kConfig = make_config();
+constexpr tinyae::NetworkSpec kSpec = tinyae::reference::kIdentity838;
+constexpr tinyae::TrainConfig kConfig = tinyae::reference::identity838_config();
 
 // The host run of the same configuration ends near 0.11; the first epoch is near 16.
 constexpr double kMaxFinalSse = 0.25;

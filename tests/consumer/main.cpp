@@ -6,16 +6,8 @@
 #include "tinyae/tinyae.hpp"
 
 int main() {
-  constexpr auto spec = tinyae::NetworkSpec(tinyae::Shape::vector(8))
-                            .dense(3, tinyae::Activation::sigmoid)
-                            .code()
-                            .dense(8, tinyae::Activation::sigmoid);
-  tinyae::TrainConfig config;
-  config.loss = tinyae::Loss::half_sse;
-  config.optimizer = tinyae::Optimizer::sgd;
-  config.learning_rate = 0.3f;
-  config.batch_size = 1;
-  config.epochs = 5000;
+  constexpr tinyae::NetworkSpec spec = tinyae::reference::kIdentity838;
+  constexpr tinyae::TrainConfig config = tinyae::reference::identity838_config();
   tinyae::ArenaBuffer memory;
   tinyae::Network net;
   std::vector<float> x(64, 0.0f);

@@ -1,0 +1,66 @@
+// The reference systems of DESIGN.md, in one place: each network and the training
+// settings it is known to work with. Examples, CLI presets, tests, benchmarks and the
+// firmware all start from these; constexpr, so firmware can size a static arena.
+#pragma once
+
+#include "tinyae/network.hpp"
+#include "tinyae/network_spec.hpp"
+#include "tinyae/train_config.hpp"
+
+namespace tinyae::reference {
+
+// 8-3-8 sigmoid on the eight one-hot vectors: per-sample SGD, lr 0.3, 5000 epochs.
+inline constexpr NetworkSpec kIdentity838 = NetworkSpec(Shape::vector(8))
+                                                .dense(3, Activation::sigmoid)
+                                                .code()
+                                                .dense(8, Activation::sigmoid);
+constexpr TrainConfig identity838_config() {
+  TrainConfig c;
+  c.loss = Loss::half_sse;  // per sample: 1/2 ||x - x^||^2
+  c.optimizer = Optimizer::sgd;
+  c.learning_rate = 0.3f;
+  c.batch_size = 1;
+  c.epochs = 5000;
+  c.seed = 1;
+  return c;
+}
+
+// 64-50-40-36-40-50-64 on the 8x8 digits (pixels / 16): tanh hidden, sigmoid output,
+// per-sample SGD lr 0.1 on half the summed squared error, 200 epochs.
+inline constexpr NetworkSpec kDigitsDeep = NetworkSpec(Shape{1, 8, 8})
+                                               .dense(50, Activation::tanh)
+                                               .dense(40, Activation::tanh)
+                                               .dense(36, Activation::tanh)
+                                               .code()
+                                               .dense(40, Activation::tanh)
+                                               .dense(50, Activation::tanh)
+                                               .dense(64, Activation::sigmoid);
+constexpr TrainConfig digits_deep_config() {
+  TrainConfig c;
+  c.loss = Loss::half_sse;
+  c.optimizer = Optimizer::sgd;
+  c.learning_rate = 0.1f;
+  c.batch_size = 1;
+  c.epochs = 200;
+  c.seed = 1;
+  return c;
+}
+
+// 784-32-784 on 28x28 images (pixels / 255): ReLU code, sigmoid output, mean BCE,
+// Adam lr 1e-3, batch 256, 5 epochs.
+inline constexpr NetworkSpec kMnistDense = NetworkSpec(Shape{1, 28, 28})
+                                               .dense(32, Activation::relu)
+                                               .code()
+                                               .dense(784, Activation::sigmoid);
+constexpr TrainConfig mnist_dense_config() {
+  TrainConfig c;
+  c.loss = Loss::bce;
+  c.optimizer = Optimizer::adam;
+  c.learning_rate = 1e-3f;
+  c.batch_size = 256;
+  c.epochs = 5;
+  c.seed = 1;
+  return c;
+}
+
+}  // namespace tinyae::reference
