@@ -29,7 +29,7 @@ if [ -d "$data" ]; then
   cp "$data/photos/chelsea.png" "$seeds/image/"
   head -c 3000 "$data/natural512/00-camera.pgm" > "$seeds/image/camera-truncated.pgm"
 fi
-cp /tmp/tinyae_fmt_model.tae "$seeds/model/" 2>/dev/null || printf 'TINYAEMF' > "$seeds/model/magic"
+cp /tmp/tinyae_test_model.tae "$seeds/model/" 2>/dev/null || printf 'TINYAEMF' > "$seeds/model/magic"
 status=0
 for target in csv idx npy model image; do
   echo "== fuzz_$target, $runs runs"

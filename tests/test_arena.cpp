@@ -4,16 +4,13 @@
 #include <string>
 #include <vector>
 
-#include "tinyae/tinyae.hpp"
+#include "test_support.hpp"
 
 using namespace tinyae;
 
 namespace {
 
-constexpr NetworkSpec kIdentity = NetworkSpec(Shape::vector(8))
-                                      .dense(3, Activation::sigmoid)
-                                      .code()
-                                      .dense(8, Activation::sigmoid);
+constexpr NetworkSpec kIdentity = reference::kIdentity838;
 
 constexpr TrainConfig sgd_batch1() {
   TrainConfig c;
@@ -25,20 +22,11 @@ constexpr TrainConfig sgd_batch1() {
 // Usable for a static buffer: the whole point of constexpr arena_bytes.
 alignas(kAlignment) unsigned char g_static_memory[arena_bytes(kIdentity, sgd_batch1())];
 
-struct AlignedBuffer {
-  explicit AlignedBuffer(std::size_t bytes) : storage(bytes + kAlignment) {}
-  unsigned char* aligned() {
-    auto p = reinterpret_cast<std::uintptr_t>(storage.data());
-    return storage.data() + (kAlignment - p % kAlignment) % kAlignment;
-  }
-  std::vector<unsigned char> storage;
-};
-
 }  // namespace
 
 TEST_CASE("allocations are aligned and rounded and exhaustion says what is missing", "[arena]") {
-  AlignedBuffer buffer(256);
-  Arena arena(buffer.aligned() + 1, 255);  // unaligned start loses 63 bytes
+  test::OwnedArena buffer(256);
+  Arena arena(buffer.base + 1, 255);  // unaligned start loses 63 bytes
   CHECK(arena.capacity() == 192);
   void* a = nullptr;
   REQUIRE(arena.allocate(10, &a).ok());
@@ -77,15 +65,15 @@ TEST_CASE("arena_bytes is exact for training and inference set-ups", "[arena]") 
         config.optimizer = opt;
         config.batch_size = batch;
         const std::size_t need = arena_bytes(spec, config);
-        AlignedBuffer buffer(need);
+        test::OwnedArena buffer(need);
         {
-          Arena exact(buffer.aligned(), need);
+          Arena exact(buffer.base, need);
           Network net;
           REQUIRE(net.setup(spec, config, exact).ok());
           CHECK(exact.used() == need);
         }
         {
-          Arena short_by_one(buffer.aligned(), need - 1);
+          Arena short_by_one(buffer.base, need - 1);
           Network net;
           Status s = net.setup(spec, config, short_by_one);
           CHECK(s.code() == StatusCode::arena_too_small);
@@ -96,13 +84,13 @@ TEST_CASE("arena_bytes is exact for training and inference set-ups", "[arena]") 
       }
     }
     const std::size_t need = arena_bytes(spec, 32);
-    AlignedBuffer buffer(need);
-    Arena exact(buffer.aligned(), need);
+    test::OwnedArena buffer(need);
+    Arena exact(buffer.base, need);
     Network net;
     REQUIRE(net.setup(spec, 32, exact).ok());
     CHECK(exact.used() == need);
     CHECK_FALSE(net.trainable());
-    Arena short_by_one(buffer.aligned(), need - 1);
+    Arena short_by_one(buffer.base, need - 1);
     CHECK(net.setup(spec, 32, short_by_one).code() == StatusCode::arena_too_small);
   }
 }

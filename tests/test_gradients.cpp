@@ -8,7 +8,7 @@
 #include "core/loss.hpp"
 #include "core/random.hpp"
 #include "kernels/activation.hpp"
-#include "tinyae/tinyae.hpp"
+#include "test_support.hpp"
 
 using namespace tinyae;
 
@@ -115,8 +115,8 @@ namespace {
 // numeric comes from central differences of compute_gradient's objective.
 double gradient_error(const NetworkSpec& spec, const TrainConfig& config, int rows,
                       const std::vector<float>& data) {
-  std::vector<unsigned char> memory(arena_bytes(spec, config) + kAlignment);
-  Arena arena(memory.data(), memory.size());
+  test::OwnedArena memory(arena_bytes(spec, config));
+  Arena& arena = memory.arena;
   Network net;
   REQUIRE(net.setup(spec, config, arena).ok());
   // Non-zero biases so every bias gradient path is exercised.
@@ -205,8 +205,8 @@ TEST_CASE("weight decay adds (lambda/2) sum W^2 to the objective, biases exclude
   TrainConfig config;
   config.batch_size = 2;
   config.seed = 3;
-  std::vector<unsigned char> memory(2 * arena_bytes(spec, config) + 2 * kAlignment);
-  Arena arena(memory.data(), memory.size());
+  test::OwnedArena memory(2 * arena_bytes(spec, config));
+  Arena& arena = memory.arena;
   Network plain;
   Network decayed;
   REQUIRE(plain.setup(spec, config, arena).ok());
@@ -236,8 +236,8 @@ TEST_CASE("forward pass and encoder match an independent double computation", "[
   TrainConfig config;
   config.batch_size = 2;  // smaller than rows: inference runs in chunks
   config.seed = 9;
-  std::vector<unsigned char> memory(arena_bytes(spec, config) + kAlignment);
-  Arena arena(memory.data(), memory.size());
+  test::OwnedArena memory(arena_bytes(spec, config));
+  Arena& arena = memory.arena;
   Network net;
   REQUIRE(net.setup(spec, config, arena).ok());
   for (std::int32_t l = 0; l < 3; ++l) {

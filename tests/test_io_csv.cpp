@@ -13,12 +13,6 @@ using namespace tinyae;
 
 namespace {
 
-std::string temp_file(const std::string& name, const std::string& contents) {
-  const std::string path = std::string(P_tmpdir) + "/tinyae_test_" + name;
-  std::ofstream(path, std::ios::binary) << contents;
-  return path;
-}
-
 std::string gzip(const std::string& text) {
   uLongf size = compressBound(static_cast<uLong>(text.size())) + 32;
   std::string out(size, '\0');
@@ -53,13 +47,13 @@ TEST_CASE("load_csv reads plain and gzip text the same way", "[io][csv]") {
   const std::string text = "1,2.5,-3\r\n4, 5e-1 ,6\n\n7,8,9";
   for (const std::string& contents : {text, gzip(text)}) {
     Matrix m;
-    REQUIRE(load_csv(temp_file("plain.csv", contents), &m).ok());
+    REQUIRE(load_csv(test::write_temp_file("plain.csv", contents), &m).ok());
     CHECK(m.rows == 3);
     CHECK(m.cols == 3);
     CHECK(m.values == std::vector<float>{1, 2.5f, -3, 4, 0.5f, 6, 7, 8, 9});
   }
   Matrix with_header;
-  REQUIRE(load_csv(temp_file("header.csv", "a,b\n1,2\n"), &with_header, true).ok());
+  REQUIRE(load_csv(test::write_temp_file("header.csv", "a,b\n1,2\n"), &with_header, true).ok());
   CHECK(with_header.rows == 1);
 }
 
@@ -67,7 +61,7 @@ TEST_CASE("load_csv reports malformed files and leaves the output alone", "[io][
   Matrix m;
   m.rows = 42;
   auto error = [&](const std::string& name, const std::string& contents) {
-    Status s = load_csv(temp_file(name, contents), &m);
+    Status s = load_csv(test::write_temp_file(name, contents), &m);
     CHECK_FALSE(s.ok());
     CHECK(m.rows == 42);
     return std::string(s.message());

@@ -17,14 +17,6 @@ using namespace tinyae;
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return std::string(P_tmpdir) + "/tinyae_fmt_" + name;
-}
-std::string write_temp(const std::string& name, const std::string& contents) {
-  const std::string path = temp_path(name);
-  std::ofstream(path, std::ios::binary) << contents;
-  return path;
-}
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -70,7 +62,7 @@ TEST_CASE("IDX: malformed headers are clear errors", "[io][idx][bad-input]") {
   IdxArray a;
   a.type = 0x42;
   auto error = [&](const std::string& name, const std::string& bytes) {
-    Status s = load_idx(write_temp(name, bytes), &a);
+    Status s = load_idx(test::write_temp_file(name, bytes), &a);
     CHECK_FALSE(s.ok());
     CHECK(a.type == 0x42);
     return message_of(s);
@@ -90,7 +82,7 @@ TEST_CASE("IDX: malformed headers are clear errors", "[io][idx][bad-input]") {
   const std::string floats = std::string("\0\0\x0D\x01", 4) + be32(1) + std::string("\x7f\xc0\0\0", 4);
   CHECK(error("nan.idx", floats).find("not finite") != std::string::npos);
   Matrix m;
-  CHECK(message_of(load_idx_images(write_temp("labels.idx", std::string("\0\0\x08\x01", 4) + be32(1) + "x"), &m))
+  CHECK(message_of(load_idx_images(test::write_temp_file("labels.idx", std::string("\0\0\x08\x01", 4) + be32(1) + "x"), &m))
             .find("expected uint8 images") != std::string::npos);
 }
 
@@ -107,7 +99,7 @@ TEST_CASE("NPY: save then load round trips, for any rank", "[io][npy]") {
   const float values[6] = {1.5f, -2.0f, 3.25f, 0.0f, 1e-30f, 7.0f};
   for (const std::vector<std::int64_t>& shape :
        {std::vector<std::int64_t>{6}, std::vector<std::int64_t>{2, 3}, std::vector<std::int64_t>{1, 2, 3}}) {
-    const std::string path = temp_path("round.npy");
+    const std::string path = test::temp_path("round.npy");
     REQUIRE(save_npy(path, values, shape).ok());
     const std::string bytes = read_all(path);
     CHECK((bytes.size() - 6 * 4) % 64 == 0);  // data aligned as NumPy writes it
@@ -130,16 +122,16 @@ TEST_CASE("NPY: float64 and uint8 convert to float", "[io][npy]") {
   };
   const double d[2] = {0.25, -4.0};
   NpyArray a;
-  REQUIRE(load_npy(write_temp("f8.npy", npy("<f8", "(2,)", std::string(reinterpret_cast<const char*>(d), 16))), &a).ok());
+  REQUIRE(load_npy(test::write_temp_file("f8.npy", npy("<f8", "(2,)", std::string(reinterpret_cast<const char*>(d), 16))), &a).ok());
   CHECK(a.values == std::vector<float>{0.25f, -4.0f});
-  REQUIRE(load_npy(write_temp("u1.npy", npy("|u1", "(1, 3)", "\x01\x02\xff")), &a).ok());
+  REQUIRE(load_npy(test::write_temp_file("u1.npy", npy("|u1", "(1, 3)", "\x01\x02\xff")), &a).ok());
   CHECK(a.values == std::vector<float>{1, 2, 255});
   CHECK(a.shape == std::vector<std::int64_t>{1, 3});
 
   NpyArray untouched;
   untouched.shape = {99};
   auto error = [&](const std::string& name, const std::string& bytes) {
-    Status s = load_npy(write_temp(name, bytes), &untouched);
+    Status s = load_npy(test::write_temp_file(name, bytes), &untouched);
     CHECK_FALSE(s.ok());
     CHECK(untouched.shape == std::vector<std::int64_t>{99});
     return message_of(s);
@@ -167,22 +159,22 @@ TEST_CASE("images: PNG and PPM of the same photo decode to the same pixels", "[i
   CHECK(gray.channels == 1);
   CHECK(gray.width == 512);
 
-  const std::string path = temp_path("round.png");
+  const std::string path = test::temp_path("round.png");
   REQUIRE(save_png(path, png).ok());
   Image back;
   REQUIRE(load_image(path, &back).ok());
   CHECK(back.pixels == png.pixels);
 
-  CHECK(message_of(load_image(write_temp("bad.png", "\x89PNG\r\n\x1a\n garbage"), &back)).find("not a readable image") != std::string::npos);
+  CHECK(message_of(load_image(test::write_temp_file("bad.png", "\x89PNG\r\n\x1a\n garbage"), &back)).find("not a readable image") != std::string::npos);
   // Netpbm headers with absurd numbers (stb's parser overflowed on these), odd maxval,
   // too few pixels.
-  CHECK(message_of(load_image(write_temp("huge.pgm", "P5 510111111111 2 255\n"), &back)).find("larger than") != std::string::npos);
+  CHECK(message_of(load_image(test::write_temp_file("huge.pgm", "P5 510111111111 2 255\n"), &back)).find("larger than") != std::string::npos);
   // The input the fuzzer found: a maxval of 40 digits.
-  CHECK(message_of(load_image(write_temp("fuzz.pgm", "P5\n511 512\n" + std::string(40, '1') + "\n"), &back)).find("larger than") != std::string::npos);
-  CHECK(message_of(load_image(write_temp("deep.pgm", "P5 2 2 300\n12345678"), &back)).find("maxval 300") != std::string::npos);
-  CHECK(message_of(load_image(write_temp("short.ppm", "P6 2 2 255\nabc"), &back)).find("truncated") != std::string::npos);
-  CHECK(message_of(load_image(write_temp("word.pgm", "P5 two 2 255\n"), &back)).find("bad PGM/PPM header") != std::string::npos);
-  REQUIRE(load_image(write_temp("max15.pgm", "P5\n# comment\n2 1\n15\n\x0f\x05"), &back).ok());
+  CHECK(message_of(load_image(test::write_temp_file("fuzz.pgm", "P5\n511 512\n" + std::string(40, '1') + "\n"), &back)).find("larger than") != std::string::npos);
+  CHECK(message_of(load_image(test::write_temp_file("deep.pgm", "P5 2 2 300\n12345678"), &back)).find("maxval 300") != std::string::npos);
+  CHECK(message_of(load_image(test::write_temp_file("short.ppm", "P6 2 2 255\nabc"), &back)).find("truncated") != std::string::npos);
+  CHECK(message_of(load_image(test::write_temp_file("word.pgm", "P5 two 2 255\n"), &back)).find("bad PGM/PPM header") != std::string::npos);
+  REQUIRE(load_image(test::write_temp_file("max15.pgm", "P5\n# comment\n2 1\n15\n\x0f\x05"), &back).ok());
   CHECK(back.pixels == std::vector<unsigned char>{255, 85});
   Image wrong{2, 2, 3, std::vector<unsigned char>(5)};
   CHECK(save_png(path, wrong).code() == StatusCode::invalid_argument);
@@ -209,7 +201,7 @@ struct Trained {
 
 TEST_CASE("model files round trip bit-exactly", "[io][model]") {
   Trained t;
-  const std::string path = temp_path("model.tae");
+  const std::string path = test::temp_path("model.tae");
   REQUIRE(save_model(path, t.net).ok());
   Model m;
   REQUIRE(load_model(path, &m).ok());
@@ -228,7 +220,7 @@ TEST_CASE("model files round trip bit-exactly", "[io][model]") {
 
 TEST_CASE("a corrupted byte anywhere in a model file is detected", "[io][model][bad-input]") {
   Trained t;
-  const std::string path = temp_path("model_flip.tae");
+  const std::string path = test::temp_path("model_flip.tae");
   REQUIRE(save_model(path, t.net).ok());
   const std::string good = read_all(path);
   Model m;
@@ -236,23 +228,23 @@ TEST_CASE("a corrupted byte anywhere in a model file is detected", "[io][model][
   for (std::size_t i = 0; i < good.size(); ++i) {
     std::string bad = good;
     bad[i] = static_cast<char>(bad[i] ^ (1 << (i % 8)));
-    Status s = load_model(write_temp("flipped.tae", bad), &m);
+    Status s = load_model(test::write_temp_file("flipped.tae", bad), &m);
     REQUIRE_FALSE(s.ok());
     REQUIRE(m.spec.num_layers == 77);
   }
   for (std::size_t n : {std::size_t{0}, std::size_t{7}, std::size_t{20}, good.size() / 2, good.size() - 1}) {
-    Status s = load_model(write_temp("truncated.tae", good.substr(0, n)), &m);
+    Status s = load_model(test::write_temp_file("truncated.tae", good.substr(0, n)), &m);
     REQUIRE_FALSE(s.ok());
   }
   std::string v2 = good;
   v2[8] = 2;
-  CHECK(message_of(load_model(write_temp("v2.tae", v2), &m)).find("format version 2; this build reads version 1") != std::string::npos);
-  CHECK(message_of(load_model(write_temp("junk.tae", "hello"), &m)).find("not a tinyae model file") != std::string::npos);
+  CHECK(message_of(load_model(test::write_temp_file("v2.tae", v2), &m)).find("format version 2; this build reads version 1") != std::string::npos);
+  CHECK(message_of(load_model(test::write_temp_file("junk.tae", "hello"), &m)).find("not a tinyae model file") != std::string::npos);
 }
 
 TEST_CASE("an interrupted save leaves the previous model intact", "[io][model]") {
   Trained t;
-  const std::string path = temp_path("model_keep.tae");
+  const std::string path = test::temp_path("model_keep.tae");
   REQUIRE(save_model(path, t.net).ok());
   const std::string before = read_all(path);
   t.net.biases(0)[0] = 99.0f;

@@ -51,7 +51,7 @@ class Permutation {
     while (bits < 32 && (std::uint64_t{1} << bits) < n) ++bits;
     if (bits % 2 != 0) ++bits;
     half_bits_ = bits / 2;
-    mask_ = (half_bits_ >= 32) ? 0xffffffffu : ((1u << half_bits_) - 1u);
+    mask_ = (1u << half_bits_) - 1u;  // half_bits_ <= 16
     for (auto& k : keys_) k = rng.next_u32();
   }
 
