@@ -124,6 +124,13 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   r = run("eval --model /nonexistent.tae --data " + kDigits);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("/nonexistent.tae: cannot open") != std::string::npos);
+  // Output folders are created with their parents, as on a fresh checkout.
+  REQUIRE(std::system(("rm -rf " + kOut + "/new").c_str()) == 0);
+  r = run("train --preset identity-838 --epochs 10 --out " + kOut + "/new/nested");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  Model saved;
+  CHECK(load_model(kOut + "/new/nested/model.tae", &saved).ok());
   r = run("train --help");
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("--noise") != std::string::npos);

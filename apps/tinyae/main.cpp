@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 #include "presets.hpp"
@@ -80,10 +80,11 @@ void tile_shape(const NetworkSpec& spec, std::int32_t* h, std::int32_t* w) {
   }
 }
 
+// Creates dir and any missing parents; true when it exists as a folder afterwards.
 bool ensure_dir(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) == 0) return true;
-  struct stat st {};
-  return stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  return std::filesystem::is_directory(dir, error);
 }
 
 // ---------------------------------------------------------------------------- train
