@@ -81,7 +81,7 @@ TEST_CASE("loss values and output deltas match finite differences", "[gradient]"
       for (std::size_t i = 0; i < z.size(); ++i) a[i] = kernels::activate(act, z[i]);
       std::vector<float> delta(z.size());
       ErrorSums sums;
-      output_delta(loss, act, b, d, a.data(), act == Activation::sigmoid ? z.data() : nullptr,
+      output_delta(loss, act, b, d, b, a.data(), act == Activation::sigmoid ? z.data() : nullptr,
                    y.data(), delta.data(), &sums);
       std::vector<double> zd(z.begin(), z.end());
       const double value = loss_double(loss, act, zd, y, b);

@@ -21,6 +21,11 @@
 
 namespace tinyae {
 
+// Most parts a batch can be split into (TrainConfig::batch_parts).
+inline constexpr std::int32_t kMaxBatchParts = 64;
+// Most correction pairs L-BFGS keeps (TrainConfig::lbfgs_memory).
+inline constexpr std::int32_t kMaxLbfgsMemory = 64;
+
 namespace detail {
 constexpr std::size_t float_bytes(std::int64_t n) {
   return n <= 0 ? 0 : align_up(static_cast<std::size_t>(n) * sizeof(float));
@@ -32,6 +37,11 @@ constexpr int optimizer_slots(Optimizer o) {
 constexpr bool keeps_logits(const NetworkSpec& spec) {
   return spec.num_layers > 0 &&
          spec.layers[spec.num_layers - 1].activation == Activation::sigmoid;
+}
+// Parts a batch of batch_size rows is split into.
+constexpr std::int32_t batch_parts(const TrainConfig& config) {
+  const std::int32_t parts = config.batch_parts < 1 ? 1 : config.batch_parts;
+  return parts < config.batch_size ? parts : config.batch_size;
 }
 }  // namespace detail
 
@@ -50,6 +60,12 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
   const std::size_t params = detail::float_bytes(spec.parameter_floats());
   // parameters, gradients, last good parameters, optimizer state
   std::size_t bytes = params * (3 + detail::optimizer_slots(config.optimizer));
+  // L-BFGS: correction pairs, search direction, previous gradient
+  if (config.optimizer == Optimizer::lbfgs && config.lbfgs_memory > 0) {
+    bytes += params * (2 * static_cast<std::size_t>(config.lbfgs_memory) + 2);
+  }
+  // each part's partial gradient beyond the first
+  bytes += params * static_cast<std::size_t>(detail::batch_parts(config) - 1);
   bytes += detail::float_bytes(batch * spec.input.size());  // gathered input batch
   if (config.noise_stddev > 0) bytes += detail::float_bytes(batch * spec.input.size());  // noisy copy
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
@@ -57,6 +73,11 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
   }
   if (detail::keeps_logits(spec)) bytes += detail::float_bytes(batch * spec.output().size());
   bytes += 2 * detail::float_bytes(batch * spec.max_width());  // back-propagated deltas
+  // KL sparsity: each part's code column sums, and the mean activations
+  if (config.sparsity_weight > 0) {
+    bytes += static_cast<std::size_t>(detail::batch_parts(config) + 1) *
+             detail::float_bytes(spec.code_shape().size());
+  }
   return bytes;
 }
 
@@ -80,6 +101,16 @@ struct EpochStats {
 // Called after every epoch; return false to stop training early (fit returns ok).
 using EpochCallback = bool (*)(const EpochStats& stats, void* user);
 
+struct Progress {
+  std::int32_t epoch = 0;  // 1-based
+  std::int32_t epochs = 0;
+  std::int64_t samples_done = 0;   // in this epoch
+  std::int64_t samples_total = 0;  // rows per epoch
+  double loss = 0;                 // running mean training loss of the epoch so far
+};
+// Called after every training step (for progress displays).
+using ProgressCallback = void (*)(const Progress& progress, void* user);
+
 // Corrupts n values the way denoising training does: clean + stddev * N(0, 1), clipped
 // to [0, 1] when clip; the same seed gives the same noise on every platform's libm
 // that rounds log/sin/cos the same way.
@@ -97,12 +128,14 @@ class TINYAE_EXPORT Network {
   // Trains for config.epochs on rows x cols data (cols = input size). NaN/Inf in the
   // data is rejected before training; a NaN/Inf loss stops training with
   // StatusCode::diverged and restores the weights from the end of the last good epoch.
+  // Both callbacks get `user`.
   Status fit(const float* data, std::int32_t rows, std::int32_t cols,
-             EpochCallback callback = nullptr, void* user = nullptr);
+             EpochCallback callback = nullptr, void* user = nullptr,
+             ProgressCallback progress = nullptr);
 
-  // Objective (training loss + weight decay) and its gradient at the current weights
-  // over all rows as one batch (rows <= batch_size). The gradient is left in
-  // gradients(), laid out like parameters().
+  // Objective (training loss + weight decay + sparsity penalties) and its gradient at
+  // the current weights over all rows as one batch (rows <= batch_size): what any
+  // optimizer needs. The gradient is left in gradients(), laid out like parameters().
   Status compute_gradient(const float* data, std::int32_t rows, std::int32_t cols,
                           double* objective);
 
@@ -125,16 +158,41 @@ class TINYAE_EXPORT Network {
   float* biases(std::int32_t layer) { return parameters_ + spec_.bias_offset(layer); }
 
  private:
+  // One part of a batch: its rows, and the sums its backward pass produced.
+  struct Part {
+    std::int32_t begin = 0;
+    std::int32_t rows = 0;
+    double loss = 0;  // data loss summed over the part's samples
+    double sse = 0;
+    double l1 = 0;    // sum of |code activation|
+  };
   Status check_data(const float* data, std::int32_t rows, std::int32_t cols) const;
   Status run_inference(const float* data, const float* targets, std::int32_t rows,
                        std::int32_t last_layer, float* out, Metrics* metrics);
-  void forward_batch(const float* input, std::int32_t batch);
-  // Gradient of the batch's mean loss against target into gradients_; returns the
-  // loss summed over samples and adds the squared error to *sse.
-  double backward_batch(const float* input, const float* target, std::int32_t batch, double* sse);
-  void add_weight_decay_gradient();
+  // One batch: forward, backward, gradients summed over the parts in a fixed order,
+  // weight decay, and (when step) the optimizer step. Returns the batch objective
+  // times batch (data loss summed over samples, plus batch * sparsity penalties); adds
+  // the squared error to *sse.
+  double train_batch(const float* input, const float* target, std::int32_t batch, bool step,
+                     double* sse);
+  void forward_part(const float* input, std::int32_t part);
+  void backward_part(const float* input, const float* target, std::int32_t batch,
+                     std::int32_t part);
+  void mean_code_activations(std::int32_t batch, std::int32_t parts);
+  void finish_gradient(std::int64_t begin, std::int64_t end, std::int32_t parts, bool step);
+  // Sparsity penalties of a batch (KL from rhohat_, L1 from the sum of |a|).
+  double sparsity_cost(double l1_sum, std::int32_t batch) const;
   double weight_decay_cost() const;
-  void optimizer_step();
+  Status fit_lbfgs(const float* data, std::int32_t rows, EpochCallback callback, void* user,
+                   ProgressCallback progress);
+  // The objective at the current parameters (gradient into gradients_).
+  double lbfgs_evaluate(const float* data, std::int32_t rows, double* sse);
+  // The strong-Wolfe line search along lbfgs_direction_ from last_good_ (objective f0,
+  // slope slope0 < 0). On success the parameters, gradient, *f and *sse are those of
+  // the accepted point.
+  bool lbfgs_line_search(const float* data, std::int32_t rows, double f0, double slope0,
+                         double first_step, double* f, double* sse);
+  void lbfgs_direction();
 
   NetworkSpec spec_{};
   TrainConfig config_{};
@@ -149,6 +207,18 @@ class TINYAE_EXPORT Network {
   float* activations_[kMaxLayers] = {};
   float* logits_ = nullptr;
   float* scratch_[2] = {};  // deltas when training; ping-pong activations in inference
+  float* partial_gradients_[kMaxBatchParts] = {};  // [0] is gradients_
+  float* code_sums_[kMaxBatchParts] = {};          // KL: each part's code column sums
+  float* rhohat_ = nullptr;                        // KL: mean code activations
+  float* lbfgs_s_ = nullptr;  // L-BFGS: lbfgs_memory steps, then as many gradient changes
+  float* lbfgs_y_ = nullptr;
+  float* lbfgs_direction_ = nullptr;
+  float* lbfgs_gradient_ = nullptr;  // gradient at the iteration's start point
+  double lbfgs_rho_[kMaxLbfgsMemory] = {};  // 1 / (y . s) of each stored pair
+  std::int32_t lbfgs_pairs_ = 0;           // stored pairs
+  std::int32_t lbfgs_newest_ = -1;         // slot of the newest pair
+  Part parts_[kMaxBatchParts] = {};
+  std::int32_t threads_ = 1;
   std::int64_t adam_steps_ = 0;
 };
 

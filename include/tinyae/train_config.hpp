@@ -17,12 +17,15 @@ enum class Loss : std::uint8_t { mse, half_sse, bce };
 // sgd:      w -= lr * g
 // momentum: v = mu * v + g;  w -= lr * v                     (PyTorch's form)
 // adam:     Kingma & Ba with bias correction
-enum class Optimizer : std::uint8_t { sgd, momentum, adam };
+// lbfgs:    limited-memory BFGS on the full batch (batch_size >= rows), one iteration
+//           per epoch, each with a line search that satisfies the strong Wolfe
+//           conditions; learning_rate is ignored
+enum class Optimizer : std::uint8_t { sgd, momentum, adam, lbfgs };
 
 // Names: "mse", "half_sse", "bce".
 TINYAE_EXPORT Status parse_loss(const char* name, Loss* out);
 TINYAE_EXPORT const char* loss_name(Loss loss);
-// Names: "sgd", "momentum", "adam".
+// Names: "sgd", "momentum", "adam", "lbfgs".
 TINYAE_EXPORT Status parse_optimizer(const char* name, Optimizer* out);
 TINYAE_EXPORT const char* optimizer_name(Optimizer optimizer);
 
@@ -36,9 +39,25 @@ struct TrainConfig {
   float adam_epsilon = 1e-8f;
   // lambda of the L2 penalty (lambda/2) * sum ||W||^2 over weights, not biases.
   float weight_decay = 0.0f;
+  // KL sparsity on the code layer (sigmoid): sparsity_weight * sum_j KL(rho || rhohat_j),
+  // rho = sparsity_target, rhohat_j = mean activation of code unit j over the batch.
+  // Off when sparsity_weight is 0.
+  float sparsity_target = 0.05f;
+  float sparsity_weight = 0.0f;
+  // L1 activity penalty on the code layer: activity_l1 * (1/B) * sum |a| over the batch.
+  float activity_l1 = 0.0f;
+  // L-BFGS: number of correction pairs kept (memory: 2 * lbfgs_memory parameter blocks).
+  std::int32_t lbfgs_memory = 10;
   // Samples per gradient step: 1 = per-sample SGD; the dataset size = full batch.
   // Also the largest batch the arena is sized for.
   std::int32_t batch_size = 32;
+  // Each batch is split into this many fixed parts (fewer when the batch is smaller),
+  // whose gradients are summed in a fixed order: the result does not depend on the
+  // number of threads. Each part beyond the first needs a parameter-sized buffer.
+  std::int32_t batch_parts = 4;
+  // OpenMP threads working on the parts (0 = OpenMP's default). Ignored in builds
+  // without OpenMP.
+  std::int32_t threads = 0;
   std::int32_t epochs = 10;
   // Visit the samples in a new pseudo-random order each epoch.
   bool shuffle = true;

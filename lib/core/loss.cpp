@@ -12,13 +12,14 @@ double bce_from_logit(float z, float y) {
   return (zd > 0 ? zd : 0.0) - zd * y + std::log1p(std::exp(-std::fabs(zd)));
 }
 
-void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, const float* a,
-                  const float* z, const float* y, float* delta, ErrorSums* sums) {
+void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, std::int32_t batch,
+                  const float* a, const float* z, const float* y, float* delta, ErrorSums* sums) {
   const std::int64_t n = std::int64_t{b} * d;
+  const auto elements = static_cast<float>(std::int64_t{batch} * d);
   // d(batch-mean loss)/da per element is scale * (a - y) for mse and half_sse.
-  const float scale = loss == Loss::mse ? 2.0f / static_cast<float>(n)
-                      : loss == Loss::half_sse ? 1.0f / static_cast<float>(b)
-                                               : 1.0f / static_cast<float>(n);
+  const float scale = loss == Loss::mse        ? 2.0f / elements
+                      : loss == Loss::half_sse ? 1.0f / static_cast<float>(batch)
+                                               : 1.0f / elements;
   double sse = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const float diff = a[i] - y[i];

@@ -8,8 +8,45 @@
 #include "optimizer.hpp"
 #include "random.hpp"
 
+#if defined(_OPENMP)
+#include <omp.h>
+// OpenMP directives as macros, so builds without OpenMP see no unknown pragmas.
+#define TINYAE_PRAGMA(directive) _Pragma(#directive)
+#else
+#define TINYAE_PRAGMA(directive)
+#endif
+
 namespace tinyae {
 namespace {
+
+// Floats per chunk when summing the parts' gradients and updating the parameters.
+constexpr std::int64_t kUpdateChunk = 4096;
+
+// KL(rho || r) between Bernoulli distributions with means rho and r.
+double kl_divergence(double rho, double r) {
+  return rho * std::log(rho / r) + (1.0 - rho) * std::log((1.0 - rho) / (1.0 - r));
+}
+
+// What an epoch callback gets: sse over the epoch's rows, the objective, the bce.
+EpochStats epoch_stats(const TrainConfig& config, std::int32_t epoch, std::int32_t rows,
+                       std::int32_t outputs, double sse, double objective, double bce) {
+  EpochStats stats;
+  stats.epoch = epoch;
+  stats.epochs = config.epochs;
+  ErrorSums sums;
+  sums.sse = sse;
+  sums.samples = rows;
+  stats.train = make_metrics(config.loss, sums, outputs);
+  stats.train.loss = objective;
+  stats.train.bce = bce;
+  return stats;
+}
+
+double dot(const float* a, const float* b, std::int64_t n) {
+  double sum = 0;
+  for (std::int64_t i = 0; i < n; ++i) sum += static_cast<double>(a[i]) * b[i];
+  return sum;
+}
 
 bool all_finite(const float* x, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) {
@@ -76,7 +113,51 @@ Status validate_config(const NetworkSpec& spec, const TrainConfig& c) {
     return Status::error(StatusCode::invalid_argument,
                          "adam needs beta1 and beta2 in [0, 1) and epsilon > 0");
   }
-  if (static_cast<std::uint8_t>(c.optimizer) > static_cast<std::uint8_t>(Optimizer::adam) ||
+  if (c.batch_parts < 1 || c.batch_parts > kMaxBatchParts) {
+    return Status::error(StatusCode::invalid_argument, "batch parts must be in [1, ",
+                         kMaxBatchParts, "], got ", c.batch_parts);
+  }
+  if (c.threads < 0) {
+    return Status::error(StatusCode::invalid_argument,
+                         "threads must be 0 (OpenMP's default) or positive, got ", c.threads);
+  }
+  if (!finite_in_range(c.sparsity_weight, 0.0f, 3.4e38f)) {
+    return Status::error(StatusCode::invalid_argument,
+                         "sparsity weight (beta) must be zero or positive, got ", c.sparsity_weight);
+  }
+  if (!finite_in_range(c.activity_l1, 0.0f, 3.4e38f)) {
+    return Status::error(StatusCode::invalid_argument,
+                         "L1 activity coefficient must be zero or positive, got ", c.activity_l1);
+  }
+  if (c.sparsity_weight > 0 || c.activity_l1 > 0) {
+    if (spec.code_layer == spec.num_layers - 1) {
+      return Status::error(StatusCode::invalid_argument,
+                           "sparsity penalties need the code layer to be a hidden layer");
+    }
+  }
+  if (c.sparsity_weight > 0) {
+    if (!(c.sparsity_target > 0.0f && c.sparsity_target < 1.0f)) {
+      return Status::error(StatusCode::invalid_argument,
+                           "sparsity target (rho) must be in (0, 1), got ", c.sparsity_target);
+    }
+    const Activation code_act = spec.layers[spec.code_layer].activation;
+    if (code_act != Activation::sigmoid) {
+      return Status::error(StatusCode::invalid_argument,
+                           "KL sparsity needs a sigmoid code layer (mean activations in (0, 1)), "
+                           "the code layer is ", activation_name(code_act));
+    }
+  }
+  if (c.optimizer == Optimizer::lbfgs) {
+    if (c.lbfgs_memory < 1 || c.lbfgs_memory > kMaxLbfgsMemory) {
+      return Status::error(StatusCode::invalid_argument, "lbfgs memory must be in [1, ",
+                           kMaxLbfgsMemory, "], got ", c.lbfgs_memory);
+    }
+    if (c.noise_stddev > 0) {
+      return Status::error(StatusCode::invalid_argument,
+                           "lbfgs needs a fixed objective; use adam or sgd for denoising");
+    }
+  }
+  if (static_cast<std::uint8_t>(c.optimizer) > static_cast<std::uint8_t>(Optimizer::lbfgs) ||
       static_cast<std::uint8_t>(c.loss) > static_cast<std::uint8_t>(Loss::bce)) {
     return Status::error(StatusCode::invalid_argument, "unknown loss or optimizer value");
   }
@@ -121,11 +202,20 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   const std::size_t mark = arena.used();
   const std::int64_t batch = config.batch_size;
   const std::int64_t params = spec.parameter_floats();
+  const std::int32_t parts = detail::batch_parts(config);
   Status s = take(arena, params, &parameters_);
   if (s.ok()) s = take(arena, params, &gradients_);
   if (s.ok()) s = take(arena, params, &last_good_);
   if (s.ok() && detail::optimizer_slots(config.optimizer) >= 1) s = take(arena, params, &moment1_);
   if (s.ok() && detail::optimizer_slots(config.optimizer) >= 2) s = take(arena, params, &moment2_);
+  if (s.ok() && config.optimizer == Optimizer::lbfgs) {
+    s = take(arena, params * config.lbfgs_memory, &lbfgs_s_);
+    if (s.ok()) s = take(arena, params * config.lbfgs_memory, &lbfgs_y_);
+    if (s.ok()) s = take(arena, params, &lbfgs_direction_);
+    if (s.ok()) s = take(arena, params, &lbfgs_gradient_);
+  }
+  partial_gradients_[0] = gradients_;
+  for (std::int32_t p = 1; s.ok() && p < parts; ++p) s = take(arena, params, &partial_gradients_[p]);
   if (s.ok()) s = take(arena, batch * spec.input.size(), &input_batch_);
   if (s.ok() && config.noise_stddev > 0) s = take(arena, batch * spec.input.size(), &noisy_batch_);
   for (std::int32_t l = 0; s.ok() && l < spec.num_layers; ++l) {
@@ -135,6 +225,12 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   for (float*& buffer : scratch_) {
     if (s.ok()) s = take(arena, batch * spec.max_width(), &buffer);
   }
+  if (config.sparsity_weight > 0) {
+    for (std::int32_t p = 0; s.ok() && p < parts; ++p) {
+      s = take(arena, spec.code_shape().size(), &code_sums_[p]);
+    }
+    if (s.ok()) s = take(arena, spec.code_shape().size(), &rhohat_);
+  }
   if (!s.ok()) {
     arena.rewind(mark);
     *this = Network();
@@ -143,6 +239,15 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   spec_ = spec;
   config_ = config;
   max_batch_ = config.batch_size;
+#if defined(_OPENMP)
+  threads_ = config.threads > 0 ? config.threads : omp_get_max_threads();
+#endif
+  // Start OpenMP's thread team and its first work-sharing loop now: the runtime
+  // allocates for them once, and training must not allocate.
+  TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
+    TINYAE_PRAGMA(omp for schedule(static))
+    for (std::int32_t p = 0; p < parts; ++p) parts_[p].loss = 0;
+  }
 
   // Glorot uniform U(-r, r), r = sqrt(6 / (fan_in + fan_out)); biases stay zero.
   Pcg32 rng(config.seed, kStreamInit);
@@ -207,66 +312,170 @@ Status Network::check_data(const float* data, std::int32_t rows, std::int32_t co
   return Status();
 }
 
-void Network::forward_batch(const float* input, std::int32_t batch) {
+void Network::forward_part(const float* input, std::int32_t part) {
   const kernels::F32Kernels& k = kernels::f32();
   const std::int32_t last = spec_.num_layers - 1;
+  const std::int32_t rows = parts_[part].rows;
+  const std::int64_t r0 = parts_[part].begin;
   for (std::int32_t l = 0; l <= last; ++l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
-    const float* x = l == 0 ? input : activations_[l - 1];
-    const Activation act = spec_.layers[l].activation;
+    const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
+    float* y = activations_[l] + r0 * out;
     if (l == last && logits_ != nullptr) {
-      k.dense_forward(batch, out, in, x, in, weights(l), in, biases(l), Activation::identity,
-                      logits_, out);
-      k.activate(std::int64_t{batch} * out, logits_, activations_[l], Activation::sigmoid);
+      float* z = logits_ + r0 * out;
+      k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l), Activation::identity, z,
+                      out);
+      k.activate(std::int64_t{rows} * out, z, y, Activation::sigmoid);
     } else {
-      k.dense_forward(batch, out, in, x, in, weights(l), in, biases(l), act, activations_[l], out);
+      k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l),
+                      spec_.layers[l].activation, y, out);
     }
+  }
+  if (rhohat_ != nullptr) {
+    const auto n = static_cast<std::int32_t>(spec_.code_shape().size());
+    k.column_sum(rows, n, activations_[spec_.code_layer] + r0 * n, n, code_sums_[part], false);
   }
 }
 
-double Network::backward_batch(const float* input, const float* target, std::int32_t batch,
-                               double* sse) {
+void Network::mean_code_activations(std::int32_t batch, std::int32_t parts) {
+  const std::int64_t n = spec_.code_shape().size();
+  for (std::int64_t j = 0; j < n; ++j) {
+    float sum = 0;
+    for (std::int32_t p = 0; p < parts; ++p) sum += code_sums_[p][j];
+    rhohat_[j] = sum / static_cast<float>(batch);
+  }
+}
+
+void Network::backward_part(const float* input, const float* target, std::int32_t batch,
+                            std::int32_t part) {
   const kernels::F32Kernels& k = kernels::f32();
+  Part& pt = parts_[part];
+  float* gradient = partial_gradients_[part];
   const std::int32_t last = spec_.num_layers - 1;
+  const std::int32_t rows = pt.rows;
+  const std::int64_t r0 = pt.begin;
   const auto d = static_cast<std::int32_t>(spec_.output().size());
   ErrorSums sums;
-  // With one sample a layer's delta is its bias gradient: deltas are formed in place
+  // With one row a layer's delta is its bias gradient: deltas are formed in place
   // there, and the column sums (copies) are skipped.
-  const bool single = batch == 1;
-  float* delta = single ? gradients_ + spec_.bias_offset(last) : scratch_[0];
-  output_delta(config_.loss, spec_.layers[last].activation, batch, d, activations_[last],
-               nullptr, target, delta, &sums);
+  const bool single = rows == 1;
+  // Each part owns rows [begin, begin + rows) of the delta buffers at the widest
+  // layer's stride, so parts at different layers never overlap.
+  const std::int64_t region = r0 * spec_.max_width();
+  std::int32_t buffer = 0;
+  float* delta = single ? gradient + spec_.bias_offset(last) : scratch_[0] + region;
+  output_delta(config_.loss, spec_.layers[last].activation, rows, d, batch,
+               activations_[last] + r0 * d, nullptr, target + r0 * d, delta, &sums);
   // Logits only matter for the bce value (vectorized log/exp); other losses skip it.
-  if (config_.loss == Loss::bce) sums.bce = k.bce_sum(std::int64_t{batch} * d, logits_, target);
+  if (config_.loss == Loss::bce) {
+    sums.bce = k.bce_sum(std::int64_t{rows} * d, logits_ + r0 * d, target + r0 * d);
+  }
+  // The penalties' gradients are of batch means: fold 1/batch into their weights.
+  const kernels::Sparsity sparsity{rhohat_, config_.sparsity_target,
+                                   config_.sparsity_weight / static_cast<float>(batch),
+                                   config_.activity_l1 / static_cast<float>(batch)};
+  const bool sparse = rhohat_ != nullptr || config_.activity_l1 > 0;
   for (std::int32_t l = last; l >= 0; --l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
-    const float* x = l == 0 ? input : activations_[l - 1];
-    k.gemm_tn(out, in, batch, delta, out, x, in, gradients_ + spec_.weight_offset(l), in, false);
-    if (!single) k.column_sum(batch, out, delta, out, gradients_ + spec_.bias_offset(l), false);
+    const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
+    k.gemm_tn(out, in, rows, delta, out, x, in, gradient + spec_.weight_offset(l), in, false);
+    if (!single) k.column_sum(rows, out, delta, out, gradient + spec_.bias_offset(l), false);
     if (l > 0) {
-      float* next = single                  ? gradients_ + spec_.bias_offset(l - 1)
-                    : delta == scratch_[0] ? scratch_[1]
-                                           : scratch_[0];
-      // The product through W and the activation derivative in one pass.
-      k.delta_backward(batch, in, out, delta, out, weights(l), in, activations_[l - 1], in,
-                       spec_.layers[l - 1].activation, nullptr, next, in);
+      buffer = 1 - buffer;
+      float* next = single ? gradient + spec_.bias_offset(l - 1) : scratch_[buffer] + region;
+      // The product through W, the penalties and the activation derivative in one pass.
+      k.delta_backward(rows, in, out, delta, out, weights(l), in, activations_[l - 1] + r0 * in,
+                       in, spec_.layers[l - 1].activation,
+                       sparse && l - 1 == spec_.code_layer ? &sparsity : nullptr, next, in);
       delta = next;
     }
   }
-  *sse += sums.sse;
-  return make_metrics(config_.loss, sums, d).loss * batch;
+  pt.loss = make_metrics(config_.loss, sums, d).loss * rows;
+  pt.sse = sums.sse;
+  pt.l1 = 0;
+  if (config_.activity_l1 > 0) {
+    const std::int64_t n = std::int64_t{rows} * spec_.code_shape().size();
+    const float* a = activations_[spec_.code_layer] + r0 * spec_.code_shape().size();
+    for (std::int64_t i = 0; i < n; ++i) pt.l1 += std::fabs(a[i]);
+  }
 }
 
-void Network::add_weight_decay_gradient() {
-  const float lambda = config_.weight_decay;
-  if (lambda == 0.0f) return;
-  for (std::int32_t l = 0; l < spec_.num_layers; ++l) {
-    const float* w = weights(l);
-    float* g = gradients_ + spec_.weight_offset(l);
-    for (std::int64_t i = 0; i < spec_.weight_count(l); ++i) g[i] += lambda * w[i];
+void Network::finish_gradient(std::int64_t begin, std::int64_t end, std::int32_t parts,
+                              bool step) {
+  float* g = gradients_;
+  for (std::int32_t p = 1; p < parts; ++p) {
+    const float* partial = partial_gradients_[p];
+    for (std::int64_t i = begin; i < end; ++i) g[i] += partial[i];
   }
+  const float lambda = config_.weight_decay;
+  if (lambda != 0.0f) {
+    for (std::int32_t l = 0; l < spec_.num_layers; ++l) {
+      const std::int64_t w0 = spec_.weight_offset(l);
+      const std::int64_t lo = begin > w0 ? begin : w0;
+      const std::int64_t w1 = w0 + spec_.weight_count(l);
+      const std::int64_t hi = end < w1 ? end : w1;
+      for (std::int64_t i = lo; i < hi; ++i) g[i] += lambda * parameters_[i];
+    }
+  }
+  if (step) {
+    optimizer_step(config_, begin, end, parameters_, g,
+                   OptimizerState{moment1_, moment2_, adam_steps_});
+  }
+}
+
+double Network::train_batch(const float* input, const float* target, std::int32_t batch,
+                            bool step, double* sse) {
+  const std::int32_t max_parts = detail::batch_parts(config_);
+  const std::int32_t parts = max_parts < batch ? max_parts : batch;
+  for (std::int32_t p = 0; p < parts; ++p) {
+    const auto begin = static_cast<std::int32_t>(std::int64_t{batch} * p / parts);
+    const auto next = static_cast<std::int32_t>(std::int64_t{batch} * (p + 1) / parts);
+    parts_[p].begin = begin;
+    parts_[p].rows = next - begin;
+  }
+  if (step && config_.optimizer == Optimizer::adam) ++adam_steps_;
+  const std::int64_t n = spec_.parameter_floats();
+  const std::int64_t chunks = (n + kUpdateChunk - 1) / kUpdateChunk;
+  // One parallel region per step; the work partition is fixed by the batch and
+  // batch_parts alone, and every sum runs in a fixed order, so the result does not
+  // depend on the number of threads.
+  TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
+    TINYAE_PRAGMA(omp for schedule(static))
+    for (std::int32_t p = 0; p < parts; ++p) forward_part(input, p);
+    if (rhohat_ != nullptr) {
+      TINYAE_PRAGMA(omp single)
+      mean_code_activations(batch, parts);
+    }
+    TINYAE_PRAGMA(omp for schedule(static))
+    for (std::int32_t p = 0; p < parts; ++p) backward_part(input, target, batch, p);
+    TINYAE_PRAGMA(omp for schedule(static))
+    for (std::int64_t c = 0; c < chunks; ++c) {
+      const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;
+      finish_gradient(c * kUpdateChunk, end, parts, step);
+    }
+  }
+  double loss = 0;
+  double l1_sum = 0;
+  for (std::int32_t p = 0; p < parts; ++p) {
+    loss += parts_[p].loss;
+    *sse += parts_[p].sse;
+    l1_sum += parts_[p].l1;
+  }
+  return loss + batch * sparsity_cost(l1_sum, batch);
+}
+
+double Network::sparsity_cost(double l1_sum, std::int32_t batch) const {
+  double cost = config_.activity_l1 * l1_sum / batch;
+  if (rhohat_ != nullptr) {
+    double kl = 0;
+    for (std::int64_t j = 0; j < spec_.code_shape().size(); ++j) {
+      kl += kl_divergence(config_.sparsity_target, rhohat_[j]);
+    }
+    cost += config_.sparsity_weight * kl;
+  }
+  return cost;
 }
 
 double Network::weight_decay_cost() const {
@@ -279,37 +488,34 @@ double Network::weight_decay_cost() const {
   return 0.5 * config_.weight_decay * sum;
 }
 
-void Network::optimizer_step() {
-  OptimizerState state{moment1_, moment2_, adam_steps_};
-  tinyae::optimizer_step(config_, spec_.parameter_floats(), parameters_, gradients_, &state);
-  adam_steps_ = state.steps;
-}
-
 Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
-                    EpochCallback callback, void* user) {
+                    EpochCallback callback, void* user, ProgressCallback progress) {
   if (parameters_ != nullptr && !trainable()) {
     return Status::error(StatusCode::invalid_argument,
                          "network was set up for inference only; set it up with a TrainConfig");
   }
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
+  if (config_.optimizer == Optimizer::lbfgs) return fit_lbfgs(data, rows, callback, user, progress);
   const std::int64_t params = spec_.parameter_floats();
   const auto d = static_cast<std::int32_t>(spec_.output().size());
   Pcg32 shuffle_rng(config_.seed, kStreamShuffle);
   Pcg32 noise_rng(config_.seed, kStreamNoise);
   copy(parameters_, params, last_good_);
+  // A full batch gains nothing from a new order.
+  const bool shuffle = config_.shuffle && rows > max_batch_;
 
   for (std::int32_t epoch = 1; epoch <= config_.epochs; ++epoch) {
     Permutation order;
-    if (config_.shuffle) order = Permutation(static_cast<std::uint32_t>(rows), shuffle_rng);
+    if (shuffle) order = Permutation(static_cast<std::uint32_t>(rows), shuffle_rng);
     double loss_sum = 0;
     double sse = 0;
     bool finite = true;
     for (std::int32_t start = 0; start < rows && finite; start += max_batch_) {
       const std::int32_t batch = rows - start < max_batch_ ? rows - start : max_batch_;
       const float* input = data + std::int64_t{start} * cols;
-      if (config_.shuffle && batch == 1) {
+      if (shuffle && batch == 1) {
         input = data + std::int64_t{order(static_cast<std::uint32_t>(start))} * cols;
-      } else if (config_.shuffle) {
+      } else if (shuffle) {
         for (std::int32_t i = 0; i < batch; ++i) {
           const std::uint32_t row = order(static_cast<std::uint32_t>(start + i));
           copy(data + std::int64_t{row} * cols, cols, input_batch_ + std::int64_t{i} * cols);
@@ -322,13 +528,17 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
                   config_.clip_noisy_input, &noise_rng, noisy_batch_);
         input = noisy_batch_;
       }
-      forward_batch(input, batch);
-      const double batch_loss = backward_batch(input, target, batch, &sse);
+      const double batch_loss = train_batch(input, target, batch, true, &sse);
       finite = std::isfinite(batch_loss);
-      if (finite) {
-        add_weight_decay_gradient();
-        optimizer_step();
-        loss_sum += batch_loss;
+      loss_sum += batch_loss;
+      if (progress != nullptr && finite) {
+        Progress p;
+        p.epoch = epoch;
+        p.epochs = config_.epochs;
+        p.samples_done = start + batch;
+        p.samples_total = rows;
+        p.loss = loss_sum / static_cast<double>(start + batch);
+        progress(p, user);
       }
     }
     if (!finite || !all_finite(parameters_, params)) {
@@ -339,17 +549,210 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
     }
     copy(parameters_, params, last_good_);
     if (callback != nullptr) {
-      EpochStats stats;
-      stats.epoch = epoch;
-      stats.epochs = config_.epochs;
-      ErrorSums sums;
-      sums.sse = sse;
-      sums.samples = rows;
-      stats.train = make_metrics(config_.loss, sums, d);
-      stats.train.loss = loss_sum / rows + weight_decay_cost();
-      if (config_.loss == Loss::bce) stats.train.bce = loss_sum / rows;
-      else stats.train.bce = std::nan("");
+      const double bce = config_.loss == Loss::bce ? loss_sum / rows : std::nan("");
+      const EpochStats stats = epoch_stats(config_, epoch, rows, d, sse,
+                                           loss_sum / rows + weight_decay_cost(), bce);
       if (!callback(stats, user)) break;
+    }
+  }
+  return Status();
+}
+
+double Network::lbfgs_evaluate(const float* data, std::int32_t rows, double* sse) {
+  *sse = 0;
+  return train_batch(data, data, rows, false, sse) / rows + weight_decay_cost();
+}
+
+// d = -H g by the two-loop recursion over the stored pairs, H0 = (s.y / y.y) I.
+void Network::lbfgs_direction() {
+  const std::int64_t n = spec_.parameter_floats();
+  float* q = lbfgs_direction_;
+  for (std::int64_t i = 0; i < n; ++i) q[i] = -gradients_[i];
+  const std::int32_t m = config_.lbfgs_memory;
+  double alpha[kMaxLbfgsMemory];
+  std::int32_t slot = lbfgs_newest_;
+  for (std::int32_t i = 0; i < lbfgs_pairs_; ++i, slot = (slot + m - 1) % m) {
+    const float* s = lbfgs_s_ + slot * n;
+    const float* y = lbfgs_y_ + slot * n;
+    alpha[slot] = lbfgs_rho_[slot] * dot(s, q, n);
+    const auto a = static_cast<float>(alpha[slot]);
+    for (std::int64_t k = 0; k < n; ++k) q[k] -= a * y[k];
+  }
+  if (lbfgs_pairs_ > 0) {
+    const float* y = lbfgs_y_ + lbfgs_newest_ * n;
+    const auto gamma = static_cast<float>(1.0 / (lbfgs_rho_[lbfgs_newest_] * dot(y, y, n)));
+    for (std::int64_t k = 0; k < n; ++k) q[k] *= gamma;
+  }
+  slot = (lbfgs_newest_ + m - lbfgs_pairs_ + 1) % m;
+  for (std::int32_t i = 0; i < lbfgs_pairs_; ++i, slot = (slot + 1) % m) {
+    const float* s = lbfgs_s_ + slot * n;
+    const float* y = lbfgs_y_ + slot * n;
+    const double beta = lbfgs_rho_[slot] * dot(y, q, n);
+    const auto c = static_cast<float>(alpha[slot] - beta);
+    for (std::int64_t k = 0; k < n; ++k) q[k] += c * s[k];
+  }
+}
+
+// Nocedal & Wright, Algorithms 3.5 and 3.6 (bracketing, then zoom with safeguarded
+// cubic interpolation), for the strong Wolfe conditions with c1 = 1e-4, c2 = 0.9.
+bool Network::lbfgs_line_search(const float* data, std::int32_t rows, double f0, double slope0,
+                                double first_step, double* f, double* sse) {
+  constexpr double kC1 = 1e-4;
+  constexpr double kC2 = 0.9;
+  constexpr int kMaxEvaluations = 25;
+  const std::int64_t n = spec_.parameter_floats();
+  int evaluations = 0;
+  // Moves to x0 + alpha d and returns the objective; *slope = g . d there.
+  auto at = [&](double alpha, double* slope, double* point_sse) {
+    const auto a = static_cast<float>(alpha);
+    for (std::int64_t i = 0; i < n; ++i) parameters_[i] = last_good_[i] + a * lbfgs_direction_[i];
+    ++evaluations;
+    const double value = lbfgs_evaluate(data, rows, point_sse);
+    *slope = dot(gradients_, lbfgs_direction_, n);
+    const bool ok = std::isfinite(value) && std::isfinite(*slope);
+    return ok ? value : HUGE_VAL;
+  };
+  struct Point {
+    double alpha, f, slope;
+  };
+  auto armijo = [&](const Point& p) { return p.f <= f0 + kC1 * p.alpha * slope0; };
+  auto curvature = [&](const Point& p) { return std::fabs(p.slope) <= -kC2 * slope0; };
+
+  Point lo{0.0, f0, slope0};
+  Point hi{0.0, f0, slope0};
+  Point prev{0.0, f0, slope0};
+  double alpha = first_step;
+  bool bracketed = false;
+  while (evaluations < kMaxEvaluations) {
+    Point p{alpha, 0.0, 0.0};
+    p.f = at(alpha, &p.slope, sse);
+    if (!armijo(p) || (evaluations > 1 && p.f >= prev.f)) {
+      lo = prev;
+      hi = p;
+      bracketed = true;
+      break;
+    }
+    if (curvature(p)) {
+      *f = p.f;
+      return true;
+    }
+    if (p.slope >= 0) {
+      lo = p;
+      hi = prev;
+      bracketed = true;
+      break;
+    }
+    prev = p;
+    alpha *= 2;
+  }
+  while (bracketed && evaluations < kMaxEvaluations) {
+    // The minimiser of the cubic through lo and hi, kept inside the interval.
+    const double width = hi.alpha - lo.alpha;
+    double trial = lo.alpha + 0.5 * width;
+    if (std::isfinite(hi.f)) {
+      const double d1 = lo.slope + hi.slope - 3.0 * (lo.f - hi.f) / (lo.alpha - hi.alpha);
+      const double disc = d1 * d1 - lo.slope * hi.slope;
+      if (disc >= 0) {
+        const double d2 = (width > 0 ? 1.0 : -1.0) * std::sqrt(disc);
+        const double c = hi.alpha - width * (hi.slope + d2 - d1) / (hi.slope - lo.slope + 2 * d2);
+        const double a = lo.alpha < hi.alpha ? lo.alpha : hi.alpha;
+        const double b = lo.alpha < hi.alpha ? hi.alpha : lo.alpha;
+        const double margin = 0.1 * (b - a);
+        if (std::isfinite(c)) trial = c < a + margin ? a + margin : c > b - margin ? b - margin : c;
+      }
+    }
+    Point p{trial, 0.0, 0.0};
+    p.f = at(trial, &p.slope, sse);
+    if (!armijo(p) || p.f >= lo.f) {
+      hi = p;
+    } else {
+      if (curvature(p)) {
+        *f = p.f;
+        return true;
+      }
+      if (p.slope * (hi.alpha - lo.alpha) >= 0) hi = lo;
+      lo = p;
+    }
+  }
+  // Out of evaluations: settle for the best point with sufficient decrease, if any.
+  if (lo.alpha > 0) {
+    double slope = 0;
+    *f = at(lo.alpha, &slope, sse);
+    return std::isfinite(*f) && *f < f0;
+  }
+  return false;
+}
+
+Status Network::fit_lbfgs(const float* data, std::int32_t rows, EpochCallback callback,
+                          void* user, ProgressCallback progress) {
+  if (rows > max_batch_) {
+    return Status::error(StatusCode::invalid_argument, "lbfgs works on the full batch, but the ",
+                         rows, " rows exceed the batch size ", max_batch_,
+                         "; set the batch size to at least the number of rows");
+  }
+  const std::int64_t n = spec_.parameter_floats();
+  const auto d = static_cast<std::int32_t>(spec_.output().size());
+  const std::int32_t m = config_.lbfgs_memory;
+  lbfgs_pairs_ = 0;
+  lbfgs_newest_ = -1;
+  double sse = 0;
+  double f = lbfgs_evaluate(data, rows, &sse);
+  if (!std::isfinite(f)) {
+    return Status::error(StatusCode::diverged,
+                         "lbfgs: the objective is not finite at the starting weights");
+  }
+  copy(parameters_, n, last_good_);
+  for (std::int32_t epoch = 1; epoch <= config_.epochs; ++epoch) {
+    lbfgs_direction();
+    double slope = dot(gradients_, lbfgs_direction_, n);
+    if (!(slope < 0)) {  // not a descent direction: forget the pairs, go downhill
+      lbfgs_pairs_ = 0;
+      for (std::int64_t i = 0; i < n; ++i) lbfgs_direction_[i] = -gradients_[i];
+      slope = dot(gradients_, lbfgs_direction_, n);
+    }
+    if (!(slope < 0)) break;  // zero gradient: a stationary point
+    copy(gradients_, n, lbfgs_gradient_);
+    // The first step is scaled to unit length; later ones start at the natural step 1.
+    const double first_step = lbfgs_pairs_ > 0 ? 1.0 : 1.0 / std::sqrt(-slope);
+    double f_new = f;
+    if (!lbfgs_line_search(data, rows, f, slope, first_step, &f_new, &sse)) {
+      // No further decrease along this direction: keep the best weights and stop.
+      copy(last_good_, n, parameters_);
+      break;
+    }
+    if (!all_finite(parameters_, n)) {
+      copy(last_good_, n, parameters_);
+      return Status::error(StatusCode::diverged, "lbfgs diverged in iteration ", epoch,
+                           "; kept the weights of iteration ", epoch - 1);
+    }
+    const std::int32_t slot = (lbfgs_newest_ + 1) % m;
+    float* s = lbfgs_s_ + slot * n;
+    float* y = lbfgs_y_ + slot * n;
+    for (std::int64_t i = 0; i < n; ++i) {
+      s[i] = parameters_[i] - last_good_[i];
+      y[i] = gradients_[i] - lbfgs_gradient_[i];
+    }
+    const double sy = dot(s, y, n);
+    // Keep the pair only with positive curvature, so H stays positive definite.
+    if (sy > 1e-12 * std::sqrt(dot(s, s, n) * dot(y, y, n))) {
+      lbfgs_rho_[slot] = 1.0 / sy;
+      lbfgs_newest_ = slot;
+      lbfgs_pairs_ = lbfgs_pairs_ < m ? lbfgs_pairs_ + 1 : m;
+    }
+    f = f_new;
+    copy(parameters_, n, last_good_);
+    if (progress != nullptr) {
+      Progress p;
+      p.epoch = epoch;
+      p.epochs = config_.epochs;
+      p.samples_done = rows;
+      p.samples_total = rows;
+      p.loss = f;
+      progress(p, user);
+    }
+    // bce is not tracked apart from the objective here.
+    if (callback != nullptr && !callback(epoch_stats(config_, epoch, rows, d, sse, f, std::nan("")), user)) {
+      break;
     }
   }
   return Status();
@@ -365,11 +768,8 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
                          " rows exceed the batch size ", max_batch_, " the arena was sized for");
   }
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
-  forward_batch(data, rows);
   double sse = 0;
-  const double loss = backward_batch(data, data, rows, &sse) / rows;
-  add_weight_decay_gradient();
-  *objective = loss + weight_decay_cost();
+  *objective = lbfgs_evaluate(data, rows, &sse);
   return Status();
 }
 

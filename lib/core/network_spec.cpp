@@ -77,9 +77,11 @@ Status parse_optimizer(const char* name, Optimizer* out) {
     *out = Optimizer::momentum;
   } else if (equal(name, "adam")) {
     *out = Optimizer::adam;
+  } else if (equal(name, "lbfgs")) {
+    *out = Optimizer::lbfgs;
   } else {
     return Status::error(StatusCode::invalid_argument, "unknown optimizer '", name,
-                         "' (expected sgd, momentum or adam)");
+                         "' (expected sgd, momentum, adam or lbfgs)");
   }
   return Status();
 }
@@ -89,6 +91,7 @@ const char* optimizer_name(Optimizer optimizer) {
     case Optimizer::sgd: return "sgd";
     case Optimizer::momentum: return "momentum";
     case Optimizer::adam: return "adam";
+    case Optimizer::lbfgs: return "lbfgs";
   }
   return "unknown";
 }

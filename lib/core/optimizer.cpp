@@ -6,24 +6,24 @@
 
 namespace tinyae {
 
-void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const float* g,
-                    OptimizerState* state) {
+void optimizer_step(const TrainConfig& config, std::int64_t begin, std::int64_t end, float* p,
+                    const float* g, const OptimizerState& state) {
   const float lr = config.learning_rate;
   switch (config.optimizer) {
     case Optimizer::sgd:
-      kernels::f32().sgd_step(n, p, g, lr);
+      kernels::f32().sgd_step(end - begin, p + begin, g + begin, lr);
       break;
     case Optimizer::momentum: {
       const float mu = config.momentum;
-      float* v = state->moment1;
-      for (std::int64_t i = 0; i < n; ++i) {
+      float* v = state.moment1;
+      for (std::int64_t i = begin; i < end; ++i) {
         v[i] = mu * v[i] + g[i];
         p[i] -= lr * v[i];
       }
       break;
     }
     case Optimizer::adam: {
-      const std::int64_t t = ++state->steps;
+      const std::int64_t t = state.steps;
       const float b1 = config.adam_beta1;
       const float b2 = config.adam_beta2;
       const double c1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));
@@ -32,15 +32,17 @@ void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const f
       const auto step = static_cast<float>(lr / c1);
       const auto inv_sqrt_c2 = static_cast<float>(1.0 / std::sqrt(c2));
       const float eps = config.adam_epsilon;
-      float* m = state->moment1;
-      float* v = state->moment2;
-      for (std::int64_t i = 0; i < n; ++i) {
+      float* m = state.moment1;
+      float* v = state.moment2;
+      for (std::int64_t i = begin; i < end; ++i) {
         m[i] = b1 * m[i] + (1.0f - b1) * g[i];
         v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
         p[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + eps);
       }
       break;
     }
+    case Optimizer::lbfgs:  // steps through Network's line search, not here
+      break;
   }
 }
 

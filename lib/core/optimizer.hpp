@@ -1,4 +1,4 @@
-// Parameter updates over a whole parameter block.
+// Parameter updates over a range of a parameter block.
 #pragma once
 
 #include <cstdint>
@@ -10,11 +10,12 @@ namespace tinyae {
 struct OptimizerState {
   float* moment1 = nullptr;  // momentum velocity or Adam's m
   float* moment2 = nullptr;  // Adam's v
-  std::int64_t steps = 0;    // Adam's t, before this step
+  std::int64_t steps = 0;    // Adam's t of this step (1 for the first)
 };
 
-// One step on n parameters p with gradient g.
-void optimizer_step(const TrainConfig& config, std::int64_t n, float* p, const float* g,
-                    OptimizerState* state);
+// One step of sgd, momentum or adam on parameters [begin, end) of p with gradient g.
+// Element-wise, so a block may be updated in ranges, in any order or in parallel.
+void optimizer_step(const TrainConfig& config, std::int64_t begin, std::int64_t end, float* p,
+                    const float* g, const OptimizerState& state);
 
 }  // namespace tinyae

@@ -35,20 +35,22 @@ using ActivationBackwardFn = void (*)(std::int32_t m, std::int32_t n, const floa
 using ColumnSumFn = void (*)(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
                              float* sums, bool accumulate);
 
-// The KL sparsity penalty's gradient with respect to a code unit's activation:
-// beta * (-rho / rhohat[j] + (1 - rho) / (1 - rhohat[j])), rhohat in (0, 1).
+// The sparsity penalties' gradient with respect to the activation a of code unit j:
+// beta * (-rho / rhohat[j] + (1 - rho) / (1 - rhohat[j])) when rhohat is not null
+// (KL, rhohat in (0, 1)), plus l1 * sign(a). Callers fold the batch mean into beta, l1.
 struct Sparsity {
-  const float* rhohat;  // mean activation of each of the n units over the batch
+  const float* rhohat;  // mean activation of each of the n units over the batch, or null
   float rho;            // target mean activation
-  float beta;           // weight of the penalty
+  float beta;           // weight of the KL penalty
+  float l1 = 0.0f;      // weight of the L1 activity penalty
 };
 
-// G[m x n] = (G + kl[j]) * f'(A[m x n]): a hidden layer's delta from the upstream
+// G[m x n] = (G + kl(j, A)) * f'(A[m x n]): a hidden layer's delta from the upstream
 // product G, in one pass. kl may be null (no sparsity term).
 using HiddenDeltaFn = void (*)(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
                                float* g, std::int32_t ldg, Activation act, const Sparsity* kl);
 
-// D[m x n] = (G[m x k] * W[k x n] + kl[j]) * f'(A[m x n]): the backward product
+// D[m x n] = (G[m x k] * W[k x n] + kl(j, A)) * f'(A[m x n]): the backward product
 // through a dense layer with the hidden delta formed in the GEMM's store (fuses
 // gemm_nn and hidden_delta). kl may be null.
 using DeltaBackwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* g,

@@ -182,7 +182,10 @@ Buf activation_outputs(int m, int n, Activation act, Lcg* rng) {
   return a;
 }
 
-void check_delta(const tk::F32Kernels& kt, int m, int n, int k, Activation act, bool sparse,
+// Sparsity modes of check_delta.
+enum SparsityMode { kNoSparsity = 0, kKl = 1, kL1 = 2, kKlAndL1 = 3 };
+
+void check_delta(const tk::F32Kernels& kt, int m, int n, int k, Activation act, int sparse,
                  std::uint64_t seed) {
   Lcg rng{seed};
   Buf g(m, k, 1, &rng);     // upstream delta
@@ -190,8 +193,10 @@ void check_delta(const tk::F32Kernels& kt, int m, int n, int k, Activation act, 
   Buf a = activation_outputs(m, n, act, &rng);
   Buf rhohat(1, n, 0, &rng);
   for (int j = 0; j < n; ++j) rhohat.at(0, j) = 0.5f + 0.45f * rhohat.at(0, j);
-  const tk::Sparsity kl{rhohat.data(), 0.1f, 0.2f};
-  const tk::Sparsity* klp = sparse ? &kl : nullptr;
+  const bool with_kl = (sparse & kKl) != 0;
+  const float l1 = (sparse & kL1) != 0 ? 0.03f : 0.0f;
+  const tk::Sparsity kl{with_kl ? rhohat.data() : nullptr, 0.1f, 0.2f, l1};
+  const tk::Sparsity* klp = sparse != kNoSparsity ? &kl : nullptr;
   INFO(kt.isa << " delta m=" << m << " n=" << n << " k=" << k << " act="
                << tinyae::activation_name(act) << " sparse=" << sparse);
 
@@ -212,12 +217,16 @@ void check_delta(const tk::F32Kernels& kt, int m, int n, int k, Activation act, 
         sum += static_cast<double>(g.at(i, p)) * w.at(p, j);
         mag += std::fabs(static_cast<double>(g.at(i, p)) * w.at(p, j));
       }
-      if (sparse) {
+      if (with_kl) {
         const double r = rhohat.at(0, j);
         const double term = 0.2 * (-0.1 / r + 0.9 / (1 - r));
         sum += term;
         mag += std::fabs(term);
       }
+      const double ai = a.at(i, j);
+      const double sign = ai > 0 ? 1.0 : ai < 0 ? -1.0 : 0.0;
+      sum += static_cast<double>(l1) * sign;
+      mag += static_cast<double>(l1);
       const double want = sum * deriv_ref(act, a.at(i, j));
       const double tol = tolerance(k, mag) + 1e-6 * std::fabs(want);
       if (std::fabs(d.at(i, j) - want) > tol || std::fabs(u.at(i, j) - want) > tol) {
@@ -359,9 +368,9 @@ void run_all(const char* isa) {
     check_dense_forward(*kt, 1, 784, 32, Activation::sigmoid, true, 22);
     check_dense_forward(*kt, 256, 32, 784, Activation::relu, true, 23);
   }
-  SECTION("hidden delta: fused GEMM epilogue and unfused pass, with and without KL") {
+  SECTION("hidden delta: fused GEMM epilogue and unfused pass, with KL and L1 or none") {
     for (Activation act : kActs) {
-      for (bool sparse : {false, true}) {
+      for (int sparse : {kNoSparsity, kKl, kL1, kKlAndL1}) {
         for (int m : {1, 3, 12, 29}) {
           for (int n : {1, 7, 16, 33, 64}) {
             for (int k : {1, 8, 50, 300}) check_delta(*kt, m, n, k, act, sparse, ++seed);

@@ -98,9 +98,12 @@ void hidden_delta(std::int32_t m, std::int32_t n, const float* a, std::int32_t l
     float* gi = g + std::int64_t{i} * ldg;
     for (std::int32_t j = 0; j < n; ++j) {
       float up = gi[j];
-      if (kl != nullptr) {
+      if (kl != nullptr && kl->rhohat != nullptr) {
         const float r = kl->rhohat[j];
-        up += kl->beta * (-kl->rho / r + (1.0f - kl->rho) / (1.0f - r));
+        up += kl->beta * ((1.0f - kl->rho) / (1.0f - r) - kl->rho / r);
+      }
+      if (kl != nullptr && kl->l1 != 0.0f) {
+        up += ai[j] > 0.0f ? kl->l1 : ai[j] < 0.0f ? -kl->l1 : 0.0f;
       }
       gi[j] = up * derivative_from_output(act, ai[j]);
     }

@@ -127,9 +127,16 @@ struct SimdF32 {
     else store_partial(v, p, count);
   }
 
-  // The KL term for the W columns at j (count of them valid).
+  // The KL term for the W columns at j (count of them valid); 0 without KL.
   TINYAE_KERNEL_INLINE static V kl_at(const Sparsity& s, Index j, Index count) {
-    return kl_term(load_n(s.rhohat + j, count, 0.5f), s);
+    return s.rhohat != nullptr ? kl_term(load_n(s.rhohat + j, count, 0.5f), s) : V(0.0f);
+  }
+  // The sparsity penalties' term for activations a: KL (per column, precomputed in
+  // klv) plus l1 * sign(a).
+  TINYAE_KERNEL_INLINE static V sparsity_term(const Sparsity& s, V klv, V a) {
+    if (s.l1 == 0.0f) return klv;
+    const V pos = xsimd::select(a > V(0.0f), V(s.l1), V(0.0f));
+    return klv + pos - xsimd::select(a < V(0.0f), V(s.l1), V(0.0f));
   }
 
   // Element r of the result is the sum of rows[r] (r < W). xsimd 8.1's AVX-512 haddp
@@ -193,8 +200,9 @@ struct SimdF32 {
           if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
           r = activate(r, ep->act);
         } else {
-          if (ep->kl != nullptr) r += klv[v];
-          r *= derivative(load_n(ep->a + gi * ep->lda + j, count, 0.0f), ep->act);
+          const V av = load_n(ep->a + gi * ep->lda + j, count, 0.0f);
+          if (ep->kl != nullptr) r += sparsity_term(*ep->kl, klv[v], av);
+          r *= derivative(av, ep->act);
         }
       }
       store_n(r, c + v * W, count);
@@ -476,8 +484,9 @@ struct SimdF32 {
       for (Index i = 0; i < m; ++i) {
         float* gi = g + i * ldg + j;
         V r = load_n(gi, count, 0.0f);
-        if (kl != nullptr) r += klv;
-        r *= derivative(load_n(a + i * lda + j, count, 0.0f), act);
+        const V av = load_n(a + i * lda + j, count, 0.0f);
+        if (kl != nullptr) r += sparsity_term(*kl, klv, av);
+        r *= derivative(av, act);
         store_n(r, gi, count);
       }
     }
