@@ -1,6 +1,11 @@
-// Samples per second of a whole training step of mnist-dense (784-32-784, ReLU code,
-// sigmoid output, BCE, Adam, batch 256), single thread, per ISA. Data is synthetic
-// (uniform in [0, 1)): the kernels' speed does not depend on the values.
+// Whole training steps, on synthetic data (uniform in [0, 1)): the kernels' speed does
+// not depend on the values.
+// - train_step_mnist_dense/<isa>/threads:N: samples per second of mnist-dense
+//   (784-32-784, ReLU code, sigmoid output, BCE, Adam, batch 256), per ISA at 1 thread,
+//   and at 1 and 2 threads with the best ISA.
+// - cost_gradient_sparse_patches/threads:N: one full-batch evaluation of the sparse
+//   autoencoder's cost and gradient (256-64-256, 10,240 patches, KL sparsity, weight
+//   decay), as L-BFGS and gradient descent call it.
 //
 //   tinyae_bench_train --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -17,7 +22,17 @@ namespace {
 
 constexpr std::int32_t kRows = 2560;  // ten steps of batch 256 per epoch
 
-void run_step(benchmark::State& state, const char* isa) {
+std::vector<float> synthetic(std::size_t n) {
+  std::vector<float> data(n);
+  unsigned x = 7;
+  for (float& v : data) {
+    x = x * 1664525u + 1013904223u;
+    v = static_cast<float>(x >> 8) / 16777216.0f;
+  }
+  return data;
+}
+
+void run_step(benchmark::State& state, const char* isa, int threads) {
   if (!tinyae::force_isa(isa).ok()) {
     state.SkipWithError("ISA not available");
     return;
@@ -25,6 +40,7 @@ void run_step(benchmark::State& state, const char* isa) {
   constexpr tinyae::NetworkSpec spec = tinyae::reference::kMnistDense;
   tinyae::TrainConfig config = tinyae::reference::mnist_dense_config();
   config.epochs = 1;
+  config.threads = threads;
   std::vector<unsigned char> memory(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());
   tinyae::Network net;
@@ -32,12 +48,7 @@ void run_step(benchmark::State& state, const char* isa) {
     state.SkipWithError("setup failed");
     return;
   }
-  std::vector<float> data(static_cast<std::size_t>(kRows) * 784);
-  unsigned x = 7;
-  for (float& v : data) {
-    x = x * 1664525u + 1013904223u;
-    v = static_cast<float>(x >> 8) / 16777216.0f;
-  }
+  const std::vector<float> data = synthetic(static_cast<std::size_t>(kRows) * 784);
   for (auto _ : state) {
     if (!net.fit(data.data(), kRows, 784).ok()) {
       state.SkipWithError("fit failed");
@@ -48,13 +59,50 @@ void run_step(benchmark::State& state, const char* isa) {
       benchmark::Counter(kRows, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+void run_sparse_cost_gradient(benchmark::State& state, int threads) {
+  constexpr tinyae::NetworkSpec spec = tinyae::reference::kSparsePatches;
+  tinyae::TrainConfig config = tinyae::reference::sparse_patches_config();
+  config.threads = threads;
+  constexpr std::int32_t rows = tinyae::reference::kSparsePatchCount;
+  std::vector<unsigned char> memory(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
+  tinyae::Arena arena(memory.data(), memory.size());
+  tinyae::Network net;
+  if (!net.setup(spec, config, arena).ok()) {
+    state.SkipWithError("setup failed");
+    return;
+  }
+  std::vector<float> data = synthetic(static_cast<std::size_t>(rows) * 256);
+  for (float& v : data) v = 0.1f + 0.8f * v;
+  double objective = 0;
+  for (auto _ : state) {
+    if (!net.compute_gradient(data.data(), rows, 256, &objective).ok()) {
+      state.SkipWithError("compute_gradient failed");
+      return;
+    }
+  }
+  benchmark::DoNotOptimize(objective);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* best = nullptr;
   for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
     if (tinyae::kernels::f32_for(*name) == nullptr) continue;
-    benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + *name).c_str(),
-                                 run_step, *name);
+    if (best == nullptr) best = *name;
+    benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + *name + "/threads:1").c_str(),
+                                 run_step, *name, 1)
+        ->UseRealTime();
+  }
+  benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + best + "/threads:2").c_str(),
+                               run_step, best, 2)
+      ->UseRealTime();
+  for (int threads : {1, 2}) {
+    benchmark::RegisterBenchmark(
+        ("cost_gradient_sparse_patches/threads:" + std::to_string(threads)).c_str(),
+        run_sparse_cost_gradient, threads)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -61,6 +61,7 @@ TINYAE_EXPORT Status load_idx_images(const std::string& path, Matrix* out);
 struct NpyArray {
   std::vector<std::int64_t> shape;
   std::vector<float> values;
+  std::int32_t item_bytes = 4;  // of the stored dtype: 4 <f4, 8 <f8, 1 uint8
 };
 TINYAE_EXPORT Status load_npy(const std::string& path, NpyArray* out);
 // Writes a float32 C-order array (atomically, via a temporary file).
@@ -77,6 +78,28 @@ struct Image {
 // PNG, JPEG and BMP (through stb_image), binary PGM/PPM (P5/P6, 8-bit).
 TINYAE_EXPORT Status load_image(const std::string& path, Image* out);
 TINYAE_EXPORT Status save_png(const std::string& path, const Image& image);
+
+// Natural-image patches for the sparse autoencoder (sparse-patches).
+struct Patches {
+  Matrix values;     // count x size*size, preprocessed gray values in [0.1, 0.9]
+  Matrix originals;  // count x size*size, the gray patches before preprocessing, in [0, 1]
+  std::int32_t size = 0;  // side length
+};
+// The seed's preprocessing of count rows of gray patches, in place: remove each
+// patch's mean, clip at +-3 sigma (sigma over all values after that), map linearly
+// to [0.1, 0.9].
+TINYAE_EXPORT void preprocess_patches(float* values, std::int64_t count, std::int32_t pixels);
+// Samples count size x size patches, each from an image chosen uniformly at random
+// and at a uniformly random position, from `path`: a folder of images (PNG, JPEG,
+// BMP, PGM, PPM; in name order) or one image. Colour becomes gray as
+// Y = 0.2126 R + 0.7152 G + 0.0722 B. The seed makes the choice repeatable.
+TINYAE_EXPORT Status sample_patches(const std::string& path, std::int32_t size,
+                                    std::int32_t count, std::uint64_t seed, Patches* out);
+// Patches stored in a file: .npy (float32/float64/uint8; n x s x s, n x s*s, or
+// n x s x s x 3 RGB) or IDX (uint8; n x s x s or n x s x s x 3). uint8 is scaled by
+// 1/255. With preprocess the seed's preprocessing follows; without it the values are
+// taken as they are (for patches preprocessed already).
+TINYAE_EXPORT Status load_patches(const std::string& path, bool preprocess, Patches* out);
 
 // A trained network as stored in a model file: its spec and its parameters
 // (per layer: weights, out x in row-major, then biases; no padding).

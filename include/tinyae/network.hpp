@@ -71,7 +71,8 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
     bytes += detail::float_bytes(batch * spec.layers[l].output.size());  // activations
   }
-  if (detail::keeps_logits(spec)) bytes += detail::float_bytes(batch * spec.output().size());
+  // bce keeps the output layer's logits
+  if (config.loss == Loss::bce) bytes += detail::float_bytes(batch * spec.output().size());
   bytes += 2 * detail::float_bytes(batch * spec.max_width());  // back-propagated deltas
   // KL sparsity: each part's code column sums, and the mean activations
   if (config.sparsity_weight > 0) {

@@ -46,6 +46,29 @@ constexpr TrainConfig digits_deep_config() {
   return c;
 }
 
+// 256-64-256 sigmoid on 16x16 natural-image patches (preprocessed to [0.1, 0.9]):
+// J = (1/2N) sum ||x - x^||^2 + (lambda/2)(||W1||^2 + ||W2||^2) + beta sum_j KL(rho || rhohat_j),
+// lambda = 5e-4, beta = 0.2, rho = 0.5, on the full batch of 10,240 patches. L-BFGS, 400
+// iterations (the seed also runs plain full-batch gradient descent: optimizer sgd).
+inline constexpr std::int32_t kSparsePatchCount = 10240;
+inline constexpr NetworkSpec kSparsePatches = NetworkSpec(Shape{1, 16, 16})
+                                                  .dense(64, Activation::sigmoid)
+                                                  .code()
+                                                  .dense(256, Activation::sigmoid);
+constexpr TrainConfig sparse_patches_config() {
+  TrainConfig c;
+  c.loss = Loss::half_sse;
+  c.optimizer = Optimizer::lbfgs;
+  c.learning_rate = 0.1f;  // for optimizer sgd (full-batch gradient descent)
+  c.weight_decay = 5e-4f;
+  c.sparsity_weight = 0.2f;
+  c.sparsity_target = 0.5f;
+  c.batch_size = kSparsePatchCount;
+  c.epochs = 400;
+  c.seed = 1;
+  return c;
+}
+
 // 784-32-784 on 28x28 images (pixels / 255): ReLU code, sigmoid output, mean BCE,
 // Adam lr 1e-3, batch 256, 5 epochs.
 inline constexpr NetworkSpec kMnistDense = NetworkSpec(Shape{1, 28, 28})

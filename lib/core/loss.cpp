@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "../kernels/activation.hpp"
+#include "../kernels/f32_kernels.hpp"
 
 namespace tinyae {
 
@@ -20,14 +21,9 @@ void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, std
   const float scale = loss == Loss::mse        ? 2.0f / elements
                       : loss == Loss::half_sse ? 1.0f / static_cast<float>(batch)
                                                : 1.0f / elements;
-  double sse = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float diff = a[i] - y[i];
-    sse += static_cast<double>(diff) * diff;
-    // bce with a sigmoid output: dL/dz = (a - y) / n, no division by a(1-a).
-    delta[i] = loss == Loss::bce ? scale * diff
-                                 : scale * diff * kernels::derivative_from_output(act, a[i]);
-  }
+  // bce with a sigmoid output: dL/dz = (a - y) / n, no division by a(1-a).
+  const double sse = kernels::f32().output_delta(n, a, y, scale,
+                                                 loss == Loss::bce ? Activation::identity : act, delta);
   sums->sse += sse;
   if (z != nullptr) {
     double bce = 0;

@@ -221,7 +221,7 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   for (std::int32_t l = 0; s.ok() && l < spec.num_layers; ++l) {
     s = take(arena, batch * spec.layers[l].output.size(), &activations_[l]);
   }
-  if (s.ok() && detail::keeps_logits(spec)) s = take(arena, batch * spec.output().size(), &logits_);
+  if (s.ok() && config.loss == Loss::bce) s = take(arena, batch * spec.output().size(), &logits_);
   for (float*& buffer : scratch_) {
     if (s.ok()) s = take(arena, batch * spec.max_width(), &buffer);
   }

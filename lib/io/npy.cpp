@@ -111,6 +111,7 @@ Status load_npy(const std::string& path, NpyArray* out) {
                          " needs ", expected, " data bytes, the file has ", bytes.size() - data_start);
   }
   const auto n = static_cast<std::size_t>(count);  // bounded by kMaxNpyBytes above
+  a.item_bytes = size;
   a.values.resize(n);
   const unsigned char* d = p + data_start;
   for (std::size_t i = 0; i < n; ++i) {

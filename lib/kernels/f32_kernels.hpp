@@ -69,6 +69,12 @@ using ActivateFn = void (*)(std::int64_t n, const float* x, float* y, Activation
 // float and sum them in double per chunk; the scalar table evaluates them in double.
 using BceSumFn = double (*)(std::int64_t n, const float* z, const float* y);
 
+// delta[i] = scale * (a[i] - y[i]) * f'(a[i]) for i < n (act identity: no f'), the
+// output layer's delta; returns the sum of (a - y)^2 (vectorized ISAs sum in float per
+// chunk and in double across chunks, the scalar table in double).
+using OutputDeltaFn = double (*)(std::int64_t n, const float* a, const float* y, float scale,
+                                 Activation act, float* delta);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -82,6 +88,7 @@ struct F32Kernels {
   SgdStepFn sgd_step;
   ActivateFn activate;
   BceSumFn bce_sum;
+  OutputDeltaFn output_delta;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

@@ -424,6 +424,35 @@ void run_all(const char* isa) {
       REQUIRE(std::fabs(got - want) <= 1e-5 * mag + 1e-30);
     }
   }
+  SECTION("output_delta") {
+    for (Activation act : kActs) {
+      for (int n : {1, 5, 16, 17, 63, 784, 3000, 20000}) {
+        Lcg rng{static_cast<std::uint64_t>(n) + 11};
+        std::vector<float> a(static_cast<std::size_t>(n) + 1);
+        std::vector<float> y(static_cast<std::size_t>(n));
+        std::vector<float> delta(static_cast<std::size_t>(n) + 1, 12345.0f);  // + a canary
+        for (int i = 0; i < n; ++i) {
+          const std::size_t u = static_cast<std::size_t>(i);
+          a[u] = 0.5f * (rng.next() + 1.0f);
+          y[u] = 0.5f * (rng.next() + 1.0f);
+        }
+        const float scale = 0.37f;
+        const double sse = kt->output_delta(n, a.data(), y.data(), scale, act, delta.data());
+        double want_sse = 0;
+        INFO(kt->isa << " output_delta n=" << n << " act=" << tinyae::activation_name(act));
+        for (int i = 0; i < n; ++i) {
+          const std::size_t u = static_cast<std::size_t>(i);
+          const double diff = static_cast<double>(a[u]) - y[u];
+          want_sse += diff * diff;
+          const double want = scale * diff * deriv_ref(act, a[u]);
+          // f' = 1 - a^2 or a (1 - a) cancels: bound by the size of its terms.
+          REQUIRE(std::fabs(delta[u] - want) <= 2e-6 * std::fabs(scale * diff) + 1e-30);
+        }
+        CHECK(delta[static_cast<std::size_t>(n)] == 12345.0f);
+        CHECK(std::fabs(sse - want_sse) <= 1e-5 * want_sse + 1e-30);
+      }
+    }
+  }
   SECTION("vectorized sigmoid and tanh accuracy") {
     check_activation_accuracy(*kt, Activation::sigmoid);
     check_activation_accuracy(*kt, Activation::tanh);

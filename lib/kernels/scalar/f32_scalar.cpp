@@ -135,11 +135,23 @@ double bce_sum(std::int64_t n, const float* z, const float* y) {
   return sum;
 }
 
+double output_delta(std::int64_t n, const float* a, const float* y, float scale, Activation act,
+                    float* delta) {
+  double sse = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float diff = a[i] - y[i];
+    sse += static_cast<double>(diff) * diff;
+    delta[i] = scale * diff * derivative_from_output(act, a[i]);
+  }
+  return sse;
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
-                               sgd_step,     activate_all,  bce_sum};
+                               sgd_step,     activate_all,  bce_sum,
+                               output_delta};
 
 }  // namespace tinyae::kernels

@@ -572,6 +572,26 @@ struct SimdF32 {
     return total;
   }
 
+  static double output_delta(std::int64_t n, const float* a, const float* y, float scale,
+                             Activation act, float* delta) {
+    constexpr std::int64_t kChunk = 64 * W;  // as in bce_sum
+    const V vscale(scale);
+    double total = 0;
+    for (std::int64_t c0 = 0; c0 < n; c0 += kChunk) {
+      const std::int64_t c1 = n - c0 < kChunk ? n : c0 + kChunk;
+      V acc(0.0f);
+      for (std::int64_t i = c0; i < c1; i += W) {
+        const Index count = c1 - i < W ? static_cast<Index>(c1 - i) : W;
+        const V av = load_n(a + i, count, 0.0f);
+        const V diff = av - load_n(y + i, count, 0.0f);  // 0 in the unused lanes
+        acc = xsimd::fma(diff, diff, acc);
+        store_n(vscale * diff * derivative(av, act), delta + i, count);
+      }
+      total += static_cast<double>(xsimd::hadd(acc));
+    }
+    return total;
+  }
+
   // v with the lanes from count on set to zero.
   TINYAE_KERNEL_INLINE static V load_partial_of(V v, Index count) {
     alignas(kAlign) float buf[W];
@@ -582,7 +602,8 @@ struct SimdF32 {
   static constexpr F32Kernels table(const char* isa) {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
-                      &delta_backward, &sgd_step, &activate_all, &bce_sum};
+                      &delta_backward, &sgd_step, &activate_all, &bce_sum,
+                      &output_delta};
   }
 };
 
