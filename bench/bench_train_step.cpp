@@ -32,6 +32,22 @@ std::vector<float> synthetic(std::size_t n) {
   return data;
 }
 
+// A network set up in memory owned here; null (and the benchmark skipped) on error.
+struct Trainer {
+  std::vector<unsigned char> memory;
+  tinyae::Arena arena;
+  tinyae::Network net;
+
+  bool setup(benchmark::State& state, const tinyae::NetworkSpec& spec,
+             const tinyae::TrainConfig& config) {
+    memory.resize(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
+    arena = tinyae::Arena(memory.data(), memory.size());
+    if (net.setup(spec, config, arena).ok()) return true;
+    state.SkipWithError("setup failed");
+    return false;
+  }
+};
+
 void run_step(benchmark::State& state, const char* isa, int threads) {
   if (!tinyae::force_isa(isa).ok()) {
     state.SkipWithError("ISA not available");
@@ -41,16 +57,11 @@ void run_step(benchmark::State& state, const char* isa, int threads) {
   tinyae::TrainConfig config = tinyae::reference::mnist_dense_config();
   config.epochs = 1;
   config.threads = threads;
-  std::vector<unsigned char> memory(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
-  tinyae::Arena arena(memory.data(), memory.size());
-  tinyae::Network net;
-  if (!net.setup(spec, config, arena).ok()) {
-    state.SkipWithError("setup failed");
-    return;
-  }
+  Trainer t;
+  if (!t.setup(state, spec, config)) return;
   const std::vector<float> data = synthetic(static_cast<std::size_t>(kRows) * 784);
   for (auto _ : state) {
-    if (!net.fit(data.data(), kRows, 784).ok()) {
+    if (!t.net.fit(data.data(), kRows, 784).ok()) {
       state.SkipWithError("fit failed");
       return;
     }
@@ -64,18 +75,13 @@ void run_sparse_cost_gradient(benchmark::State& state, int threads) {
   tinyae::TrainConfig config = tinyae::reference::sparse_patches_config();
   config.threads = threads;
   constexpr std::int32_t rows = tinyae::reference::kSparsePatchCount;
-  std::vector<unsigned char> memory(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
-  tinyae::Arena arena(memory.data(), memory.size());
-  tinyae::Network net;
-  if (!net.setup(spec, config, arena).ok()) {
-    state.SkipWithError("setup failed");
-    return;
-  }
+  Trainer t;
+  if (!t.setup(state, spec, config)) return;
   std::vector<float> data = synthetic(static_cast<std::size_t>(rows) * 256);
   for (float& v : data) v = 0.1f + 0.8f * v;
   double objective = 0;
   for (auto _ : state) {
-    if (!net.compute_gradient(data.data(), rows, 256, &objective).ok()) {
+    if (!t.net.compute_gradient(data.data(), rows, 256, &objective).ok()) {
       state.SkipWithError("compute_gradient failed");
       return;
     }

@@ -551,45 +551,42 @@ struct SimdF32 {
     }
   }
 
-  static double bce_sum(std::int64_t n, const float* z, const float* y) {
-    // Float terms summed in a vector for at most kChunk vectors (a relative error of
-    // about kChunk * 2^-24 at worst), then in double.
+  // Sum over i < n of term(i, count) (a vector whose lanes from count on are zero):
+  // float sums in a vector for at most kChunk vectors (a relative error of about
+  // kChunk * 2^-24 at worst), then in double.
+  template <class Term>
+  TINYAE_KERNEL_INLINE static double chunked_sum(std::int64_t n, Term term) {
     constexpr std::int64_t kChunk = 64 * W;
     double total = 0;
     for (std::int64_t c0 = 0; c0 < n; c0 += kChunk) {
       const std::int64_t c1 = n - c0 < kChunk ? n : c0 + kChunk;
       V acc(0.0f);
       for (std::int64_t i = c0; i < c1; i += W) {
-        const Index count = c1 - i < W ? static_cast<Index>(c1 - i) : W;
-        const V zv = load_n(z + i, count, 0.0f);
-        const V yv = load_n(y + i, count, 0.0f);
-        V t = xsimd::max(zv, V(0.0f)) - zv * yv + xsimd::log1p(xsimd::exp(-xsimd::abs(zv)));
-        if (count < W) t = load_partial_of(t, count);
-        acc += t;
+        acc += term(i, c1 - i < W ? static_cast<Index>(c1 - i) : W);
       }
       total += static_cast<double>(xsimd::hadd(acc));
     }
     return total;
   }
 
+  static double bce_sum(std::int64_t n, const float* z, const float* y) {
+    return chunked_sum(n, [&](std::int64_t i, Index count) {
+      const V zv = load_n(z + i, count, 0.0f);
+      const V yv = load_n(y + i, count, 0.0f);
+      const V t = xsimd::max(zv, V(0.0f)) - zv * yv + xsimd::log1p(xsimd::exp(-xsimd::abs(zv)));
+      return count < W ? load_partial_of(t, count) : t;
+    });
+  }
+
   static double output_delta(std::int64_t n, const float* a, const float* y, float scale,
                              Activation act, float* delta) {
-    constexpr std::int64_t kChunk = 64 * W;  // as in bce_sum
     const V vscale(scale);
-    double total = 0;
-    for (std::int64_t c0 = 0; c0 < n; c0 += kChunk) {
-      const std::int64_t c1 = n - c0 < kChunk ? n : c0 + kChunk;
-      V acc(0.0f);
-      for (std::int64_t i = c0; i < c1; i += W) {
-        const Index count = c1 - i < W ? static_cast<Index>(c1 - i) : W;
-        const V av = load_n(a + i, count, 0.0f);
-        const V diff = av - load_n(y + i, count, 0.0f);  // 0 in the unused lanes
-        acc = xsimd::fma(diff, diff, acc);
-        store_n(vscale * diff * derivative(av, act), delta + i, count);
-      }
-      total += static_cast<double>(xsimd::hadd(acc));
-    }
-    return total;
+    return chunked_sum(n, [&](std::int64_t i, Index count) {
+      const V av = load_n(a + i, count, 0.0f);
+      const V diff = av - load_n(y + i, count, 0.0f);  // 0 in the unused lanes
+      store_n(vscale * diff * derivative(av, act), delta + i, count);
+      return diff * diff;
+    });
   }
 
   // v with the lanes from count on set to zero.
