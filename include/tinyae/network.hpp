@@ -68,11 +68,10 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
   bytes += params * static_cast<std::size_t>(detail::batch_parts(config) - 1);
   bytes += detail::float_bytes(batch * spec.input.size());  // gathered input batch
   if (config.noise_stddev > 0) bytes += detail::float_bytes(batch * spec.input.size());  // noisy copy
-  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
-    bytes += detail::float_bytes(batch * spec.layers[l].output.size());  // activations
+  // hidden activations (the output layer goes straight to its delta)
+  for (std::int32_t l = 0; l + 1 < spec.num_layers; ++l) {
+    bytes += detail::float_bytes(batch * spec.layers[l].output.size());
   }
-  // bce keeps the output layer's logits
-  if (config.loss == Loss::bce) bytes += detail::float_bytes(batch * spec.output().size());
   bytes += 2 * detail::float_bytes(batch * spec.max_width());  // back-propagated deltas
   // KL sparsity: each part's code column sums, and the mean activations
   if (config.sparsity_weight > 0) {
@@ -176,9 +175,12 @@ class TINYAE_EXPORT Network {
   // the squared error to *sse.
   double train_batch(const float* input, const float* target, std::int32_t batch, bool step,
                      double* sse);
-  void forward_part(const float* input, std::int32_t part);
-  void backward_part(const float* input, const float* target, std::int32_t batch,
-                     std::int32_t part);
+  // Forward through a part's rows, ending in the output layer's delta and error sums.
+  void forward_part(const float* input, const float* target, std::int32_t batch,
+                    std::int32_t part);
+  void backward_part(const float* input, std::int32_t batch, std::int32_t part);
+  // Where a part keeps its delta of `layer` in delta buffer `buffer` (0 or 1).
+  float* part_delta(std::int32_t part, std::int32_t buffer, std::int32_t layer);
   void mean_code_activations(std::int32_t batch, std::int32_t parts);
   void finish_gradient(std::int64_t begin, std::int64_t end, std::int32_t parts, bool step);
   // Sparsity penalties of a batch (KL from rhohat_, L1 from the sum of |a|).
@@ -205,8 +207,7 @@ class TINYAE_EXPORT Network {
   float* moment2_ = nullptr;  // Adam's second moment
   float* input_batch_ = nullptr;
   float* noisy_batch_ = nullptr;
-  float* activations_[kMaxLayers] = {};
-  float* logits_ = nullptr;
+  float* activations_[kMaxLayers] = {};  // hidden layers' outputs (training)
   float* scratch_[2] = {};  // deltas when training; ping-pong activations in inference
   float* partial_gradients_[kMaxBatchParts] = {};  // [0] is gradients_
   float* code_sums_[kMaxBatchParts] = {};          // KL: each part's code column sums

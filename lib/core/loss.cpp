@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "../kernels/activation.hpp"
-#include "../kernels/f32_kernels.hpp"
 
 namespace tinyae {
 
@@ -13,26 +12,14 @@ double bce_from_logit(float z, float y) {
   return (zd > 0 ? zd : 0.0) - zd * y + std::log1p(std::exp(-std::fabs(zd)));
 }
 
-void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, std::int32_t batch,
-                  const float* a, const float* z, const float* y, float* delta, ErrorSums* sums) {
-  const std::int64_t n = std::int64_t{b} * d;
+float output_scale(Loss loss, std::int32_t batch, std::int32_t d) {
   const auto elements = static_cast<float>(std::int64_t{batch} * d);
-  // d(batch-mean loss)/da per element is scale * (a - y) for mse and half_sse.
-  const float scale = loss == Loss::mse        ? 2.0f / elements
-                      : loss == Loss::half_sse ? 1.0f / static_cast<float>(batch)
-                                               : 1.0f / elements;
-  // bce with a sigmoid output: dL/dz = (a - y) / n, no division by a(1-a).
-  const double sse = kernels::f32().output_delta(n, a, y, scale,
-                                                 loss == Loss::bce ? Activation::identity : act, delta);
-  sums->sse += sse;
-  if (z != nullptr) {
-    double bce = 0;
-    for (std::int64_t i = 0; i < n; ++i) bce += bce_from_logit(z[i], y[i]);
-    sums->bce += bce;
-  } else {
-    sums->bce = std::numeric_limits<double>::quiet_NaN();
+  switch (loss) {
+    case Loss::mse: return 2.0f / elements;
+    case Loss::half_sse: return 1.0f / static_cast<float>(batch);
+    case Loss::bce: break;
   }
-  sums->samples += b;
+  return 1.0f / elements;
 }
 
 void accumulate_errors(Activation act, std::int32_t b, std::int32_t d, const float* a,

@@ -18,11 +18,9 @@ struct ErrorSums {
 // max(z, 0) - z*y + log(1 + exp(-|z|)), finite for every finite z.
 double bce_from_logit(float z, float y);
 
-// For b samples of d values of the output layer, part of a batch of `batch` samples:
-// activations a, logits z (needed for bce; null when the layer keeps none), targets y.
-// Writes dL/dz of the batch-mean loss into delta and adds the samples' error sums.
-void output_delta(Loss loss, Activation act, std::int32_t b, std::int32_t d, std::int32_t batch,
-                  const float* a, const float* z, const float* y, float* delta, ErrorSums* sums);
+// d(batch-mean loss)/d(a - y) per element, for a batch of `batch` samples of d
+// outputs (bce: per element of the delta with respect to the logit, a - y).
+float output_scale(Loss loss, std::int32_t batch, std::int32_t d);
 
 // Adds error sums without a delta; a may be null when z is given (a = sigmoid(z)).
 void accumulate_errors(Activation act, std::int32_t b, std::int32_t d, const float* a,

@@ -225,10 +225,9 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   for (std::int32_t p = 1; s.ok() && p < parts; ++p) s = take(arena, params, &partial_gradients_[p]);
   if (s.ok()) s = take(arena, batch * spec.input.size(), &input_batch_);
   if (s.ok() && config.noise_stddev > 0) s = take(arena, batch * spec.input.size(), &noisy_batch_);
-  for (std::int32_t l = 0; s.ok() && l < spec.num_layers; ++l) {
+  for (std::int32_t l = 0; s.ok() && l + 1 < spec.num_layers; ++l) {
     s = take(arena, batch * spec.layers[l].output.size(), &activations_[l]);
   }
-  if (s.ok() && config.loss == Loss::bce) s = take(arena, batch * spec.output().size(), &logits_);
   for (float*& buffer : scratch_) {
     if (s.ok()) s = take(arena, batch * spec.max_width(), &buffer);
   }
@@ -320,26 +319,43 @@ Status Network::check_data(const float* data, std::int32_t rows, std::int32_t co
   return Status();
 }
 
-void Network::forward_part(const float* input, std::int32_t part) {
+// Each part owns rows [begin, begin + rows) of the two delta buffers at the widest
+// layer's stride, so parts at different layers never overlap. With one row a layer's
+// delta is its bias gradient: it is formed in place there (no column sum, no copy).
+float* Network::part_delta(std::int32_t part, std::int32_t buffer, std::int32_t layer) {
+  const Part& pt = parts_[part];
+  if (pt.rows == 1) return partial_gradients_[part] + spec_.bias_offset(layer);
+  return scratch_[buffer] + std::int64_t{pt.begin} * spec_.max_width();
+}
+
+void Network::forward_part(const float* input, const float* target, std::int32_t batch,
+                           std::int32_t part) {
   const kernels::F32Kernels& k = kernels::f32();
   const std::int32_t last = spec_.num_layers - 1;
-  const std::int32_t rows = parts_[part].rows;
-  const std::int64_t r0 = parts_[part].begin;
-  for (std::int32_t l = 0; l <= last; ++l) {
+  Part& pt = parts_[part];
+  const std::int32_t rows = pt.rows;
+  const std::int64_t r0 = pt.begin;
+  for (std::int32_t l = 0; l < last; ++l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
     const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
-    float* y = activations_[l] + r0 * out;
-    if (l == last && logits_ != nullptr) {
-      float* z = logits_ + r0 * out;
-      k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l), Activation::identity, z,
-                      out);
-      k.activate(std::int64_t{rows} * out, z, y, Activation::sigmoid);
-    } else {
-      k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l),
-                      spec_.layers[l].activation, y, out);
-    }
+    k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l), spec_.layers[l].activation,
+                    activations_[l] + r0 * out, out);
   }
+  // The output layer, its loss and its delta in one pass.
+  const auto in = static_cast<std::int32_t>(spec_.layer_input(last).size());
+  const auto d = static_cast<std::int32_t>(spec_.output().size());
+  const float* x = (last == 0 ? input : activations_[last - 1]) + r0 * in;
+  kernels::OutputLoss loss{target + r0 * d, d, output_scale(config_.loss, batch, d),
+                           config_.loss == Loss::bce};
+  k.dense_forward_loss(rows, d, in, x, in, weights(last), in, biases(last),
+                       spec_.layers[last].activation, &loss, part_delta(part, 0, last), d);
+  ErrorSums sums;
+  sums.sse = loss.sse;
+  sums.bce = loss.bce_sum;
+  sums.samples = rows;
+  pt.loss = make_metrics(config_.loss, sums, d).loss * rows;
+  pt.sse = loss.sse;
   if (rhohat_ != nullptr) {
     const auto n = static_cast<std::int32_t>(spec_.code_shape().size());
     k.column_sum(rows, n, activations_[spec_.code_layer] + r0 * n, n, code_sums_[part], false);
@@ -355,44 +371,29 @@ void Network::mean_code_activations(std::int32_t batch, std::int32_t parts) {
   }
 }
 
-void Network::backward_part(const float* input, const float* target, std::int32_t batch,
-                            std::int32_t part) {
+void Network::backward_part(const float* input, std::int32_t batch, std::int32_t part) {
   const kernels::F32Kernels& k = kernels::f32();
   Part& pt = parts_[part];
   float* gradient = partial_gradients_[part];
   const std::int32_t last = spec_.num_layers - 1;
   const std::int32_t rows = pt.rows;
   const std::int64_t r0 = pt.begin;
-  const auto d = static_cast<std::int32_t>(spec_.output().size());
-  ErrorSums sums;
-  // With one row a layer's delta is its bias gradient: deltas are formed in place
-  // there, and the column sums (copies) are skipped.
-  const bool single = rows == 1;
-  // Each part owns rows [begin, begin + rows) of the delta buffers at the widest
-  // layer's stride, so parts at different layers never overlap.
-  const std::int64_t region = r0 * spec_.max_width();
-  std::int32_t buffer = 0;
-  float* delta = single ? gradient + spec_.bias_offset(last) : scratch_[0] + region;
-  output_delta(config_.loss, spec_.layers[last].activation, rows, d, batch,
-               activations_[last] + r0 * d, nullptr, target + r0 * d, delta, &sums);
-  // Logits only matter for the bce value (vectorized log/exp); other losses skip it.
-  if (config_.loss == Loss::bce) {
-    sums.bce = k.bce_sum(std::int64_t{rows} * d, logits_ + r0 * d, target + r0 * d);
-  }
   // The penalties' gradients are of batch means: fold 1/batch into their weights.
   const kernels::Sparsity sparsity{rhohat_, config_.sparsity_target,
                                    config_.sparsity_weight / static_cast<float>(batch),
                                    config_.activity_l1 / static_cast<float>(batch)};
   const bool sparse = rhohat_ != nullptr || config_.activity_l1 > 0;
+  std::int32_t buffer = 0;
+  float* delta = part_delta(part, buffer, last);  // from forward_part
   for (std::int32_t l = last; l >= 0; --l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
     const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
     k.gemm_tn(out, in, rows, delta, out, x, in, gradient + spec_.weight_offset(l), in, false);
-    if (!single) k.column_sum(rows, out, delta, out, gradient + spec_.bias_offset(l), false);
+    if (rows > 1) k.column_sum(rows, out, delta, out, gradient + spec_.bias_offset(l), false);
     if (l > 0) {
       buffer = 1 - buffer;
-      float* next = single ? gradient + spec_.bias_offset(l - 1) : scratch_[buffer] + region;
+      float* next = part_delta(part, buffer, l - 1);
       // The product through W, the penalties and the activation derivative in one pass.
       k.delta_backward(rows, in, out, delta, out, weights(l), in, activations_[l - 1] + r0 * in,
                        in, spec_.layers[l - 1].activation,
@@ -400,8 +401,6 @@ void Network::backward_part(const float* input, const float* target, std::int32_
       delta = next;
     }
   }
-  pt.loss = make_metrics(config_.loss, sums, d).loss * rows;
-  pt.sse = sums.sse;
   pt.l1 = 0;
   if (config_.activity_l1 > 0) {
     const std::int64_t n = std::int64_t{rows} * spec_.code_shape().size();
@@ -451,13 +450,13 @@ double Network::train_batch(const float* input, const float* target, std::int32_
   // depend on the number of threads.
   TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
     TINYAE_PRAGMA(omp for schedule(static))
-    for (std::int32_t p = 0; p < parts; ++p) forward_part(input, p);
+    for (std::int32_t p = 0; p < parts; ++p) forward_part(input, target, batch, p);
     if (rhohat_ != nullptr) {
       TINYAE_PRAGMA(omp single)
       mean_code_activations(batch, parts);
     }
     TINYAE_PRAGMA(omp for schedule(static))
-    for (std::int32_t p = 0; p < parts; ++p) backward_part(input, target, batch, p);
+    for (std::int32_t p = 0; p < parts; ++p) backward_part(input, batch, p);
     TINYAE_PRAGMA(omp for schedule(static))
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;

@@ -69,11 +69,25 @@ using ActivateFn = void (*)(std::int64_t n, const float* x, float* y, Activation
 // float and sum them in double per chunk; the scalar table evaluates them in double.
 using BceSumFn = double (*)(std::int64_t n, const float* z, const float* y);
 
-// delta[i] = scale * (a[i] - y[i]) * f'(a[i]) for i < n (act identity: no f'), the
-// output layer's delta; returns the sum of (a - y)^2 (vectorized ISAs sum in float per
-// chunk and in double across chunks, the scalar table in double).
-using OutputDeltaFn = double (*)(std::int64_t n, const float* a, const float* y, float scale,
-                                 Activation act, float* delta);
+// The loss part of dense_forward_loss: targets, the delta's scale, and the error sums
+// the call adds to.
+struct OutputLoss {
+  const float* target;     // Y, m x n
+  std::int32_t ld_target;  // leading dimension of Y
+  float scale;             // d(loss)/d(a - y) per element, e.g. 1/(m*n)
+  bool bce;                // delta without f' (sigmoid output with cross-entropy)
+  double sse = 0;          // += sum of (A - Y)^2
+  double bce_sum = 0;      // += sum of the cross-entropy terms (only when bce)
+};
+
+// The output layer of a training step in one pass: Z = X[m x k] W[n x k]^T + bias,
+// A = act(Z), D[m x n] = scale * (A - Y) * f'(A), or scale * (A - Y) for bce (act must
+// be sigmoid then; the cross-entropy terms come from Z so they stay finite). A and Z
+// are never stored.
+using DenseForwardLossFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k,
+                                    const float* x, std::int32_t ldx, const float* w,
+                                    std::int32_t ldw, const float* bias, Activation act,
+                                    OutputLoss* loss, float* d, std::int32_t ldd);
 
 struct F32Kernels {
   const char* isa;
@@ -88,7 +102,7 @@ struct F32Kernels {
   SgdStepFn sgd_step;
   ActivateFn activate;
   BceSumFn bce_sum;
-  OutputDeltaFn output_delta;
+  DenseForwardLossFn dense_forward_loss;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

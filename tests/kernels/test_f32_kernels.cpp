@@ -168,6 +168,62 @@ void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activati
   CHECK(y.canaries_intact());
 }
 
+// The fused output layer against the double computation of Z, A, the delta and sums.
+void check_dense_forward_loss(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
+                              bool bce, std::uint64_t seed) {
+  Lcg rng{seed};
+  Buf x(m, k, 3, &rng);
+  Buf w(n, k, 1, &rng);
+  Buf bias(1, n, 0, &rng);
+  Buf y(m, n, 2, &rng);
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) y.at(i, j) = 0.5f + 0.5f * y.at(i, j);  // targets in [0, 1]
+  }
+  Buf d(m, n, 5, &rng);
+  const float scale = 1.0f / static_cast<float>(m * n);
+  tk::OutputLoss loss{y.data(), y.ld, scale, bce};
+  loss.sse = 1.0;  // the call adds to what is there
+  kt.dense_forward_loss(m, n, k, x.data(), x.ld, w.data(), w.ld, bias.data(), act, &loss, d.data(),
+                        d.ld);
+  INFO(kt.isa << " dense_forward_loss m=" << m << " n=" << n << " k=" << k << " act="
+               << tinyae::activation_name(act) << " bce=" << bce);
+  double sse = 1.0;
+  double bce_sum = 0;
+  double sse_mag = 1.0;
+  double bce_mag = 0;
+  int bad = 0;
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double z = bias.at(0, j);
+      double mag = std::fabs(z);
+      for (int p = 0; p < k; ++p) {
+        z += static_cast<double>(x.at(i, p)) * w.at(j, p);
+        mag += std::fabs(static_cast<double>(x.at(i, p)) * w.at(j, p));
+      }
+      const double a = act_ref(act, z);
+      const double diff = a - y.at(i, j);
+      sse += diff * diff;
+      sse_mag += diff * diff + 2 * std::fabs(diff) * (tolerance(k, mag) + 1e-6);
+      const double t = (z > 0 ? z : 0.0) - z * y.at(i, j) + std::log1p(std::exp(-std::fabs(z)));
+      bce_sum += t;
+      bce_mag += std::fabs(t) + tolerance(k, mag);
+      const double want = scale * diff * (bce ? 1.0 : deriv_ref(act, a));
+      // Z carries the product's rounding; the activations and their slopes are at most
+      // 1-Lipschitz (relu: away from the kink) on these ranges.
+      const double tol = 4 * scale * (tolerance(k, mag) + 1e-6);
+      if (std::fabs(d.at(i, j) - want) > tol && bad < 3) {
+        ++bad;
+        INFO("D[" << i << "][" << j << "] = " << d.at(i, j) << ", expected " << want);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(d.canaries_intact());
+  CHECK(std::fabs(loss.sse - sse) <= 1e-5 * sse_mag);
+  if (bce) CHECK(std::fabs(loss.bce_sum - bce_sum) <= 1e-5 * bce_mag);
+}
+
 // Activation outputs in the function's range, so derivatives are realistic.
 Buf activation_outputs(int m, int n, Activation act, Lcg* rng) {
   Buf a(m, n, 2, rng);
@@ -356,6 +412,19 @@ void run_all(const char* isa) {
     check_gemm(*kt, Form::nt, 5, 19, 0, false, 1, 18);
     check_gemm(*kt, Form::nn, 5, 19, 0, true, 1, 19);
   }
+  SECTION("dense_forward_loss: the output layer with its loss, GEMV at batch 1") {
+    for (Activation act : kActs) {
+      for (bool bce : {false, true}) {
+        if (bce && act != Activation::sigmoid) continue;
+        for (int m : {1, 2, 13, 37}) {
+          for (int n : {1, 3, 16, 17, 50, 70}) {
+            for (int k : {1, 8, 31, 300}) check_dense_forward_loss(*kt, m, n, k, act, bce, ++seed);
+          }
+        }
+      }
+    }
+    check_dense_forward_loss(*kt, 64, 784, 32, Activation::sigmoid, true, 24);
+  }
   SECTION("dense_forward: fused bias + activation, GEMV at batch 1") {
     for (Activation act : kActs) {
       for (int m : {1, 2, 13, 37}) {
@@ -422,35 +491,6 @@ void run_all(const char* isa) {
       const double got = kt->bce_sum(n, z.data(), y.data());
       INFO(kt->isa << " bce_sum n=" << n << " got " << got << " want " << want);
       REQUIRE(std::fabs(got - want) <= 1e-5 * mag + 1e-30);
-    }
-  }
-  SECTION("output_delta") {
-    for (Activation act : kActs) {
-      for (int n : {1, 5, 16, 17, 63, 784, 3000, 20000}) {
-        Lcg rng{static_cast<std::uint64_t>(n) + 11};
-        std::vector<float> a(static_cast<std::size_t>(n) + 1);
-        std::vector<float> y(static_cast<std::size_t>(n));
-        std::vector<float> delta(static_cast<std::size_t>(n) + 1, 12345.0f);  // + a canary
-        for (int i = 0; i < n; ++i) {
-          const std::size_t u = static_cast<std::size_t>(i);
-          a[u] = 0.5f * (rng.next() + 1.0f);
-          y[u] = 0.5f * (rng.next() + 1.0f);
-        }
-        const float scale = 0.37f;
-        const double sse = kt->output_delta(n, a.data(), y.data(), scale, act, delta.data());
-        double want_sse = 0;
-        INFO(kt->isa << " output_delta n=" << n << " act=" << tinyae::activation_name(act));
-        for (int i = 0; i < n; ++i) {
-          const std::size_t u = static_cast<std::size_t>(i);
-          const double diff = static_cast<double>(a[u]) - y[u];
-          want_sse += diff * diff;
-          const double want = scale * diff * deriv_ref(act, a[u]);
-          // f' = 1 - a^2 or a (1 - a) cancels: bound by the size of its terms.
-          REQUIRE(std::fabs(delta[u] - want) <= 2e-6 * std::fabs(scale * diff) + 1e-30);
-        }
-        CHECK(delta[static_cast<std::size_t>(n)] == 12345.0f);
-        CHECK(std::fabs(sse - want_sse) <= 1e-5 * want_sse + 1e-30);
-      }
     }
   }
   SECTION("vectorized sigmoid and tanh accuracy") {

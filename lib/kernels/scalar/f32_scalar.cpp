@@ -135,15 +135,31 @@ double bce_sum(std::int64_t n, const float* z, const float* y) {
   return sum;
 }
 
-double output_delta(std::int64_t n, const float* a, const float* y, float scale, Activation act,
-                    float* delta) {
+void dense_forward_loss(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
+                        std::int32_t ldx, const float* w, std::int32_t ldw, const float* bias,
+                        Activation act, OutputLoss* loss, float* d, std::int32_t ldd) {
+  dense_forward(m, n, k, x, ldx, w, ldw, bias, Activation::identity, d, ldd);
   double sse = 0;
-  for (std::int64_t i = 0; i < n; ++i) {
-    const float diff = a[i] - y[i];
-    sse += static_cast<double>(diff) * diff;
-    delta[i] = scale * diff * derivative_from_output(act, a[i]);
+  double bce = 0;
+  for (std::int32_t i = 0; i < m; ++i) {
+    const float* yi = loss->target + std::int64_t{i} * loss->ld_target;
+    float* di = d + std::int64_t{i} * ldd;
+    for (std::int32_t j = 0; j < n; ++j) {
+      const float z = di[j];
+      const float a = activate(act, z);
+      const float diff = a - yi[j];
+      sse += static_cast<double>(diff) * diff;
+      if (loss->bce) {
+        const double zd = z;
+        bce += (zd > 0 ? zd : 0.0) - zd * yi[j] + std::log1p(std::exp(-std::fabs(zd)));
+        di[j] = loss->scale * diff;
+      } else {
+        di[j] = loss->scale * diff * derivative_from_output(act, a);
+      }
+    }
   }
-  return sse;
+  loss->sse += sse;
+  loss->bce_sum += bce;
 }
 
 }  // namespace
@@ -152,6 +168,6 @@ const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     activate_all,  bce_sum,
-                               output_delta};
+                               dense_forward_loss};
 
 }  // namespace tinyae::kernels

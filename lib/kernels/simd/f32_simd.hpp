@@ -32,13 +32,14 @@ using Index = std::ptrdiff_t;
 
 // What to do with a finished tile before it is stored.
 struct Epilogue {
-  enum class Kind : std::uint8_t { forward, backward };
+  enum class Kind : std::uint8_t { forward, backward, loss };
   Kind kind;
   Activation act;
-  const float* bias;     // forward: + bias[j] (may be null)
+  const float* bias;     // forward, loss: + bias[j] (may be null)
   const float* a;        // backward: * f'(a[i][j]), a being the activation's output
   Index lda;             // backward
   const Sparsity* kl;    // backward: + the KL term of column j before f' (may be null)
+  OutputLoss* loss = nullptr;  // loss: targets, scale; receives the error sums
 };
 
 template <class Arch, int MR, int NV, int KC>
@@ -185,10 +186,36 @@ struct SimdF32 {
     }
   }
 
+  // The output delta from pre-activations z (count lanes valid) against targets y;
+  // adds (a - y)^2 and the bce terms to sums[0] and sums[1]. For bce, one exp serves
+  // both the sigmoid and the cross-entropy: e = exp(-|z|), sigmoid(z) = 1/(1+e) for
+  // z >= 0 and e/(1+e) below, bce = max(z, 0) - z y + log(1 + e).
+  TINYAE_KERNEL_INLINE static V loss_delta(V z, V y, Index count, const OutputLoss& loss,
+                                           Activation act, V* sums) {
+    V diff;
+    V delta;
+    if (loss.bce) {
+      const V e = xsimd::exp(-xsimd::abs(z));
+      const V inv = V(1.0f) / (V(1.0f) + e);
+      diff = xsimd::select(z >= V(0.0f), inv, e * inv) - y;
+      V t = xsimd::max(z, V(0.0f)) - z * y + xsimd::log(V(1.0f) + e);
+      if (count < W) t = load_partial_of(t, count);
+      sums[1] += t;
+      delta = V(loss.scale) * diff;
+    } else {
+      const V a = activate(z, act);
+      diff = a - y;
+      delta = V(loss.scale) * diff * derivative(a, act);
+    }
+    if (count < W) diff = load_partial_of(diff, count);
+    sums[0] = xsimd::fma(diff, diff, sums[0]);
+    return delta;
+  }
+
   // One row of a finished tile: loads C if asked, applies the epilogue, stores.
   // acc holds NV vectors for row i of C (global row gi, columns from j0).
   TINYAE_KERNEL_INLINE static void finish_row(V* acc, float* c, Index nvalid, bool load_c, const Epilogue* ep,
-                         Index gi, Index j0, const V* klv) {
+                         Index gi, Index j0, const V* klv, V* sums) {
     for (int v = 0; v < NV; ++v) {
       const Index count = nvalid - v * W;
       if (count <= 0) break;
@@ -199,6 +226,11 @@ struct SimdF32 {
         if (ep->kind == Epilogue::Kind::forward) {
           if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
           r = activate(r, ep->act);
+        } else if (ep->kind == Epilogue::Kind::loss) {
+          if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
+          const OutputLoss& loss = *ep->loss;
+          const V y = load_n(loss.target + gi * loss.ld_target + j, count, 0.0f);
+          r = loss_delta(r, y, count, loss, ep->act, sums);
         } else {
           const V av = load_n(ep->a + gi * ep->lda + j, count, 0.0f);
           if (ep->kl != nullptr) r += sparsity_term(*ep->kl, klv[v], av);
@@ -252,8 +284,15 @@ struct SimdF32 {
       }
       return;
     }
+    V sums[2] = {V(0.0f), V(0.0f)};
 #pragma GCC unroll 16
-    for (int i = 0; i < M; ++i) finish_row(acc[i], c + i * ldc, nvalid, load_c, ep, i0 + i, j0, klv);
+    for (int i = 0; i < M; ++i) finish_row(acc[i], c + i * ldc, nvalid, load_c, ep, i0 + i, j0, klv, sums);
+    if (ep != nullptr && ep->kind == Epilogue::Kind::loss) add_sums(sums, ep->loss);
+  }
+
+  static void add_sums(const V* sums, OutputLoss* loss) {
+    loss->sse += static_cast<double>(xsimd::hadd(sums[0]));
+    loss->bce_sum += static_cast<double>(xsimd::hadd(sums[1]));
   }
 
   template <int M>
@@ -476,6 +515,26 @@ struct SimdF32 {
     gemm(m, n, k, x, ldx, 1, w, ldw, true, y, ldy, false, &ep);
   }
 
+  static void dense_forward_loss(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
+                                 std::int32_t ldx, const float* w, std::int32_t ldw,
+                                 const float* bias, Activation act, OutputLoss* loss, float* d,
+                                 std::int32_t ldd) {
+    if (m == 1) {
+      gemv_nt(n, k, x, w, ldw, d, false, bias, Activation::identity);
+      V sums[2] = {V(0.0f), V(0.0f)};
+      for (Index j = 0; j < n; j += W) {
+        const Index count = n - j < W ? n - j : W;
+        const V z = load_n(d + j, count, 0.0f);
+        const V y = load_n(loss->target + j, count, 0.0f);
+        store_n(loss_delta(z, y, count, *loss, act, sums), d + j, count);
+      }
+      add_sums(sums, loss);
+      return;
+    }
+    const Epilogue ep{Epilogue::Kind::loss, act, bias, nullptr, 0, nullptr, loss};
+    gemm(m, n, k, x, ldx, 1, w, ldw, true, d, ldd, false, &ep);
+  }
+
   static void hidden_delta(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
                            float* g, std::int32_t ldg, Activation act, const Sparsity* kl) {
     for (Index j = 0; j < n; j += W) {
@@ -578,17 +637,6 @@ struct SimdF32 {
     });
   }
 
-  static double output_delta(std::int64_t n, const float* a, const float* y, float scale,
-                             Activation act, float* delta) {
-    const V vscale(scale);
-    return chunked_sum(n, [&](std::int64_t i, Index count) {
-      const V av = load_n(a + i, count, 0.0f);
-      const V diff = av - load_n(y + i, count, 0.0f);  // 0 in the unused lanes
-      store_n(vscale * diff * derivative(av, act), delta + i, count);
-      return diff * diff;
-    });
-  }
-
   // v with the lanes from count on set to zero.
   TINYAE_KERNEL_INLINE static V load_partial_of(V v, Index count) {
     alignas(kAlign) float buf[W];
@@ -600,7 +648,7 @@ struct SimdF32 {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &activate_all, &bce_sum,
-                      &output_delta};
+                      &dense_forward_loss};
   }
 };
 
