@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "../kernels/activation.hpp"
+#include "../kernels/f32_kernels.hpp"
 
 namespace tinyae {
 
@@ -26,15 +27,14 @@ void accumulate_errors(Activation act, std::int32_t b, std::int32_t d, const flo
                        const float* z, const float* y, ErrorSums* sums) {
   const std::int64_t n = std::int64_t{b} * d;
   double sse = 0;
-  double bce = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const float ai = a != nullptr ? a[i] : kernels::activate(act, z[i]);
     const float diff = ai - y[i];
     sse += static_cast<double>(diff) * diff;
-    if (z != nullptr) bce += bce_from_logit(z[i], y[i]);
   }
   sums->sse += sse;
-  sums->bce = z != nullptr ? sums->bce + bce : std::numeric_limits<double>::quiet_NaN();
+  sums->bce = z != nullptr ? sums->bce + kernels::f32().bce_sum(n, z, y)
+                           : std::numeric_limits<double>::quiet_NaN();
   sums->samples += b;
 }
 

@@ -28,17 +28,10 @@ void optimizer_step(const TrainConfig& config, std::int64_t begin, std::int64_t 
       const float b2 = config.adam_beta2;
       const double c1 = 1.0 - std::pow(static_cast<double>(b1), static_cast<double>(t));
       const double c2 = 1.0 - std::pow(static_cast<double>(b2), static_cast<double>(t));
-      // PyTorch's arrangement: p -= (lr / c1) * m / (sqrt(v) / sqrt(c2) + eps).
-      const auto step = static_cast<float>(lr / c1);
-      const auto inv_sqrt_c2 = static_cast<float>(1.0 / std::sqrt(c2));
-      const float eps = config.adam_epsilon;
-      float* m = state.moment1;
-      float* v = state.moment2;
-      for (std::int64_t i = begin; i < end; ++i) {
-        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        p[i] -= step * m[i] / (std::sqrt(v[i]) * inv_sqrt_c2 + eps);
-      }
+      const kernels::AdamStep adam{b1, b2, static_cast<float>(lr / c1),
+                                   static_cast<float>(1.0 / std::sqrt(c2)), config.adam_epsilon};
+      kernels::f32().adam_step(end - begin, p + begin, g + begin, state.moment1 + begin,
+                               state.moment2 + begin, adam);
       break;
     }
     case Optimizer::lbfgs:  // steps through Network's line search, not here

@@ -61,6 +61,15 @@ using DeltaBackwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k,
 // p[i] -= lr * g[i] for i < n: a plain SGD step over a parameter block. Vectorized
 // ISAs round once (fused multiply-subtract); the scalar table rounds twice.
 using SgdStepFn = void (*)(std::int64_t n, float* p, const float* g, float lr);
+// Adam's update of n parameters (Kingma & Ba, PyTorch's arrangement):
+//   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;
+//   p -= step * m / (sqrt(v) * inv_sqrt_c2 + epsilon)
+// with step = lr / (1 - beta1^t) and inv_sqrt_c2 = 1 / sqrt(1 - beta2^t).
+struct AdamStep {
+  float beta1, beta2, step, inv_sqrt_c2, epsilon;
+};
+using AdamStepFn = void (*)(std::int64_t n, float* p, const float* g, float* m, float* v,
+                            const AdamStep& s);
 // y[i] = act(x[i]) for i < n (x and y may be the same array).
 using ActivateFn = void (*)(std::int64_t n, const float* x, float* y, Activation act);
 
@@ -100,6 +109,7 @@ struct F32Kernels {
   HiddenDeltaFn hidden_delta;
   DeltaBackwardFn delta_backward;
   SgdStepFn sgd_step;
+  AdamStepFn adam_step;
   ActivateFn activate;
   BceSumFn bce_sum;
   DenseForwardLossFn dense_forward_loss;

@@ -472,6 +472,39 @@ void run_all(const char* isa) {
       CHECK(p.canaries_intact());
     }
   }
+  SECTION("adam_step") {
+    for (int n : {1, 7, 16, 17, 33, 1000}) {
+      Lcg rng{static_cast<std::uint64_t>(n) + 5};
+      Buf p(1, n, 0, &rng);
+      Buf g(1, n, 0, &rng);
+      Buf m(1, n, 0, &rng);
+      Buf v(1, n, 0, &rng);
+      for (int i = 0; i < n; ++i) v.at(0, i) = std::fabs(v.at(0, i));
+      Buf p0 = p;
+      Buf m0 = m;
+      Buf v0 = v;
+      const tk::AdamStep s{0.9f, 0.999f, 0.01f, 3.0f, 1e-8f};
+      kt->adam_step(n, p.data(), g.data(), m.data(), v.data(), s);
+      INFO(kt->isa << " adam_step n=" << n);
+      for (int i = 0; i < n; ++i) {
+        const double gi = g.at(0, i);
+        // The coefficients as the kernel forms them, in float.
+        const double b1 = 0.9f;
+        const double c1 = 1.0f - 0.9f;
+        const double b2 = 0.999f;
+        const double c2 = 1.0f - 0.999f;
+        const double mi = b1 * m0.at(0, i) + c1 * gi;
+        const double vi = b2 * v0.at(0, i) + c2 * gi * gi;
+        const double pi = p0.at(0, i) - double{0.01f} * mi / (std::sqrt(vi) * 3.0 + double{1e-8f});
+        REQUIRE(m.at(0, i) == Approx(mi).epsilon(1e-6).margin(1e-7));
+        REQUIRE(v.at(0, i) == Approx(vi).epsilon(1e-6).margin(1e-9));
+        REQUIRE(p.at(0, i) == Approx(pi).epsilon(1e-6).margin(1e-7));
+      }
+      CHECK(p.canaries_intact());
+      CHECK(m.canaries_intact());
+      CHECK(v.canaries_intact());
+    }
+  }
   SECTION("bce_sum") {
     for (int n : {1, 5, 16, 17, 63, 784, 3000, 200704}) {
       Lcg rng{static_cast<std::uint64_t>(n) + 7};

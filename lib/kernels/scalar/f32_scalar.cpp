@@ -122,6 +122,14 @@ void sgd_step(std::int64_t n, float* p, const float* g, float lr) {
   for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
 }
 
+void adam_step(std::int64_t n, float* p, const float* g, float* m, float* v, const AdamStep& s) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * g[i];
+    v[i] = s.beta2 * v[i] + (1.0f - s.beta2) * g[i] * g[i];
+    p[i] -= s.step * m[i] / (std::sqrt(v[i]) * s.inv_sqrt_c2 + s.epsilon);
+  }
+}
+
 void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
   for (std::int64_t i = 0; i < n; ++i) y[i] = activate(act, x[i]);
 }
@@ -167,7 +175,7 @@ void dense_forward_loss(std::int32_t m, std::int32_t n, std::int32_t k, const fl
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
-                               sgd_step,     activate_all,  bce_sum,
+                               sgd_step,     adam_step,     activate_all,  bce_sum,
                                dense_forward_loss};
 
 }  // namespace tinyae::kernels

@@ -587,6 +587,22 @@ struct SimdF32 {
     gemm(m, n, k, g, ldg, 1, w, ldw, false, d, ldd, false, &ep);
   }
 
+  static void adam_step(std::int64_t n, float* p, const float* g, float* m, float* v,
+                        const AdamStep& s) {
+    const V b1(s.beta1), c1(1.0f - s.beta1), b2(s.beta2), c2(1.0f - s.beta2);
+    for (std::int64_t i = 0; i < n; i += W) {
+      const Index count = n - i < W ? static_cast<Index>(n - i) : W;
+      const V gv = load_n(g + i, count, 0.0f);
+      const V mv = b1 * load_n(m + i, count, 0.0f) + c1 * gv;
+      const V vv = b2 * load_n(v + i, count, 0.0f) + c2 * gv * gv;
+      const V pv = load_n(p + i, count, 0.0f) -
+                   V(s.step) * mv / (xsimd::sqrt(vv) * V(s.inv_sqrt_c2) + V(s.epsilon));
+      store_n(mv, m + i, count);
+      store_n(vv, v + i, count);
+      store_n(pv, p + i, count);
+    }
+  }
+
   static void sgd_step(std::int64_t n, float* p, const float* g, float lr) {
     const V vlr(lr);
     std::int64_t i = 0;
@@ -647,7 +663,7 @@ struct SimdF32 {
   static constexpr F32Kernels table(const char* isa) {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
-                      &delta_backward, &sgd_step, &activate_all, &bce_sum,
+                      &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
                       &dense_forward_loss};
   }
 };
