@@ -117,6 +117,8 @@ using ProgressCallback = void (*)(const Progress& progress, void* user);
 TINYAE_EXPORT void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
                                       std::uint64_t seed, float* noisy);
 
+class Permutation;
+
 class TINYAE_EXPORT Network {
  public:
   // Trainable network: weights initialised (Glorot uniform, zero biases) from
@@ -220,6 +222,11 @@ class TINYAE_EXPORT Network {
   std::int32_t lbfgs_pairs_ = 0;           // stored pairs
   std::int32_t lbfgs_newest_ = -1;         // slot of the newest pair
   Part parts_[kMaxBatchParts] = {};
+  // When set, each part copies its rows of the step's batch (rows start.. of the
+  // shuffled order) from gather_data_ into input_batch_ itself, in parallel.
+  const float* gather_data_ = nullptr;
+  const Permutation* gather_order_ = nullptr;
+  std::int32_t gather_start_ = 0;
   std::int32_t threads_ = 1;
   std::int64_t adam_steps_ = 0;
 };

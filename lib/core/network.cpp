@@ -335,6 +335,13 @@ void Network::forward_part(const float* input, const float* target, std::int32_t
   Part& pt = parts_[part];
   const std::int32_t rows = pt.rows;
   const std::int64_t r0 = pt.begin;
+  if (gather_data_ != nullptr) {
+    const std::int64_t cols = spec_.input.size();
+    for (std::int32_t i = pt.begin; i < pt.begin + rows; ++i) {
+      const std::uint32_t row = (*gather_order_)(static_cast<std::uint32_t>(gather_start_ + i));
+      copy(gather_data_ + row * cols, cols, input_batch_ + i * cols);
+    }
+  }
   for (std::int32_t l = 0; l < last; ++l) {
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
@@ -522,6 +529,11 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
       const float* input = data + std::int64_t{start} * cols;
       if (shuffle && batch == 1) {
         input = data + std::int64_t{order(static_cast<std::uint32_t>(start))} * cols;
+      } else if (shuffle && noisy_batch_ == nullptr) {
+        gather_data_ = data;  // the parts gather their rows (train_batch)
+        gather_order_ = &order;
+        gather_start_ = start;
+        input = input_batch_;
       } else if (shuffle) {
         for (std::int32_t i = 0; i < batch; ++i) {
           const std::uint32_t row = order(static_cast<std::uint32_t>(start + i));
@@ -536,6 +548,7 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
         input = noisy_batch_;
       }
       const double batch_loss = train_batch(input, target, batch, true, &sse);
+      gather_data_ = nullptr;
       finite = std::isfinite(batch_loss);
       loss_sum += batch_loss;
       if (progress != nullptr && finite) {
