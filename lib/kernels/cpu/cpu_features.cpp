@@ -4,6 +4,12 @@
 #include <cpuid.h>
 #endif
 
+#if defined(__aarch64__) && defined(__linux__)
+// Weak, like getenv in dispatch.cpp: core keeps needing only libm and mem*, and a
+// program without it (firmware) just sees no dot product.
+extern "C" unsigned long getauxval(unsigned long type) __attribute__((weak));
+#endif
+
 namespace tinyae::kernels {
 namespace {
 
@@ -34,8 +40,21 @@ CpuFeatures detect() {
   const bool avx2 = bit(ebx, 5);
   const bool avx512f = bit(ebx, 16);
   const bool avx512dq = bit(ebx, 17);  // xsimd 8.1's avx512f code uses DQ instructions
+  const bool avx512_vnni = bit(ecx, 11);
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  const bool avx_vnni = bit(eax, 4);
   f.avx2_fma = avx2 && fma && ymm_state;
   f.avx512f = f.avx2_fma && avx512f && avx512dq && zmm_state;
+  f.avx512vnni = f.avx512f && avx512_vnni;
+  f.avxvnni = f.avx2_fma && avx_vnni;
+  return f;
+}
+#elif defined(__aarch64__) && defined(__linux__)
+CpuFeatures detect() {
+  constexpr unsigned long kAtHwcap = 16;           // AT_HWCAP
+  constexpr unsigned long kHwcapAsimdDp = 1ul << 20;  // HWCAP_ASIMDDP
+  CpuFeatures f;
+  f.arm_dotprod = getauxval != nullptr && (getauxval(kAtHwcap) & kHwcapAsimdDp) != 0;
   return f;
 }
 #else

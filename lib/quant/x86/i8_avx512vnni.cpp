@@ -1,0 +1,166 @@
+// AVX-512 VNNI int8 dense kernel (compiled with -mavx512f -mavx512vnni): vpdpbusd
+// multiplies 4 uint8 inputs with 4 int8 weights per 32-bit lane and adds them to the
+// lane, exactly (no int16 saturation). Tiles of up to 12 rows x 32 channels (24 zmm
+// accumulators); one row uses 4 accumulator sets over the depth so the additions do
+// not wait on each other. Weights: the n16k4 layout (pack.hpp).
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "../pack.hpp"
+
+namespace tinyae::kernels {
+namespace {
+
+// 4 input bytes (fewer in the last, partial group of depths: the missing ones are zero,
+// as are their weights) in every lane.
+__m512i broadcast_x4(const std::uint8_t* p, std::int32_t bytes) {
+  std::int32_t v = 0;
+  std::memcpy(&v, p, static_cast<std::size_t>(bytes));
+  return _mm512_set1_epi32(v);
+}
+
+// floor((a * m + 2^30) / 2^31) per lane: requantize.hpp's rounding_doubling_high_mul
+// (m is never INT32_MIN, so it never saturates).
+__m512i rounding_doubling_high_mul(__m512i a, __m512i m) {
+  const __m512i nudge = _mm512_set1_epi64(std::int64_t{1} << 30);
+  const __m512i even = _mm512_add_epi64(_mm512_mul_epi32(a, m), nudge);
+  const __m512i odd = _mm512_add_epi64(
+      _mm512_mul_epi32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(m, 32)), nudge);
+  // Bits 31..62 of each 64-bit sum: to the low half (even lanes), the high half (odd).
+  return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
+}
+
+// x / 2^e rounded to nearest, ties away from zero (rounding_divide_by_pot).
+__m512i rounding_divide_by_pot(__m512i x, __m512i e) {
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
+  const __m512i remainder = _mm512_and_si512(x, mask);
+  __m512i threshold = _mm512_srli_epi32(mask, 1);
+  threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512()),
+                                    threshold, one);
+  const __m512i q = _mm512_srav_epi32(x, e);
+  return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(remainder, threshold), q, one);
+}
+
+// Per-channel requantization constants of one block of 16 channels.
+struct Block {
+  __m512i bias, multiplier, left, right;
+  __mmask16 store;  // the block's channels that exist
+};
+
+struct Output {
+  __m512i zero_point, lo, hi;
+};
+
+Block load_block(const I8DenseParams& p, std::int32_t j0, std::int32_t n) {
+  const std::int32_t count = n - j0 < 16 ? n - j0 : 16;
+  const auto mask = static_cast<__mmask16>((1u << count) - 1u);
+  Block b;
+  b.bias = _mm512_maskz_loadu_epi32(mask, p.bias + j0);
+  b.multiplier = _mm512_maskz_loadu_epi32(mask, p.multiplier + j0);
+  const __m512i shift = _mm512_maskz_loadu_epi32(mask, p.shift + j0);
+  b.left = _mm512_max_epi32(shift, _mm512_setzero_si512());
+  b.right = _mm512_max_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), shift), _mm512_setzero_si512());
+  b.store = mask;
+  return b;
+}
+
+void store(__m512i acc, const Block& b, const Output& o, std::uint8_t* y) {
+  acc = _mm512_sllv_epi32(_mm512_add_epi32(acc, b.bias), b.left);
+  __m512i v = rounding_divide_by_pot(rounding_doubling_high_mul(acc, b.multiplier), b.right);
+  v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o.zero_point), o.lo), o.hi);
+  _mm512_mask_cvtepi32_storeu_epi8(y, b.store, v);  // low byte of each lane
+}
+
+// MR rows x NV blocks of 16 channels; KU independent accumulator sets over the depth.
+template <int MR, int NV, int KU>
+void tile(std::int32_t k, const std::uint8_t* x, std::int32_t ldx, const std::int8_t* w,
+          std::int64_t block_bytes, const Block* blocks, const Output& o, std::uint8_t* y,
+          std::int32_t ldy) {
+  __m512i acc[KU][MR][NV];
+  for (int u = 0; u < KU; ++u) {
+    for (int r = 0; r < MR; ++r) {
+      for (int v = 0; v < NV; ++v) acc[u][r][v] = _mm512_setzero_si512();
+    }
+  }
+  const std::int32_t full = k / 4;
+  std::int32_t g = 0;
+  for (; g + KU <= full; g += KU) {
+    for (int u = 0; u < KU; ++u) {
+      __m512i wv[NV];
+      for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_si512(w + v * block_bytes + (g + u) * 64);
+      for (int r = 0; r < MR; ++r) {
+        const __m512i xb = broadcast_x4(x + std::int64_t{r} * ldx + 4 * (g + u), 4);
+        for (int v = 0; v < NV; ++v) acc[u][r][v] = _mm512_dpbusd_epi32(acc[u][r][v], xb, wv[v]);
+      }
+    }
+  }
+  for (; g < (k + 3) / 4; ++g) {
+    const std::int32_t bytes = g < full ? 4 : k - 4 * g;
+    __m512i wv[NV];
+    for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_si512(w + v * block_bytes + g * 64);
+    for (int r = 0; r < MR; ++r) {
+      const __m512i xb = broadcast_x4(x + std::int64_t{r} * ldx + 4 * g, bytes);
+      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], xb, wv[v]);
+    }
+  }
+  for (int u = 1; u < KU; ++u) {
+    for (int r = 0; r < MR; ++r) {
+      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[u][r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    for (int v = 0; v < NV; ++v) store(acc[0][r][v], blocks[v], o, y + std::int64_t{r} * ldy + 16 * v);
+  }
+}
+
+template <int NV>
+void rows(std::int32_t m, std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
+          const std::int8_t* w, std::int64_t block_bytes, const Block* blocks, const Output& o,
+          std::uint8_t* y, std::int32_t ldy) {
+  if (m == 1) {
+    tile<1, NV, 4>(k, x, ldx, w, block_bytes, blocks, o, y, ldy);
+    return;
+  }
+  std::int32_t i = 0;
+  for (; i + 12 <= m; i += 12) {
+    tile<12, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
+  }
+  for (; i + 4 <= m; i += 4) {
+    tile<4, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
+  }
+  for (; i < m; ++i) {
+    tile<1, NV, 2>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
+  }
+}
+
+void dense(std::int32_t m, std::int32_t n, std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
+           const void* packed_weights, const I8DenseParams& p, std::uint8_t* y, std::int32_t ldy) {
+  const auto* w = static_cast<const std::int8_t*>(packed_weights);
+  const std::int64_t block_bytes = std::int64_t{(k + 3) / 4} * 64;
+  const Output o{_mm512_set1_epi32(p.output_zero_point), _mm512_set1_epi32(p.clamp_min),
+                 _mm512_set1_epi32(p.clamp_max)};
+  for (std::int32_t j0 = 0; j0 < n; j0 += 32) {
+    const Block blocks[2] = {load_block(p, j0, n), load_block(p, j0 + 16 < n ? j0 + 16 : j0, n)};
+    const std::int8_t* wb = w + std::int64_t{j0 / 16} * block_bytes;
+    if (n - j0 > 16) {
+      rows<2>(m, k, x, ldx, wb, block_bytes, blocks, o, y + j0, ldy);
+    } else {
+      rows<1>(m, k, x, ldx, wb, block_bytes, blocks, o, y + j0, ldy);
+    }
+  }
+  if (p.table != nullptr) apply_table(m, n, p.table, y, ldy);
+}
+
+void pack(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::int32_t* bias,
+          void* packed, std::int32_t* packed_bias) {
+  pack_n16k4(n, k, w, bias, 0, packed, packed_bias);
+}
+
+}  // namespace
+
+extern const I8Kernels kI8Avx512Vnni;
+const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense};
+
+}  // namespace tinyae::kernels

@@ -1,0 +1,224 @@
+// Every int8 kernel this CPU runs against the scalar table, byte for byte, and the
+// scalar table against the test's own int64 computation: sizes 1..70 with primes and
+// non-multiples of 4 and 16, batch 1 and larger, the real mnist-dense shapes, leading
+// dimensions wider than the rows, misaligned inputs, canaries around and between output
+// rows, every output mode (uint8, int8, ReLU clamp, table), positive and negative shifts.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../test_support.hpp"
+#include "quant/i8_kernels.hpp"
+#include "reference_requantize.hpp"
+
+namespace tk = tinyae::kernels;
+using tinyae::test::Rng;
+
+namespace {
+
+constexpr std::uint8_t kCanary = 0xA5;
+
+enum class Mode { uint8, int8, relu, table };
+
+// One layer's data: row-major weights, the requantization parameters, inputs.
+struct Case {
+  std::int32_t m, n, k, ldx, ldy;
+  std::vector<std::int8_t> w;
+  std::vector<std::int32_t> bias, multiplier, shift;
+  std::vector<std::uint8_t> x;  // 1 byte of misalignment, then m rows of ldx
+  std::vector<std::uint8_t> table;
+  tk::I8DenseParams params{};
+
+  Case(std::int32_t rows, std::int32_t cols, std::int32_t depth, Mode mode, std::uint64_t seed)
+      : m(rows), n(cols), k(depth), ldx(depth + static_cast<std::int32_t>(seed % 3)),
+        ldy(cols + static_cast<std::int32_t>(seed % 4)) {
+    Rng rng{seed};
+    // Weights and inputs: uniform, with a share of the extremes.
+    w.resize(static_cast<std::size_t>(n) * k);
+    for (std::int8_t& v : w) {
+      const std::int32_t r = rng.range(0, 9);
+      v = static_cast<std::int8_t>(r == 0 ? -127 : r == 1 ? 127 : rng.range(-127, 127));
+    }
+    x.assign(1 + static_cast<std::size_t>(m) * ldx, 0);
+    for (std::uint8_t& v : x) {
+      const std::int32_t r = rng.range(0, 9);
+      v = static_cast<std::uint8_t>(r == 0 ? 0 : r == 1 ? 255 : rng.range(0, 255));
+    }
+    for (std::int32_t j = 0; j < n; ++j) {
+      std::int64_t abs_sum = 0;
+      for (std::int32_t p = 0; p < k; ++p) {
+        const std::int8_t v = w[static_cast<std::size_t>(j) * k + p];
+        abs_sum += v < 0 ? -v : v;
+      }
+      const std::int32_t b = rng.range(-(1 << 20), 1 << 20);
+      bias.push_back(b);
+      multiplier.push_back(rng.range(0, 15) == 0 ? 0 : rng.range(1 << 30, INT32_MAX));
+      // Right shifts that keep outputs varied, and left shifts where the sum allows.
+      const std::int64_t bound = (b < 0 ? -b : b) + 255 * abs_sum;
+      std::int32_t s = rng.range(-16, 3);
+      while (s > 0 && (bound << s) > INT32_MAX) --s;
+      if (rng.range(0, 20) == 0) s = -31;
+      shift.push_back(s);
+    }
+    params.bias = bias.data();
+    params.multiplier = multiplier.data();
+    params.shift = shift.data();
+    params.output_zero_point = rng.range(-128, 255);
+    switch (mode) {
+      case Mode::uint8: params.clamp_min = 0; params.clamp_max = 255; break;
+      case Mode::int8: params.clamp_min = -128; params.clamp_max = 127; break;
+      case Mode::relu:
+        params.clamp_min = rng.range(-128, 0);
+        params.clamp_max = 127;
+        break;
+      case Mode::table:
+        params.clamp_min = 0;
+        params.clamp_max = 255;
+        for (int i = 0; i < 256; ++i) table.push_back(static_cast<std::uint8_t>(rng.range(0, 255)));
+        params.table = table.data();
+        break;
+    }
+  }
+
+  const std::uint8_t* input() const { return x.data() + 1; }
+};
+
+// Output rows of ldy bytes, one byte past an aligned start, canaries everywhere else.
+struct Output {
+  std::vector<std::uint8_t> mem;
+  std::int32_t m, n, ldy;
+  Output(std::int32_t rows, std::int32_t cols, std::int32_t ld)
+      : mem(1 + static_cast<std::size_t>(rows) * ld + 32, kCanary), m(rows), n(cols), ldy(ld) {}
+  std::uint8_t* data() { return mem.data() + 1; }
+  std::uint8_t at(std::int32_t i, std::int32_t j) const {
+    return mem[1 + static_cast<std::size_t>(i) * ldy + j];
+  }
+  bool canaries_intact() const {
+    for (std::size_t idx = 0; idx < mem.size(); ++idx) {
+      const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(idx) - 1;
+      const bool inside = off >= 0 && off / ldy < m && off % ldy < n;
+      if (!inside && mem[idx] != kCanary) return false;
+    }
+    return true;
+  }
+};
+
+Output run(const tk::I8Kernels& kt, const Case& c) {
+  tinyae::test::OwnedArena memory(static_cast<std::size_t>(tk::packed_weight_bytes(c.n, c.k)) +
+                                  4 * static_cast<std::size_t>(c.n) + 256);
+  void* packed = nullptr;
+  std::int32_t* bias = nullptr;
+  REQUIRE(memory.arena.allocate(static_cast<std::size_t>(tk::packed_weight_bytes(c.n, c.k)), &packed).ok());
+  REQUIRE(memory.arena.allocate_array(c.n, &bias).ok());
+  kt.pack(c.n, c.k, c.w.data(), c.bias.data(), packed, bias);
+  tk::I8DenseParams p = c.params;
+  p.bias = bias;
+  Output y(c.m, c.n, c.ldy);
+  kt.dense(c.m, c.n, c.k, c.input(), c.ldx, packed, p, y.data(), c.ldy);
+  return y;
+}
+
+// The test's own computation: int64 sums, the gemmlowp transcription, clamp, table.
+std::uint8_t expected(const Case& c, std::int32_t i, std::int32_t j) {
+  std::int64_t acc = c.bias[static_cast<std::size_t>(j)];
+  for (std::int32_t p = 0; p < c.k; ++p) {
+    acc += static_cast<std::int64_t>(c.w[static_cast<std::size_t>(j) * c.k + p]) *
+           c.input()[static_cast<std::size_t>(i) * c.ldx + p];
+  }
+  REQUIRE(acc >= INT32_MIN);
+  REQUIRE(acc <= INT32_MAX);
+  std::int32_t v = tinyae::test::ref_requantize(static_cast<std::int32_t>(acc),
+                                                c.multiplier[static_cast<std::size_t>(j)],
+                                                c.shift[static_cast<std::size_t>(j)]) +
+                   c.params.output_zero_point;
+  v = v < c.params.clamp_min ? c.params.clamp_min : v > c.params.clamp_max ? c.params.clamp_max : v;
+  return c.params.table != nullptr ? c.params.table[v] : static_cast<std::uint8_t>(v & 0xFF);
+}
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::uint8: return "uint8";
+    case Mode::int8: return "int8";
+    case Mode::relu: return "relu";
+    case Mode::table: return "table";
+  }
+  return "?";
+}
+
+// Checks the scalar table on c against expected(), then every other table against it.
+void check_case(const Case& c, Mode mode) {
+  INFO("m=" << c.m << " n=" << c.n << " k=" << c.k << " ldx=" << c.ldx << " ldy=" << c.ldy
+            << " mode=" << mode_name(mode));
+  const Output ref = run(tk::kI8Scalar, c);
+  REQUIRE(ref.canaries_intact());
+  for (std::int32_t i = 0; i < c.m; ++i) {
+    for (std::int32_t j = 0; j < c.n; ++j) {
+      if (ref.at(i, j) != expected(c, i, j)) {
+        INFO("scalar y[" << i << "][" << j << "] = " << int{ref.at(i, j)} << ", expected "
+                         << int{expected(c, i, j)});
+        REQUIRE(false);
+      }
+    }
+  }
+  for (const char* const* name = tk::kI8IsaNames; *name != nullptr; ++name) {
+    const tk::I8Kernels* kt = tk::i8_for(*name);
+    if (kt == nullptr || kt == &tk::kI8Scalar) continue;
+    INFO("isa " << kt->isa);
+    const Output got = run(*kt, c);
+    REQUIRE(got.canaries_intact());
+    for (std::int32_t i = 0; i < c.m; ++i) {
+      for (std::int32_t j = 0; j < c.n; ++j) {
+        if (got.at(i, j) != ref.at(i, j)) {
+          INFO("y[" << i << "][" << j << "] = " << int{got.at(i, j)} << ", scalar " << int{ref.at(i, j)});
+          REQUIRE(false);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("int8 ISAs available here", "[quant][kernels]") {
+  std::string names;
+  for (const char* const* name = tk::kI8IsaNames; *name != nullptr; ++name) {
+    if (tk::i8_for(*name) != nullptr) names += std::string(" ") + *name;
+  }
+  WARN("int8 kernels tested on this CPU:" << names << " (best: " << tk::i8_best().isa << ")");
+  CHECK(tk::i8_for("scalar") == &tk::kI8Scalar);
+  CHECK(tk::i8_for("sse9") == nullptr);
+}
+
+TEST_CASE("int8 kernels equal the scalar reference bit for bit on many shapes", "[quant][kernels]") {
+  const std::int32_t rows[] = {1, 2, 3, 5, 7, 12, 13, 17, 31, 70};
+  const std::int32_t cols[] = {1, 2, 3, 5, 7, 8, 13, 16, 17, 31, 32, 33, 47, 70};
+  const std::int32_t depths[] = {1, 2, 3, 4, 5, 7, 8, 11, 16, 17, 31, 61, 67, 70};
+  std::uint64_t seed = 1;
+  for (std::int32_t m : rows) {
+    for (std::int32_t n : cols) {
+      for (std::int32_t k : depths) {
+        const auto mode = static_cast<Mode>(seed % 4);
+        check_case(Case(m, n, k, mode, seed), mode);
+        ++seed;
+      }
+    }
+  }
+}
+
+TEST_CASE("int8 kernels equal the scalar reference on encoder layer shapes", "[quant][kernels]") {
+  struct Shape {
+    std::int32_t m, n, k;
+  };
+  // mnist-dense 784 -> 32 at batch 256 and 1, digits-deep's layers, wide and deep ones.
+  const Shape shapes[] = {{256, 32, 784}, {1, 32, 784}, {3, 32, 784}, {25, 50, 64}, {1, 50, 64},
+                          {9, 40, 50}, {1, 36, 40}, {2, 130, 257}, {1, 7, 1031}, {14, 64, 256}};
+  std::uint64_t seed = 1000;
+  for (const Shape& s : shapes) {
+    for (Mode mode : {Mode::uint8, Mode::int8, Mode::relu, Mode::table}) {
+      check_case(Case(s.m, s.n, s.k, mode, seed), mode);
+      ++seed;
+    }
+  }
+}

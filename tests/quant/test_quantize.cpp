@@ -1,0 +1,396 @@
+// Quantization and the quantized encoder: the quantized tensors against the float
+// network (computed here from the float weights), the encoder against the test's own
+// integer computation from those tensors, every ISA against the scalar one, exact arena
+// sizes, and clear errors on bad input.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "../test_support.hpp"
+#include "quant/i8_kernels.hpp"
+#include "reference_requantize.hpp"
+#include "tinyae/quantize.hpp"
+
+using namespace tinyae;
+using tinyae::test::OwnedArena;
+using tinyae::test::Rng;
+
+namespace {
+
+// An encoder with two hidden layers of the two table activations, a ReLU layer and a
+// linear code layer: every output mode of the int8 path.
+constexpr NetworkSpec kDeep = NetworkSpec(Shape::vector(20))
+                                  .dense(17, Activation::tanh)
+                                  .dense(33, Activation::sigmoid)
+                                  .dense(12, Activation::relu)
+                                  .dense(5, Activation::identity)
+                                  .code()
+                                  .dense(20, Activation::sigmoid);
+
+bool contains(const Status& s, const char* text) {
+  return std::string(s.message()).find(text) != std::string::npos;
+}
+
+// A trainable network with its seeded Glorot weights and random biases.
+struct Fixture {
+  explicit Fixture(const NetworkSpec& spec, std::uint64_t seed = 7)
+      : memory(arena_bytes(spec, config(seed))) {
+    REQUIRE(net.setup(spec, config(seed), memory.arena).ok());
+    Rng rng{seed};
+    for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+      for (std::int64_t j = 0; j < spec.bias_count(l); ++j) net.biases(l)[j] = 0.4f * (rng.uniform() - 0.5f);
+    }
+  }
+  static TrainConfig config(std::uint64_t seed) {
+    TrainConfig c;
+    c.batch_size = 8;
+    c.seed = seed;
+    return c;
+  }
+  OwnedArena memory;
+  Network net;
+};
+
+std::vector<float> calibration_rows(std::int32_t rows, std::int32_t cols, std::uint64_t seed) {
+  Rng rng{seed};
+  std::vector<float> x(static_cast<std::size_t>(rows) * cols);
+  for (float& v : x) v = rng.uniform();
+  return x;
+}
+
+struct Quantized {
+  explicit Quantized(const NetworkSpec& spec)
+      : memory(quantized_model_bytes(spec) + quantize_work_bytes(spec)) {}
+  OwnedArena memory;
+  QuantizedModel model;
+};
+
+// The codes from the model's integer tensors alone: int64 sums, the gemmlowp
+// transcription, the clamp and the table, layer by layer.
+std::vector<std::int8_t> reference_codes(const QuantizedModel& m, const std::vector<std::uint8_t>& in,
+                                         std::int32_t rows) {
+  std::vector<std::int8_t> codes;
+  for (std::int32_t r = 0; r < rows; ++r) {
+    std::vector<std::int32_t> x(in.begin() + static_cast<std::ptrdiff_t>(r) * m.input_size,
+                                in.begin() + static_cast<std::ptrdiff_t>(r + 1) * m.input_size);
+    for (std::int32_t l = 0; l < m.num_layers; ++l) {
+      const QuantizedLayer& layer = m.layers[l];
+      std::vector<std::int32_t> y(static_cast<std::size_t>(layer.outputs));
+      for (std::int32_t j = 0; j < layer.outputs; ++j) {
+        std::int64_t acc = layer.bias[j];
+        for (std::int32_t i = 0; i < layer.inputs; ++i) {
+          acc += std::int64_t{layer.weights[std::int64_t{j} * layer.inputs + i]} * x[static_cast<std::size_t>(i)];
+        }
+        REQUIRE(acc == static_cast<std::int32_t>(acc));
+        std::int32_t v = test::ref_requantize(static_cast<std::int32_t>(acc), layer.multiplier[j],
+                                              layer.shift[j]) + layer.requantized_zero_point;
+        v = v < layer.clamp_min ? layer.clamp_min : v > layer.clamp_max ? layer.clamp_max : v;
+        if (layer.table != nullptr) {
+          v = layer.table[v];
+          if (layer.signed_output && v > 127) v -= 256;
+        }
+        y[static_cast<std::size_t>(j)] = v;
+      }
+      x = y;
+    }
+    for (std::int32_t v : x) codes.push_back(static_cast<std::int8_t>(v));
+  }
+  return codes;
+}
+
+double activate_ref(Activation act, double z) {
+  switch (act) {
+    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
+    case Activation::tanh: return std::tanh(z);
+    case Activation::relu: return z > 0 ? z : 0;
+    case Activation::identity: break;
+  }
+  return z;
+}
+
+}  // namespace
+
+TEST_CASE("quantized tensors represent the float weights biases and activations", "[quant]") {
+  Fixture f(kDeep);
+  const std::vector<float> calib = calibration_rows(100, 20, 1);
+  Quantized q(kDeep);
+  REQUIRE(quantize(f.net, calib.data(), 100, 20, {}, q.memory.arena, &q.model).ok());
+  // Exactly the documented bytes are kept; the work memory is given back.
+  CHECK(q.memory.arena.used() == quantized_model_bytes(kDeep));
+  const QuantizedModel& m = q.model;
+  REQUIRE(m.num_layers == 4);
+  CHECK(m.input_size == 20);
+  CHECK(m.code_size == 5);
+  CHECK(m.code_scale == m.layers[3].output_scale);
+  for (std::int32_t l = 0; l < m.num_layers; ++l) {
+    const QuantizedLayer& layer = m.layers[l];
+    INFO("layer " << l);
+    CHECK(layer.signed_output == (l == 3));
+    CHECK((layer.table != nullptr) == (l < 2));
+    if (l > 0) {
+      CHECK(layer.input_scale == m.layers[l - 1].output_scale);
+      CHECK(layer.input_zero_point == m.layers[l - 1].output_zero_point);
+    }
+    const float* w = f.net.weights(l);
+    const float* b = f.net.biases(l);
+    for (std::int32_t j = 0; j < layer.outputs; ++j) {
+      double max_abs = 0;
+      for (std::int32_t i = 0; i < layer.inputs; ++i) {
+        const double a = std::fabs(w[j * layer.inputs + i]);
+        if (a > max_abs) max_abs = a;
+      }
+      const double ws = max_abs / 127;
+      std::int64_t sum = 0;
+      for (std::int32_t i = 0; i < layer.inputs; ++i) {
+        const std::int8_t qw = layer.weights[j * layer.inputs + i];
+        REQUIRE(std::fabs(w[j * layer.inputs + i] - ws * qw) <= ws * 0.5 + 1e-9);
+        sum += qw;
+      }
+      // The bias with the input zero point taken back out, at the sums' scale.
+      const double acc_scale = static_cast<double>(layer.input_scale) * ws;
+      const auto folded = static_cast<double>(layer.bias[j] + sum * layer.input_zero_point);
+      REQUIRE(std::fabs(folded * acc_scale - b[j]) <=
+              acc_scale * 0.5 + 1e-6 * std::fabs(b[j]));
+      const double factor = layer.multiplier[j] * std::ldexp(1.0, layer.shift[j] - 31);
+      REQUIRE(factor == Approx(acc_scale / layer.requantized_scale).epsilon(1e-6));
+    }
+    if (layer.table != nullptr) {
+      for (int i = 0; i < 256; ++i) {
+        const double a = activate_ref(layer.activation,
+                                      double{layer.requantized_scale} * (i - layer.requantized_zero_point));
+        const double stored = double{layer.output_scale} * (layer.table[i] - layer.output_zero_point);
+        REQUIRE(std::fabs(stored - a) <= layer.output_scale * 0.5 + 1e-6);
+      }
+    }
+  }
+}
+
+TEST_CASE("the quantized encoder computes what the integer tensors say on every ISA", "[quant]") {
+  Fixture f(kDeep);
+  const std::vector<float> calib = calibration_rows(300, 20, 2);
+  Quantized q(kDeep);
+  QuantizeOptions options;
+  options.calibration = Calibration::percentile;
+  options.percentile = 99.9;
+  REQUIRE(quantize(f.net, calib.data(), 300, 20, options, q.memory.arena, &q.model).ok());
+  // Inputs partly outside the calibrated range, so the clamps take part.
+  std::vector<float> x = calibration_rows(300, 20, 3);
+  for (std::size_t i = 0; i < x.size(); i += 7) x[i] = 1.6f * x[i] - 0.3f;
+  std::vector<std::uint8_t> in(x.size());
+  q.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  const std::vector<std::int8_t> want = reference_codes(q.model, in, 300);
+
+  for (const char* const* name = kernels::kI8IsaNames; *name != nullptr; ++name) {
+    if (kernels::i8_for(*name) == nullptr) continue;
+    for (std::int32_t max_batch : {1, 7, 256}) {
+      INFO("isa " << *name << " max batch " << max_batch);
+      OwnedArena memory(quantized_encoder_bytes(kDeep, max_batch));
+      QuantizedEncoder encoder;
+      REQUIRE(encoder.setup(q.model, max_batch, memory.arena, *name).ok());
+      CHECK(std::string(encoder.isa()) == *name);
+      CHECK(memory.arena.available() == 0);  // the exact size
+      std::vector<std::int8_t> codes(want.size(), 99);
+      REQUIRE(encoder.encode(in.data(), 300, codes.data()).ok());
+      REQUIRE(codes == want);
+      std::int8_t one[5];
+      REQUIRE(encoder.encode_one(in.data() + 20 * 123, one).ok());
+      REQUIRE(std::vector<std::int8_t>(one, one + 5) ==
+              std::vector<std::int8_t>(want.begin() + 5 * 123, want.begin() + 5 * 124));
+    }
+  }
+}
+
+TEST_CASE("int8 codes track the float codes of trained identity-838", "[quant]") {
+  constexpr NetworkSpec spec = reference::kIdentity838;
+  constexpr TrainConfig config = reference::identity838_config();
+  OwnedArena memory(arena_bytes(spec, config));
+  Network net;
+  REQUIRE(net.setup(spec, config, memory.arena).ok());
+  std::vector<float> x(64, 0.0f);
+  for (int i = 0; i < 8; ++i) x[static_cast<std::size_t>(i * 9)] = 1.0f;
+  REQUIRE(net.fit(x.data(), 8, 8).ok());
+  std::vector<float> codes(24);
+  REQUIRE(net.encode(x.data(), 8, 8, codes.data()).ok());
+
+  Quantized q(spec);
+  QuantizeOptions options;
+  options.fixed_input_range = true;  // [0, 1]: the one-hot bytes are 0 and 255
+  REQUIRE(quantize(net, x.data(), 8, 8, options, q.memory.arena, &q.model).ok());
+  CHECK(q.model.input_scale == Approx(1.0 / 255));
+  CHECK(q.model.input_zero_point == 0);
+  OwnedArena enc_memory(quantized_encoder_bytes(spec, 8));
+  QuantizedEncoder encoder;
+  REQUIRE(encoder.setup(q.model, 8, enc_memory.arena).ok());
+  std::vector<std::uint8_t> in(64);
+  q.model.quantize_input(x.data(), 64, in.data());
+  for (int i = 0; i < 64; ++i) CHECK(int{in[static_cast<std::size_t>(i)]} == (i % 9 == 0 ? 255 : 0));
+  std::vector<std::int8_t> q_codes(24);
+  REQUIRE(encoder.encode(in.data(), 8, q_codes.data()).ok());
+  std::vector<float> deq(24);
+  q.model.dequantize_code(q_codes.data(), 24, deq.data());
+  // Sigmoid codes in (0, 1) on a 1/255 grid: the pre-activation grid and the weights
+  // add a few steps at most.
+  for (int i = 0; i < 24; ++i) {
+    INFO("code " << i << ": float " << codes[static_cast<std::size_t>(i)] << ", int8 " << deq[static_cast<std::size_t>(i)]);
+    CHECK(std::fabs(deq[static_cast<std::size_t>(i)] - codes[static_cast<std::size_t>(i)]) <= 4.0 / 255);
+  }
+}
+
+TEST_CASE("percentile calibration ignores rare outliers that min-max keeps", "[quant]") {
+  constexpr NetworkSpec spec = NetworkSpec(Shape::vector(6)).dense(4, Activation::identity).code().dense(6, Activation::sigmoid);
+  Fixture f(spec);
+  std::vector<float> calib = calibration_rows(2000, 6, 4);
+  calib[6 * 1000] = 50.0f;  // one outlier among 12000 input values
+  Quantized a(spec);
+  Quantized b(spec);
+  REQUIRE(quantize(f.net, calib.data(), 2000, 6, {}, a.memory.arena, &a.model).ok());
+  QuantizeOptions options;
+  options.calibration = Calibration::percentile;
+  options.percentile = 99.9;
+  REQUIRE(quantize(f.net, calib.data(), 2000, 6, options, b.memory.arena, &b.model).ok());
+  CHECK(a.model.input_scale == Approx(50.0 / 255));
+  CHECK(b.model.input_scale < 1.1 / 255);  // the inputs are in [0, 1)
+  CHECK(b.model.input_scale > 0.9 / 255);
+  CHECK(b.model.code_scale < a.model.code_scale);
+}
+
+TEST_CASE("input quantization rounds to nearest and saturates", "[quant]") {
+  QuantizedModel m;
+  m.input_scale = 0.5f;
+  m.input_zero_point = 10;
+  const float x[] = {0.0f, 0.2f, 0.25f, -0.26f, -5.0f, -6.0f, 122.0f, 123.0f, std::nanf(""), 1e30f};
+  std::uint8_t q[10];
+  m.quantize_input(x, 10, q);
+  const int want[] = {10, 10, 11, 9, 0, 0, 254, 255, 0, 255};
+  for (int i = 0; i < 10; ++i) CHECK(int{q[i]} == want[i]);
+  m.code_scale = 0.25f;
+  m.code_zero_point = -3;
+  const std::int8_t c[] = {-128, -3, 0, 127};
+  float out[4];
+  m.dequantize_code(c, 4, out);
+  CHECK(out[0] == -31.25f);
+  CHECK(out[1] == 0.0f);
+  CHECK(out[2] == 0.75f);
+  CHECK(out[3] == 32.5f);
+}
+
+TEST_CASE("quantize rejects untrained networks and networks that are not encoders", "[quant][bad-input]") {
+  const std::vector<float> calib = calibration_rows(10, 20, 5);
+  Quantized q(kDeep);
+  Network never_set_up;
+  Status s = quantize(never_set_up, calib.data(), 10, 20, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "not set up"));
+
+  // Inference-only, weights never loaded: all zero.
+  OwnedArena memory(arena_bytes(kDeep, 4));
+  Network blank;
+  REQUIRE(blank.setup(kDeep, 4, memory.arena).ok());
+  s = quantize(blank, calib.data(), 10, 20, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "layer 0 has only zero weights: the network is untrained"));
+  CHECK(q.memory.arena.used() == 0);
+
+  Fixture f(kDeep);
+  f.net.weights(2)[5] = std::nanf("");
+  s = quantize(f.net, calib.data(), 10, 20, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::non_finite);
+  CHECK(contains(s, "layer 2 has a non-finite weight"));
+
+  // A layer kind without integer kernels (any kind but dense), and no code layer.
+  NetworkSpec other = kDeep;
+  other.layers[1].kind = static_cast<LayerKind>(7);
+  s = quantizable(other);
+  CHECK(s.code() == StatusCode::unsupported);
+  CHECK(contains(s, "layer 1 is of kind 7, not dense"));
+  NetworkSpec no_code = kDeep;
+  no_code.code_layer = -1;
+  s = quantizable(no_code);
+  CHECK(contains(s, "no code layer"));
+  CHECK(quantizable(kDeep).ok());
+  CHECK(quantized_model_bytes(no_code) == 0);
+}
+
+TEST_CASE("quantize rejects bad calibration data and options", "[quant][bad-input]") {
+  Fixture f(kDeep);
+  std::vector<float> calib = calibration_rows(10, 20, 6);
+  Quantized q(kDeep);
+  Status s = quantize(f.net, calib.data(), 0, 20, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "calibration set is empty"));
+  s = quantize(f.net, calib.data(), 10, 19, {}, q.memory.arena, &q.model);
+  CHECK(contains(s, "calibration data has 19 columns but the network's input has 20"));
+  s = quantize(f.net, nullptr, 10, 20, {}, q.memory.arena, &q.model);
+  CHECK(contains(s, "calibration data is null"));
+  calib[47] = std::numeric_limits<float>::infinity();
+  s = quantize(f.net, calib.data(), 10, 20, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::non_finite);
+  CHECK(contains(s, "row 2, column 7"));
+  calib[47] = 0.5f;
+
+  QuantizeOptions bad;
+  bad.calibration = Calibration::percentile;
+  bad.percentile = 40;
+  CHECK(contains(quantize(f.net, calib.data(), 10, 20, bad, q.memory.arena, &q.model),
+                 "percentile must be in (50, 100]"));
+  QuantizeOptions range;
+  range.fixed_input_range = true;
+  range.input_min = 1;
+  range.input_max = 1;
+  CHECK(contains(quantize(f.net, calib.data(), 10, 20, range, q.memory.arena, &q.model),
+                 "must be finite with min < max"));
+  CHECK(q.memory.arena.used() == 0);
+}
+
+TEST_CASE("quantize and the encoder need exactly their documented bytes", "[quant][bad-input]") {
+  Fixture f(kDeep);
+  const std::vector<float> calib = calibration_rows(10, 20, 8);
+  const std::size_t need = quantized_model_bytes(kDeep) + quantize_work_bytes(kDeep);
+  OwnedArena small(need - 1);
+  QuantizedModel model;
+  Status s = quantize(f.net, calib.data(), 10, 20, {}, small.arena, &model);
+  CHECK(s.code() == StatusCode::arena_too_small);
+  CHECK(contains(s, "missing 1"));
+  OwnedArena exact(need);
+  REQUIRE(quantize(f.net, calib.data(), 10, 20, {}, exact.arena, &model).ok());
+
+  OwnedArena enc_small(quantized_encoder_bytes(kDeep, 16) - 1);
+  QuantizedEncoder encoder;
+  s = encoder.setup(model, 16, enc_small.arena);
+  CHECK(s.code() == StatusCode::arena_too_small);
+  CHECK(contains(s, "missing 1"));
+}
+
+TEST_CASE("the quantized encoder rejects bad setup and input", "[quant][bad-input]") {
+  QuantizedEncoder encoder;
+  std::uint8_t in[20] = {};
+  std::int8_t code[5];
+  Status s = encoder.encode(in, 1, code);
+  CHECK(contains(s, "not set up"));
+  CHECK(contains(encoder.encode_one(in, code), "not set up"));
+  OwnedArena memory(1 << 16);
+  s = encoder.setup(QuantizedModel(), 4, memory.arena);
+  CHECK(contains(s, "quantize() a network first"));
+
+  Fixture f(kDeep);
+  const std::vector<float> calib = calibration_rows(10, 20, 9);
+  Quantized q(kDeep);
+  REQUIRE(quantize(f.net, calib.data(), 10, 20, {}, q.memory.arena, &q.model).ok());
+  s = encoder.setup(q.model, 0, memory.arena);
+  CHECK(contains(s, "max batch must be at least 1"));
+  s = encoder.setup(q.model, 4, memory.arena, "sse9");
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "unknown int8 ISA 'sse9'"));
+#if defined(__x86_64__)
+  s = encoder.setup(q.model, 4, memory.arena, "neon");
+  CHECK(s.code() == StatusCode::unsupported);
+  CHECK(contains(s, "not built into this library"));
+#endif
+  REQUIRE(encoder.setup(q.model, 4, memory.arena).ok());
+  CHECK(contains(encoder.encode(in, 0, code), "need at least 1"));
+  CHECK(contains(encoder.encode(nullptr, 1, code), "null"));
+  CHECK(contains(encoder.encode_one(in, nullptr), "null"));
+}
