@@ -1,27 +1,40 @@
-# tinyae_add_encoder_check(<test name> <target>): a test that runs <target> (through
-# CMAKE_CROSSCOMPILING_EMULATOR) and checks the codes it prints ("code <sample> <j>
-# <hex bits>") with platforms/reference/encoder_reference, built for the build machine
-# by ExternalProject (tinyae::core with the host's kernels: AVX-512/AVX2 on x86).
+# tinyae_add_encoder_check(<test name> <target> [<reference program>]): a test that runs
+# <target> (through CMAKE_CROSSCOMPILING_EMULATOR) and checks the codes it prints with a
+# program of platforms/reference (default encoder_reference: float codes "code <sample>
+# <j> <hex bits>"; int8_reference: int8 codes "int8 <sample> <j> <value>"), built for
+# the build machine by ExternalProject (tinyae with the host's kernels: AVX-512/AVX2 on x86).
 include(ExternalProject)
 set(tinyae_platforms_dir ${CMAKE_CURRENT_LIST_DIR})
+set(TINYAE_HOST_REFERENCE_DIR ${PROJECT_BINARY_DIR}/host-reference)
+
+# The ExternalProject target tinyae_host_reference, added once.
+function(tinyae_host_reference_project)
+  if(TARGET tinyae_host_reference)
+    return()
+  endif()
+  ExternalProject_Add(tinyae_host_reference
+    SOURCE_DIR ${tinyae_platforms_dir}/reference
+    BINARY_DIR ${TINYAE_HOST_REFERENCE_DIR}
+    CMAKE_ARGS -DCMAKE_BUILD_TYPE=Release
+               -DTINYAE_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+               -DTINYAE_WARNINGS_AS_ERRORS=${TINYAE_WARNINGS_AS_ERRORS}
+    BUILD_ALWAYS ON
+    INSTALL_COMMAND ""
+    BUILD_BYPRODUCTS ${TINYAE_HOST_REFERENCE_DIR}/encoder_reference
+                     ${TINYAE_HOST_REFERENCE_DIR}/int8_reference)
+endfunction()
 
 function(tinyae_add_encoder_check name target)
-  if(NOT TARGET tinyae_host_reference)
-    ExternalProject_Add(tinyae_host_reference
-      SOURCE_DIR ${tinyae_platforms_dir}/reference
-      BINARY_DIR ${PROJECT_BINARY_DIR}/host-reference
-      CMAKE_ARGS -DCMAKE_BUILD_TYPE=Release
-                 -DTINYAE_SOURCE_DIR=${PROJECT_SOURCE_DIR}
-                 -DTINYAE_WARNINGS_AS_ERRORS=${TINYAE_WARNINGS_AS_ERRORS}
-      BUILD_ALWAYS ON
-      INSTALL_COMMAND ""
-      BUILD_BYPRODUCTS ${PROJECT_BINARY_DIR}/host-reference/encoder_reference)
+  set(reference encoder_reference)
+  if(ARGC GREATER 2)
+    set(reference ${ARGV2})
   endif()
+  tinyae_host_reference_project()
   string(REPLACE ";" "|" emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
   add_test(NAME ${name}
     COMMAND ${CMAKE_COMMAND} "-DEMULATOR=${emulator}"
       -DPROGRAM=$<TARGET_FILE:${target}>
-      -DREFERENCE=${PROJECT_BINARY_DIR}/host-reference/encoder_reference
+      -DREFERENCE=${TINYAE_HOST_REFERENCE_DIR}/${reference}
       -DLOG=${CMAKE_CURRENT_BINARY_DIR}/${target}.log
       -P ${tinyae_platforms_dir}/compare_with_host.cmake)
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "presets.hpp"
+#include "quantize_command.hpp"
 #include "tinyae/io.hpp"
 #include "tinyae/pictures.hpp"
 #include "tinyae/tinyae.hpp"
@@ -357,8 +358,10 @@ int main(int argc, char** argv) {
   CLI::App* export_cmd = app.add_subcommand("export", "write a model's weights for other tools");
   export_cmd->add_option("--model", export_model, "model file")->required();
   export_cmd->add_option("--npy", export_npy, "folder for W<layer>.npy and b<layer>.npy")->required();
+  cli::QuantCommands quant(app, export_cmd);  // quantize, export --c-header
 
   CLI11_PARSE(app, argc, argv);
+  if (quant.parsed()) return quant.run();
 
   if (train_cmd->parsed()) return run_train(train, train_cmd);
 

@@ -395,12 +395,14 @@ Status quantize(const Network& net, const float* calibration, std::int32_t rows,
 
 
 void QuantizedModel::quantize_input(const float* x, std::int64_t n, std::uint8_t* q) const {
+  // Locals: q may alias this object (it is a byte pointer), which would stop vectorizing.
+  const float scale = input_scale;
   const auto zero_point = static_cast<float>(input_zero_point);
   for (std::int64_t i = 0; i < n; ++i) {
-    const float v = x[i] / input_scale + zero_point;
-    q[i] = !(v >= 0.0f) ? std::uint8_t{0}
-           : v >= 255.0f ? std::uint8_t{255}
-                         : static_cast<std::uint8_t>(static_cast<std::int32_t>(v + 0.5f));
+    float v = x[i] / scale + zero_point;
+    v = v > 0.0f ? v : 0.0f;  // NaN -> 0 as well
+    v = v < 255.0f ? v : 255.0f;
+    q[i] = static_cast<std::uint8_t>(static_cast<std::int32_t>(v + 0.5f));
   }
 }
 

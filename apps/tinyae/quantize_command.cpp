@@ -1,0 +1,171 @@
+#include "quantize_command.hpp"
+
+#include <cstdio>
+
+#include "presets.hpp"
+#include "tinyae/quantize.hpp"
+#include "tinyae/quantize_io.hpp"
+
+namespace tinyae::cli {
+namespace {
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "tinyae: %s\n", s.message());
+  return 1;
+}
+
+// The calibration and data flags both commands share.
+void add_flags(CLI::App* cmd, QuantCommands::Flags* f, bool held_out) {
+  cmd->add_option("--data", f->data, "calibration samples (.csv[.gz], .npy, IDX); default: the preset's training set");
+  cmd->add_option("--preset", f->preset, "take --columns/--scale and the data paths from a preset");
+  cmd->add_option("--columns", f->columns, "keep the first N columns of each row");
+  cmd->add_option("--scale", f->scale, "multiply CSV/NPY values by this");
+  cmd->add_option("--calibration-rows", f->calibration_rows, "calibrate on the first N samples")
+      ->capture_default_str()->check(CLI::Range(1, 1 << 30));
+  cmd->add_option("--calibration", f->calibration, "min-max or percentile")
+      ->capture_default_str()->check(CLI::IsMember({"min-max", "percentile"}));
+  cmd->add_option("--percentile", f->percentile, "with --calibration percentile: % of values kept per side")
+      ->capture_default_str();
+  cmd->add_option("--input-range", f->input_range, "fixed input range MIN MAX instead of calibrating it (0 1 for pixels/255)")
+      ->expected(2);
+  cmd->add_option("--name", f->name, "C identifier for the header's functions and arrays")->capture_default_str();
+  if (held_out) {
+    cmd->add_option("--test", f->test, "held-out samples for the report; default: the preset's test set");
+    cmd->add_option("--isa", f->isa, "int8 kernels: avx512vnni, avxvnni, avx2, neondot, neon, scalar (default: best)");
+  }
+}
+
+struct Loaded {
+  Model model;
+  ArenaBuffer network_memory;
+  ArenaBuffer quant_memory;
+  Network net;
+  QuantizedModel quantized;
+  QuantizedEncoder encoder;
+};
+
+Status load_rows_limited(const std::string& path, const QuantCommands::Flags& f, std::int32_t limit, Matrix* out) {
+  TINYAE_RETURN_IF_ERROR(load_rows(path, f.columns, f.scale, out));
+  if (limit > 0 && out->rows > limit) {
+    out->rows = limit;
+    out->values.resize(static_cast<std::size_t>(limit) * static_cast<std::size_t>(out->cols));
+  }
+  return Status();
+}
+
+// Loads the float model, quantizes it on the calibration data and sets up the encoder.
+Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
+  if (!f.preset.empty()) {
+    Preset p;
+    TINYAE_RETURN_IF_ERROR(find_preset(f.preset, &p));
+    if (f.data.empty()) f.data = p.train_data;
+    if (f.test.empty()) f.test = p.test_data;
+    if (f.columns == 0) f.columns = p.columns;
+    if (f.scale == 1.0f) f.scale = p.scale;
+  }
+  if (f.data.empty()) {
+    return Status::error(StatusCode::invalid_argument, "give --data (calibration samples) or --preset");
+  }
+  TINYAE_RETURN_IF_ERROR(load_model(f.model, &l->model));
+  const NetworkSpec& spec = l->model.spec;
+  TINYAE_RETURN_IF_ERROR(quantizable(spec));
+  TINYAE_RETURN_IF_ERROR(l->network_memory.allocate(arena_bytes(spec, 256)));
+  TINYAE_RETURN_IF_ERROR(l->net.setup(spec, 256, l->network_memory.arena()));
+  TINYAE_RETURN_IF_ERROR(set_parameters(l->model, &l->net));
+  TINYAE_RETURN_IF_ERROR(load_rows_limited(f.data, f, f.calibration_rows, calibration));
+
+  QuantizeOptions options;
+  options.calibration = f.calibration == "percentile" ? Calibration::percentile : Calibration::min_max;
+  options.percentile = f.percentile;
+  if (f.input_range.size() == 2) {
+    options.fixed_input_range = true;
+    options.input_min = f.input_range[0];
+    options.input_max = f.input_range[1];
+  }
+  TINYAE_RETURN_IF_ERROR(l->quant_memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec) +
+                                                  quantized_encoder_bytes(spec, 256)));
+  TINYAE_RETURN_IF_ERROR(quantize(l->net, calibration->values.data(), calibration->rows, calibration->cols,
+                                  options, l->quant_memory.arena(), &l->quantized));
+  return l->encoder.setup(l->quantized, 256, l->quant_memory.arena(), f.isa.empty() ? nullptr : f.isa.c_str());
+}
+
+Status write_header(const QuantCommands::Flags& f, const QuantizedModel& model) {
+  TINYAE_RETURN_IF_ERROR(save_c_header(f.c_header, model, f.name));
+  std::printf("wrote %s (%s_encode: %d inputs -> %d int8 codes)\n", f.c_header.c_str(), f.name.c_str(),
+              model.input_size, model.code_size);
+  return Status();
+}
+
+int run_quantize(QuantCommands::Flags& f) {
+  Loaded l;
+  Matrix calibration;
+  Status s = quantize_model(f, &l, &calibration);
+  if (!s.ok()) return fail(s);
+  const NetworkSpec& spec = l.model.spec;
+  std::int64_t float_bytes = 0;
+  for (std::int32_t layer = 0; layer <= spec.code_layer; ++layer) {
+    float_bytes += 4 * (spec.weight_count(layer) + spec.bias_count(layer));
+  }
+  std::printf("quantized %s: %d encoder layer(s), %s calibration on %d samples, int8 kernels %s\n",
+              f.model.c_str(), l.quantized.num_layers, f.calibration.c_str(), calibration.rows,
+              l.encoder.isa());
+  std::printf("parameters  %lld bytes int8 (weights, int32 bias/multiplier/shift, tables), "
+              "%lld bytes float32: %.2fx smaller\n",
+              static_cast<long long>(l.quantized.parameter_bytes()), static_cast<long long>(float_bytes),
+              static_cast<double>(float_bytes) / static_cast<double>(l.quantized.parameter_bytes()));
+  Matrix held_out;
+  const char* which = "held-out";
+  if (!f.test.empty()) {
+    if (!(s = load_rows_limited(f.test, f, 0, &held_out)).ok()) return fail(s);
+  } else {
+    held_out = calibration;
+    which = "calibration (no --test given)";
+  }
+  QuantizationReport r;
+  s = measure_quantization(l.net, l.encoder, held_out.values.data(), held_out.rows, held_out.cols, &r);
+  if (!s.ok()) return fail(s);
+  std::printf("codes       on %lld %s samples: max |float - int8| %.5f, mean %.5f, "
+              "cosine similarity mean %.5f (min %.5f)\n",
+              static_cast<long long>(r.samples), which, r.code_max_abs_error, r.code_mean_abs_error,
+              r.code_cosine_mean, r.code_cosine_min);
+  std::printf("recon MSE   float encoder %.6f, int8 encoder %.6f (%+.2f%%), both through the float decoder\n",
+              r.float_mse, r.int8_mse, 100.0 * (r.int8_mse / r.float_mse - 1.0));
+  if (!f.c_header.empty() && !(s = write_header(f, l.quantized)).ok()) return fail(s);
+  return 0;
+}
+
+}  // namespace
+
+QuantCommands::QuantCommands(CLI::App& app, CLI::App* export_cmd) : export_(export_cmd) {
+  quantize_ = app.add_subcommand("quantize", "int8 encoder: quantize a model and report what it costs in accuracy");
+  quantize_->add_option("--model", quantize_flags_.model, "model file")->required();
+  quantize_->add_option("--c-header", quantize_flags_.c_header, "also write the int8 encoder as a C header");
+  add_flags(quantize_, &quantize_flags_, true);
+
+  // export: exactly one of --npy (main.cpp's) and --c-header.
+  CLI::Option_group* formats = export_cmd->add_option_group("format", "what to write");
+  CLI::Option* npy = export_cmd->get_option("--npy");
+  npy->required(false);
+  formats->add_option(npy);
+  formats->add_option("--c-header", export_flags_.c_header,
+                      "int8 encoder as a self-contained C99 header (needs calibration data)");
+  formats->require_option(1);
+  add_flags(export_cmd, &export_flags_, false);
+}
+
+bool QuantCommands::parsed() const {
+  return quantize_->parsed() || (export_->parsed() && !export_flags_.c_header.empty());
+}
+
+int QuantCommands::run() {
+  if (quantize_->parsed()) return run_quantize(quantize_flags_);
+  Flags& f = export_flags_;
+  f.model = export_->get_option("--model")->as<std::string>();
+  Loaded l;
+  Matrix calibration;
+  Status s = quantize_model(f, &l, &calibration);
+  if (!s.ok() || !(s = write_header(f, l.quantized)).ok()) return fail(s);
+  return 0;
+}
+
+}  // namespace tinyae::cli

@@ -1,0 +1,45 @@
+// `tinyae quantize` (int8 encoder and its accuracy) and `tinyae export --c-header`.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tinyae::cli {
+
+class QuantCommands {
+ public:
+  // Adds the `quantize` subcommand to app and --c-header (with its calibration flags)
+  // to the existing `export` subcommand, which then needs exactly one of --npy and
+  // --c-header.
+  QuantCommands(CLI::App& app, CLI::App* export_cmd);
+  // Whether the parsed command line is one of ours.
+  bool parsed() const;
+  // Runs it; the process exit code.
+  int run();
+
+  struct Flags {
+    std::string model;
+    std::string preset;
+    std::string data;  // calibration samples
+    std::string test;  // held-out samples for the report
+    std::int32_t columns = 0;
+    float scale = 1.0f;
+    std::int32_t calibration_rows = 2000;
+    std::string calibration = "min-max";
+    double percentile = 99.99;
+    std::vector<float> input_range;
+    std::string isa;
+    std::string c_header;
+    std::string name = "tinyae_encoder";
+  };
+
+ private:
+  CLI::App* quantize_ = nullptr;
+  CLI::App* export_ = nullptr;
+  Flags quantize_flags_;
+  Flags export_flags_;
+};
+
+}  // namespace tinyae::cli

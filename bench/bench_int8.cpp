@@ -1,0 +1,207 @@
+// The int8 encoder against the float encoder on mnist-dense's encoder (784 -> 32, ReLU),
+// batch 256 and batch 1, single thread: every int8 ISA this CPU runs, every float ISA,
+// and oneDNN's u8 x s8 -> s32 GEMM alone (no bias, requantization or activation) when
+// it was found. Names: <what>/<isa>/batch<N>.
+//
+//   tinyae_bench_int8 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+//   int8_encode      QuantizedEncoder::encode: uint8 in, int8 codes out; GEMM, bias,
+//                    requantization and ReLU clamp in one kernel
+//   float_encode     Network::encode (checks every input is finite, then the kernel)
+//   float_dense      the float kernel alone: f32 dense_forward with bias and ReLU
+//   int8_quantize_input  float -> uint8 for a float caller (not in int8_encode)
+//   dnnl_u8s8s32     the bare integer GEMM of the same shape
+//
+// The weights stay in cache, as in firmware or a server encoding a stream.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "kernels/f32_kernels.hpp"
+#include "quant/i8_kernels.hpp"
+#include "tinyae/isa.hpp"
+#include "tinyae/quantize.hpp"
+#include "tinyae/tinyae.hpp"
+
+#if defined(TINYAE_BENCH_DNNL)
+#include <dnnl.h>
+#endif
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace {
+
+constexpr tinyae::NetworkSpec kSpec = tinyae::reference::kMnistDense;
+constexpr std::int32_t kMaxBatch = 256;
+constexpr std::int32_t kIn = 784;
+constexpr std::int32_t kCode = 32;
+
+std::vector<float> samples(std::int32_t rows) {
+  std::vector<float> x(static_cast<std::size_t>(rows) * kIn);
+  unsigned s = 7;
+  for (float& v : x) {
+    s = s * 1664525u + 1013904223u;
+    v = static_cast<float>(s >> 8) / 16777216.0f;
+  }
+  return x;
+}
+
+// mnist-dense with its seeded initial weights, and its int8 encoder calibrated on
+// synthetic [0, 1) inputs: the kernels' speed does not depend on the values.
+struct Models {
+  std::vector<unsigned char> net_memory = std::vector<unsigned char>(
+      tinyae::arena_bytes(kSpec, tinyae::reference::mnist_dense_config()) + tinyae::kAlignment);
+  std::vector<unsigned char> quant_memory = std::vector<unsigned char>(
+      tinyae::quantized_model_bytes(kSpec) + tinyae::quantize_work_bytes(kSpec) + tinyae::kAlignment);
+  tinyae::Network net;
+  tinyae::QuantizedModel model;
+  bool ok = false;
+
+  Models() {
+    tinyae::Arena arena(net_memory.data(), net_memory.size());
+    tinyae::Arena quant(quant_memory.data(), quant_memory.size());
+    const std::vector<float> calib = samples(512);
+    tinyae::QuantizeOptions options;
+    options.fixed_input_range = true;
+    ok = net.setup(kSpec, tinyae::reference::mnist_dense_config(), arena).ok() &&
+         tinyae::quantize(net, calib.data(), 512, kIn, options, quant, &model).ok();
+  }
+};
+
+Models& models() {
+  static Models m;
+  return m;
+}
+
+void set_rate(benchmark::State& state, std::int32_t batch) {
+  state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GOP/s"] = benchmark::Counter(2.0 * batch * kIn * kCode * 1e-9,
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void int8_encode(benchmark::State& state, const char* isa, std::int32_t batch) {
+  Models& m = models();
+  std::vector<unsigned char> memory(tinyae::quantized_encoder_bytes(kSpec, kMaxBatch) + tinyae::kAlignment);
+  tinyae::Arena arena(memory.data(), memory.size());
+  tinyae::QuantizedEncoder encoder;
+  if (!m.ok || !encoder.setup(m.model, kMaxBatch, arena, isa).ok()) {
+    state.SkipWithError("int8 encoder setup failed");
+    return;
+  }
+  const std::vector<float> x = samples(batch);
+  std::vector<std::uint8_t> in(x.size());
+  m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  std::vector<std::int8_t> code(static_cast<std::size_t>(batch) * kCode);
+  for (auto _ : state) {
+    if (batch == 1) {
+      (void)encoder.encode_one(in.data(), code.data());
+    } else {
+      (void)encoder.encode(in.data(), batch, code.data());
+    }
+    benchmark::DoNotOptimize(code.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, batch);
+}
+
+void int8_quantize_input(benchmark::State& state, std::int32_t batch) {
+  Models& m = models();
+  const std::vector<float> x = samples(batch);
+  std::vector<std::uint8_t> in(x.size());
+  for (auto _ : state) {
+    m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+    benchmark::DoNotOptimize(in.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void float_encode(benchmark::State& state, const char* isa, std::int32_t batch) {
+  Models& m = models();
+  if (!m.ok || !tinyae::force_isa(isa).ok()) {
+    state.SkipWithError("float ISA not available");
+    return;
+  }
+  const std::vector<float> x = samples(batch);
+  std::vector<float> code(static_cast<std::size_t>(batch) * kCode);
+  for (auto _ : state) {
+    (void)m.net.encode(x.data(), batch, kIn, code.data());
+    benchmark::DoNotOptimize(code.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, batch);
+}
+
+void float_dense(benchmark::State& state, const tinyae::kernels::F32Kernels* kt, std::int32_t batch) {
+  Models& m = models();
+  const std::vector<float> x = samples(batch);
+  std::vector<float> code(static_cast<std::size_t>(batch) * kCode);
+  for (auto _ : state) {
+    kt->dense_forward(batch, kCode, kIn, x.data(), kIn, m.net.weights(0), kIn, m.net.biases(0),
+                      tinyae::Activation::relu, code.data(), kCode);
+    benchmark::DoNotOptimize(code.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, batch);
+}
+
+#if defined(TINYAE_BENCH_DNNL)
+void dnnl_u8s8s32(benchmark::State& state, std::int32_t batch) {
+  Models& m = models();
+  const std::vector<float> x = samples(batch);
+  std::vector<std::uint8_t> in(x.size());
+  m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  std::vector<std::int32_t> c(static_cast<std::size_t>(batch) * kCode);
+  const std::int32_t zero = 0;
+  for (auto _ : state) {
+    dnnl_gemm_u8s8s32('N', 'T', 'F', batch, kCode, kIn, 1.0f, in.data(), kIn, 0,
+                      m.model.layers[0].weights, kIn, 0, 0.0f, c.data(), kCode, &zero);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, batch);
+}
+#endif
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#if defined(_OPENMP)
+  omp_set_num_threads(1);  // oneDNN's pool: the targets are single-thread
+#endif
+  Models& m = models();
+  if (!m.ok) {
+    std::fprintf(stderr, "tinyae_bench_int8: could not set up the models\n");
+    return 1;
+  }
+  std::int64_t float_bytes = 4 * (kSpec.weight_count(0) + kSpec.bias_count(0));
+  benchmark::AddCustomContext("encoder 784->32 float32 parameter bytes", std::to_string(float_bytes));
+  benchmark::AddCustomContext("encoder 784->32 int8 parameter bytes",
+                              std::to_string(m.model.parameter_bytes()) + " (weights " +
+                                  std::to_string(kSpec.weight_count(0)) + ")");
+  for (std::int32_t batch : {256, 1}) {
+    const std::string b = "/batch" + std::to_string(batch);
+    for (const char* const* name = tinyae::kernels::kI8IsaNames; *name != nullptr; ++name) {
+      if (tinyae::kernels::i8_for(*name) == nullptr) continue;
+      benchmark::RegisterBenchmark(("int8_encode/" + std::string(*name) + b).c_str(), int8_encode, *name, batch);
+    }
+    for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
+      const tinyae::kernels::F32Kernels* kt = tinyae::kernels::f32_for(*name);
+      if (kt == nullptr) continue;
+      benchmark::RegisterBenchmark(("float_encode/" + std::string(*name) + b).c_str(), float_encode, *name, batch);
+      benchmark::RegisterBenchmark(("float_dense/" + std::string(*name) + b).c_str(), float_dense, kt, batch);
+    }
+    benchmark::RegisterBenchmark(("int8_quantize_input" + b).c_str(), int8_quantize_input, batch);
+#if defined(TINYAE_BENCH_DNNL)
+    benchmark::RegisterBenchmark(("dnnl_u8s8s32" + b).c_str(), dnnl_u8s8s32, batch);
+#endif
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

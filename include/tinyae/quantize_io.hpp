@@ -1,0 +1,42 @@
+// Host companions of the int8 encoder (tinyae::tinyae): export as a self-contained C
+// header, and how much accuracy quantization cost.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tinyae/network.hpp"
+#include "tinyae/quantize.hpp"
+#include "tinyae/status.hpp"
+
+namespace tinyae {
+
+// Writes a C99 header (no tinyae headers needed; only <stdint.h>) holding the model's
+// tensors as const arrays, its sizes, scales and zero points as macros, <NAME>_SCRATCH_BYTES,
+// and
+//   static inline void <name>_encode(const uint8_t *in, int8_t *code, void *scratch);
+//   static inline void <name>_quantize_input(const float *x, uint8_t *in);
+//   static inline float <name>_dequantize_code(int8_t q);
+// which give the same bytes as QuantizedEncoder and QuantizedModel. name must be a C
+// identifier (macros use it in upper case). Written atomically (temporary file, rename).
+TINYAE_EXPORT Status save_c_header(const std::string& path, const QuantizedModel& model,
+                                   const std::string& name);
+
+// Float encoder against int8 encoder on the same samples.
+struct QuantizationReport {
+  std::int64_t samples = 0;
+  double code_max_abs_error = 0;   // max |float code - dequantized int8 code|
+  double code_mean_abs_error = 0;  // mean of the same over all code values
+  double code_cosine_mean = 0;     // per-sample cosine similarity of the two codes, mean
+  double code_cosine_min = 0;      // and smallest (1 when both codes are zero)
+  double float_mse = 0;  // reconstruction MSE: float encoder, float decoder
+  double int8_mse = 0;   // the float decoder on the dequantized int8 codes
+};
+
+// Runs both encoders on rows x cols data (cols = the input size; inputs quantized with
+// the encoder's model), decodes both codes with the network's float decoder and compares.
+TINYAE_EXPORT Status measure_quantization(Network& net, QuantizedEncoder& encoder,
+                                          const float* data, std::int32_t rows, std::int32_t cols,
+                                          QuantizationReport* out);
+
+}  // namespace tinyae

@@ -1,0 +1,129 @@
+// The exported C header: compiled with the C compiler as strict C99 (-Werror), run on
+// samples by a small C driver, and compared byte for byte with the library's int8
+// encoder (every ISA), input quantization and code dequantization.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "../test_support.hpp"
+#include "quant/i8_kernels.hpp"
+#include "reference_requantize.hpp"
+#include "tinyae/io.hpp"
+#include "tinyae/quantize.hpp"
+#include "tinyae/quantize_io.hpp"
+
+using namespace tinyae;
+using tinyae::test::Rng;
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// Quantizes spec's encoder (seeded weights, random biases), exports it, builds the C
+// driver against it and checks its output for `rows` samples against the library.
+void check_header(const char* label, const NetworkSpec& spec, std::uint64_t seed, bool fixed_range) {
+  INFO(label);
+  TrainConfig config;
+  config.batch_size = 4;
+  config.seed = seed;
+  ArenaBuffer net_memory;
+  REQUIRE(net_memory.allocate(arena_bytes(spec, config)).ok());
+  Network net;
+  REQUIRE(net.setup(spec, config, net_memory.arena()).ok());
+  Rng rng{seed};
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    for (std::int64_t j = 0; j < spec.bias_count(l); ++j) net.biases(l)[j] = 0.3f * (rng.uniform() - 0.5f);
+  }
+  const auto cols = static_cast<std::int32_t>(spec.input.size());
+  const std::int32_t rows = 97;
+  std::vector<float> x(static_cast<std::size_t>(rows) * cols);
+  for (float& v : x) v = rng.uniform();
+  for (std::size_t i = 0; i < x.size(); i += 11) x[i] = 1.3f * x[i] - 0.15f;  // some out of range
+
+  ArenaBuffer memory;
+  REQUIRE(memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec)).ok());
+  QuantizedModel model;
+  QuantizeOptions options;
+  options.fixed_input_range = fixed_range;
+  REQUIRE(quantize(net, x.data(), 50, cols, options, memory.arena(), &model).ok());
+
+  const std::string dir = test::temp_path(std::string("c_header_") + label);
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) == 0);
+  REQUIRE(save_c_header(dir + "/model.h", model, "tae").ok());
+  const std::string build = std::string(TINYAE_C_COMPILER) +
+                            " -std=c99 -Wall -Wextra -pedantic -Wconversion -Werror -O2 -I" + dir +
+                            " " + TINYAE_C_DRIVER + " -o " + dir + "/driver 2>&1";
+  INFO(build);
+  REQUIRE(std::system(build.c_str()) == 0);
+  {
+    std::ofstream f(dir + "/samples.f32", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(x.data()), static_cast<std::streamsize>(x.size() * sizeof(float)));
+  }
+  REQUIRE(std::system((dir + "/driver " + dir + "/samples.f32 " + dir + "/out.bin").c_str()) == 0);
+  const std::string out = read_all(dir + "/out.bin");
+  const std::size_t code = static_cast<std::size_t>(model.code_size);
+  const std::size_t per_row = static_cast<std::size_t>(cols) + code + code * sizeof(float);
+  REQUIRE(out.size() == per_row * rows);
+
+  // The library on the same floats.
+  std::vector<std::uint8_t> in(x.size());
+  model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  for (const char* const* name = kernels::kI8IsaNames; *name != nullptr; ++name) {
+    if (kernels::i8_for(*name) == nullptr) continue;
+    INFO("isa " << *name);
+    ArenaBuffer enc_memory;
+    REQUIRE(enc_memory.allocate(quantized_encoder_bytes(spec, 32)).ok());
+    QuantizedEncoder encoder;
+    REQUIRE(encoder.setup(model, 32, enc_memory.arena(), *name).ok());
+    std::vector<std::int8_t> codes(code * rows);
+    REQUIRE(encoder.encode(in.data(), rows, codes.data()).ok());
+    std::vector<float> values(codes.size());
+    model.dequantize_code(codes.data(), static_cast<std::int64_t>(codes.size()), values.data());
+    for (std::int32_t r = 0; r < rows; ++r) {
+      INFO("row " << r);
+      const char* row = out.data() + per_row * static_cast<std::size_t>(r);
+      REQUIRE(std::memcmp(row, in.data() + static_cast<std::size_t>(r) * cols, static_cast<std::size_t>(cols)) == 0);
+      REQUIRE(std::memcmp(row + cols, codes.data() + code * r, code) == 0);
+      REQUIRE(std::memcmp(row + cols + code, values.data() + code * r, code * sizeof(float)) == 0);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the exported C header compiles as C99 and gives the library's bytes", "[quant][c-header]") {
+  // mnist-dense's encoder: one ReLU layer, int8 codes.
+  check_header("mnist", reference::kMnistDense, 11, true);
+  // tanh and sigmoid tables, a ReLU and a linear code layer: every mode, scratch reuse.
+  check_header("deep",
+               NetworkSpec(Shape::vector(23))
+                   .dense(31, Activation::tanh)
+                   .dense(17, Activation::sigmoid)
+                   .dense(40, Activation::relu)
+                   .dense(6, Activation::identity)
+                   .code()
+                   .dense(23, Activation::sigmoid),
+               12, false);
+  // A sigmoid code layer: the table gives int8 codes.
+  check_header("sigmoid_code", reference::kIdentity838, 13, false);
+}
+
+TEST_CASE("save_c_header rejects names that are not C identifiers and empty models", "[quant][c-header][bad-input]") {
+  QuantizedModel empty;
+  Status s = save_c_header(test::temp_path("x.h"), empty, "ok_name");
+  CHECK(std::string(s.message()).find("quantize() a network first") != std::string::npos);
+  for (const char* bad : {"", "9lives", "has-dash", "sp ace"}) {
+    s = save_c_header(test::temp_path("x.h"), empty, bad);
+    CHECK(s.code() == StatusCode::invalid_argument);
+    CHECK(std::string(s.message()).find("is not a C identifier") != std::string::npos);
+  }
+}
