@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
     armv7)
       stage "armv7: build the kernel tests and platform checks"
       cmake --preset armv7 >/dev/null
-      cmake --build --preset armv7 -j "$jobs" --target tinyae_kernel_tests tinyae_isa_report \
+      cmake --build --preset armv7 -j "$jobs" --target tinyae_kernel_tests tinyae_quant_tests tinyae_isa_report \
         tinyae_encode_codes tinyae_host_reference
       stage "armv7: kernel tests under qemu-arm"
       # Test programs not built here register as <target>_NOT_BUILT: skip them.

@@ -1,0 +1,95 @@
+// `tinyae quantize` and `tinyae export --c-header`, run as a user would.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "../test_support.hpp"
+
+namespace {
+
+struct Run {
+  int exit_code;
+  std::string output;
+};
+
+Run run(const std::string& args) {
+  const std::string command = std::string(TINYAE_CLI) + " " + args + " 2>&1";
+  Run r{-1, ""};
+  std::FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.output.append(buffer, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+double number_after(const std::string& text, const std::string& label) {
+  const std::size_t at = text.find(label);
+  REQUIRE(at != std::string::npos);
+  return std::strtod(text.c_str() + at + label.size(), nullptr);
+}
+
+bool has(const Run& r, const char* text) { return r.output.find(text) != std::string::npos; }
+
+const std::string kOut = tinyae::test::temp_path("quantize_cli");
+const std::string kDigits = tinyae::test::data_path("sklearn-digits/digits.csv.gz");
+const std::string kData = " --data " + kDigits + " --columns 64 --scale 0.0625";
+
+}  // namespace
+
+TEST_CASE("cli: quantize reports the int8 accuracy and export writes the C header", "[quant][cli]") {
+  REQUIRE(std::system(("rm -rf " + kOut).c_str()) == 0);
+  Run train = run("train --layers 64,24:tanh,12:sigmoid:code,64:sigmoid --loss bce --optimizer adam --lr 0.01"
+                  " --batch 32 --epochs 30 --holdout 5 --out " + kOut + kData);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  const std::string model = " --model " + kOut + "/model.tae";
+
+  Run q = run("quantize" + model + kData + " --test " + kDigits + " --calibration percentile --isa scalar"
+              " --c-header " + kOut + "/digits.h --name digits");
+  INFO(q.output);
+  REQUIRE(q.exit_code == 0);
+  CHECK(has(q, "2 encoder layer(s), percentile calibration on 1797 samples, int8 kernels scalar"));
+  CHECK(has(q, "on 1797 held-out samples"));
+  const double float_mse = number_after(q.output, "float encoder ");
+  const double int8_mse = number_after(q.output, "int8 encoder ");
+  CHECK(float_mse > 0);
+  CHECK(int8_mse < 1.05 * float_mse);
+  CHECK(number_after(q.output, "cosine similarity mean ") > 0.99);
+  std::ifstream header(kOut + "/digits.h");
+  const std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
+  CHECK(text.find("static inline void digits_encode(const uint8_t *in, int8_t *code, void *scratch)") != std::string::npos);
+  CHECK(text.find("#define DIGITS_SCRATCH_BYTES 48") != std::string::npos);  // 2 x 24
+
+  Run e = run("export" + model + kData + " --c-header " + kOut + "/e.h --calibration-rows 100");
+  INFO(e.output);
+  REQUIRE(e.exit_code == 0);
+  CHECK(has(e, "tinyae_encoder_encode: 64 inputs -> 12 int8 codes"));
+}
+
+TEST_CASE("cli: quantize and export --c-header reject bad input clearly", "[quant][cli][bad-input]") {
+  Run r = run("quantize --model /nonexistent.tae" + kData);
+  CHECK(r.exit_code == 1);
+  CHECK(has(r, "/nonexistent.tae: cannot open"));
+  r = run("export --model /nonexistent.tae");
+  CHECK(r.exit_code != 0);
+  CHECK(has(r, "Exactly 1 option from [--npy,--c-header] is required"));
+  // A model of the digits' 64 columns, calibrated on 65 (the label column kept).
+  REQUIRE(std::system(("rm -rf " + kOut + "/bad").c_str()) == 0);
+  Run train = run("train --layers 64,8:relu:code,64:sigmoid --epochs 1 --out " + kOut + "/bad" + kData);
+  REQUIRE(train.exit_code == 0);
+  r = run("quantize --model " + kOut + "/bad/model.tae --data " + kDigits);
+  CHECK(r.exit_code == 1);
+  CHECK(has(r, "calibration data has 65 columns but the network's input has 64"));
+  r = run("export --model " + kOut + "/bad/model.tae --c-header " + kOut + "/x.h");
+  CHECK(r.exit_code == 1);
+  CHECK(has(r, "give --data (calibration samples) or --preset"));
+  r = run("export --model " + kOut + "/bad/model.tae --c-header " + kOut + "/x.h --name 9bad" + kData);
+  CHECK(has(r, "is not a C identifier"));
+  r = run("quantize --model " + kOut + "/bad/model.tae --isa sse9" + kData);
+  CHECK(has(r, "unknown int8 ISA 'sse9'"));
+}
