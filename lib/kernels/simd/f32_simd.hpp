@@ -313,6 +313,17 @@ struct SimdF32 {
                    const float* b, Index ldb, bool b_nt, float* c, Index ldc, bool accumulate,
                    const Epilogue* ep) {
     if (m <= 0 || n <= 0) return;
+    if constexpr (NV > 1) {
+      // A matrix one vector wide (a convolution's 8 or 16 filters): strips of one
+      // vector and taller tiles with as many accumulators, instead of strips whose
+      // other vectors hold only zero padding. Same products in the same order.
+      // (At most 16 rows: the tile loops unroll 16, and 16 chains hide the FMA latency.)
+      if (n <= W) {
+        constexpr int kRows = MR * NV < 16 ? MR * NV : 16;
+        SimdF32<Arch, kRows, 1, KC>::gemm(m, n, k, a, rs, cs, b, ldb, b_nt, c, ldc, accumulate, ep);
+        return;
+      }
+    }
     alignas(kAlign) float bpack[KC * NR];
     // Even k blocks, so the last one is not a sliver.
     const Index blocks = k > 0 ? (k + KC - 1) / KC : 1;

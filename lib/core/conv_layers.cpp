@@ -1,0 +1,387 @@
+#include "conv_layers.hpp"
+
+#include <cstring>
+
+namespace tinyae::conv {
+namespace {
+
+using Index = std::int64_t;
+
+void zero(float* p, Index n) { std::memset(p, 0, static_cast<std::size_t>(n) * sizeof(float)); }
+
+// Calls visit(row, s, ky, iy, ix0, kx0, kx1) for every output pixel (row of the patch
+// matrix, of sample s) and kernel row ky that falls inside the image: kernel columns
+// kx0..kx1-1 read input row iy at columns ix0 + kx0 .. ix0 + kx1 - 1. Rows and
+// columns outside the image are padding (zero) and are not visited.
+template <class Visit>
+void for_each_patch_run(const Conv2dGeometry& g, std::int32_t samples, Visit visit) {
+  const std::int32_t ih = g.input.height;
+  const std::int32_t iw = g.input.width;
+  const std::int32_t kk = g.kernel;
+  Index row = 0;
+  for (std::int32_t s = 0; s < samples; ++s) {
+    for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
+      const std::int32_t iy0 = oy * g.stride - g.pad_top;
+      for (std::int32_t ox = 0; ox < g.output.width; ++ox, ++row) {
+        const std::int32_t ix0 = ox * g.stride - g.pad_left;
+        const std::int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+        const std::int32_t kx1 = ix0 + kk > iw ? iw - ix0 : kk;
+        for (std::int32_t ky = 0; ky < kk; ++ky) {
+          const std::int32_t iy = iy0 + ky;
+          if (iy < 0 || iy >= ih || kx0 >= kx1) continue;
+          visit(row, s, ky, iy, ix0, kx0, kx1);
+        }
+      }
+    }
+  }
+}
+
+// The patch matrix of `samples` images: row r = output pixel r's window, with zeros
+// where it hangs over the border.
+void im2col(const Conv2dGeometry& g, std::int32_t samples, const float* x, float* col) {
+  const Index c = g.input.channels;
+  const Index run = g.kernel * c;
+  const Index k = g.patch();
+  const Index image = g.input.size();
+  const bool interior_only = g.pad_top == 0 && g.pad_left == 0 &&
+                             (g.output.height - 1) * g.stride + g.kernel <= g.input.height &&
+                             (g.output.width - 1) * g.stride + g.kernel <= g.input.width;
+  if (!interior_only) zero(col, samples * g.pixels() * k);
+  for_each_patch_run(g, samples, [&](Index row, std::int32_t s, std::int32_t ky, std::int32_t iy,
+                                     std::int32_t ix0, std::int32_t kx0, std::int32_t kx1) {
+    const float* src = x + s * image + (Index{iy} * g.input.width + ix0 + kx0) * c;
+    float* dst = col + row * k + ky * run + kx0 * c;
+    const Index n = (kx1 - kx0) * c;
+    for (Index i = 0; i < n; ++i) dst[i] = src[i];  // short runs: a call to memcpy costs more
+  });
+}
+
+// The adjoint of im2col: dx (overwritten) = each patch-matrix entry added back to the
+// input value it was copied from.
+void col2im(const Conv2dGeometry& g, std::int32_t samples, const float* col, float* dx) {
+  const Index c = g.input.channels;
+  const Index run = g.kernel * c;
+  const Index k = g.patch();
+  const Index image = g.input.size();
+  zero(dx, samples * image);
+  for_each_patch_run(g, samples, [&](Index row, std::int32_t s, std::int32_t ky, std::int32_t iy,
+                                     std::int32_t ix0, std::int32_t kx0, std::int32_t kx1) {
+    float* dst = dx + s * image + (Index{iy} * g.input.width + ix0 + kx0) * c;
+    const float* src = col + row * k + ky * run + kx0 * c;
+    const Index n = (kx1 - kx0) * c;
+    for (Index i = 0; i < n; ++i) dst[i] += src[i];
+  });
+}
+
+// ---- the shifted_rows method --------------------------------------------------
+//
+// For stride 1, output pixel (oy, ox) reads padded-input rows oy .. oy + kernel - 1,
+// columns ox .. ox + kernel - 1. In channels-last order the kernel * C values of one
+// kernel row are contiguous, and the next output pixel's start C floats later. So
+// over the flattened padded grid (Hp x Wp pixels per sample, samples stacked), grid
+// row r = oy * Wp + ox is, for kernel row ky, the kernel * C floats at
+// (r + ky * Wp) * C: a matrix with leading dimension C. Grid rows with ox >= OW (or
+// oy >= OH) wrap around and are dropped.
+
+struct Grid {
+  Index hp, wp;  // padded grid, per sample
+  Index pixels;  // hp * wp
+  Index rows;    // grid rows a chunk of n samples computes
+};
+
+Grid grid_of(const Conv2dGeometry& g, std::int32_t n) {
+  Grid gr{};
+  gr.hp = g.output.height + g.kernel - 1;
+  gr.wp = g.output.width + g.kernel - 1;
+  gr.pixels = gr.hp * gr.wp;
+  // The last sample stops at its last output pixel, so no read leaves the grid.
+  gr.rows = (n - 1) * gr.pixels + (g.output.height - 1) * gr.wp + g.output.width;
+  return gr;
+}
+
+// xp = the n images of x, each placed at (pad_top, pad_left) in a zeroed Hp x Wp grid
+// (cropped where the grid ends: those pixels are never read).
+void pad_images(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* x, float* xp) {
+  const Index c = g.input.channels;
+  zero(xp, n * gr.pixels * c);
+  const Index width = g.input.width + g.pad_left < gr.wp ? g.input.width : gr.wp - g.pad_left;
+  for (std::int32_t s = 0; s < n; ++s) {
+    for (Index iy = 0; iy < g.input.height; ++iy) {
+      const Index y = iy + g.pad_top;
+      if (y >= gr.hp) break;
+      const float* src = x + (s * g.input.height + iy) * g.input.width * c;
+      float* dst = xp + ((s * gr.hp + y) * gr.wp + g.pad_left) * c;
+      std::memcpy(dst, src, static_cast<std::size_t>(width * c) * sizeof(float));
+    }
+  }
+}
+
+// yv[grid rows x F] = sum over kernel rows of (padded-input view) * W_ky^T.
+void shifted_rows_product(const kernels::F32Kernels& k, const Conv2dGeometry& g, const Grid& gr,
+                          const float* xp, const float* weights, float* yv) {
+  const auto c = g.input.channels;
+  const auto filters = g.output.channels;
+  const auto run = g.kernel * c;
+  const auto patch = g.patch();
+  const auto rows = static_cast<std::int32_t>(gr.rows);
+  for (std::int32_t ky = 0; ky < g.kernel; ++ky) {
+    const float* a = xp + ky * gr.wp * c;
+    const float* w = weights + ky * run;
+    if (filters == 1) {
+      // One filter: GEMVs over the grid rows (a one-column GEMM would use one lane).
+      k.gemm_nt(1, rows, run, w, patch, a, c, yv, rows, ky > 0);
+    } else {
+      k.gemm_nt(rows, filters, run, a, c, w, patch, yv, filters, ky > 0);
+    }
+  }
+}
+
+// y (the n samples' outputs) = act(grid rows of yv that are output pixels + bias).
+void gather_outputs(const kernels::F32Kernels& k, const Conv2dGeometry& g, const Grid& gr,
+                    std::int32_t n, const float* yv, const float* bias, Activation act, float* y) {
+  const Index filters = g.output.channels;
+  const Index row_floats = g.output.width * filters;
+  for (std::int32_t s = 0; s < n; ++s) {
+    for (Index oy = 0; oy < g.output.height; ++oy) {
+      const float* src = yv + (s * gr.pixels + oy * gr.wp) * filters;
+      float* dst = y + (s * g.output.height + oy) * row_floats;
+      if (bias == nullptr) {
+        std::memcpy(dst, src, static_cast<std::size_t>(row_floats) * sizeof(float));
+      } else {
+        for (Index i = 0; i < row_floats; i += filters) {
+          for (Index f = 0; f < filters; ++f) dst[i + f] = src[i + f] + bias[f];
+        }
+      }
+      if (act != Activation::identity) k.activate(row_floats, dst, dst, act);
+    }
+  }
+}
+
+// dzv (grid rows x F) = dz at the output pixels' grid rows, zero elsewhere.
+void scatter_to_grid(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* dz,
+                     float* dzv) {
+  const Index filters = g.output.channels;
+  const Index row_floats = g.output.width * filters;
+  zero(dzv, gr.rows * filters);
+  for (std::int32_t s = 0; s < n; ++s) {
+    for (Index oy = 0; oy < g.output.height; ++oy) {
+      std::memcpy(dzv + (s * gr.pixels + oy * gr.wp) * filters,
+                  dz + (s * g.output.height + oy) * row_floats,
+                  static_cast<std::size_t>(row_floats) * sizeof(float));
+    }
+  }
+}
+
+// The forward pass by whichever method the geometry calls for.
+void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
+             const float* x, const float* weights, const float* bias, Activation act, float* y,
+             float* scratch) {
+  const auto patch = g.patch();
+  const auto filters = g.output.channels;
+  const ConvMethod method = conv2d_method(g);
+  const std::int32_t chunk =
+      method == ConvMethod::direct ? batch : conv_chunk_samples(conv2d_chunk_floats(g), batch);
+  for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
+    const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
+    const float* xs = x + s0 * g.input.size();
+    float* ys = y + s0 * g.output.size();
+    if (method == ConvMethod::shifted_rows) {
+      const Grid gr = grid_of(g, n);
+      float* xp = scratch;
+      float* yv = scratch + n * gr.pixels * g.input.channels;
+      pad_images(g, gr, n, xs, xp);
+      shifted_rows_product(k, g, gr, xp, weights, yv);
+      gather_outputs(k, g, gr, n, yv, bias, act, ys);
+      continue;
+    }
+    const auto rows = static_cast<std::int32_t>(n * g.pixels());
+    const float* col = xs;
+    if (method == ConvMethod::patches) {
+      im2col(g, n, xs, scratch);
+      col = scratch;
+    }
+    if (filters == 1) {
+      k.gemm_nt(1, rows, patch, weights, patch, col, patch, ys, rows, false);
+      const float b = bias != nullptr ? bias[0] : 0.0f;
+      for (std::int32_t i = 0; i < rows; ++i) ys[i] += b;
+      k.activate(rows, ys, ys, act);
+    } else {
+      k.dense_forward(rows, filters, patch, col, patch, weights, patch, bias, act, ys, filters);
+    }
+  }
+}
+
+// turned[c][ky][kx][f] = weights[f][K-1-ky][K-1-kx][c]: the transposed convolution's
+// weights (C filters over F channels).
+void turn_weights(const Conv2dGeometry& g, const float* weights, float* turned) {
+  const Index c = g.input.channels;
+  const Index filters = g.output.channels;
+  const Index kk = g.kernel;
+  for (Index ch = 0; ch < c; ++ch) {
+    for (Index ky = 0; ky < kk; ++ky) {
+      for (Index kx = 0; kx < kk; ++kx) {
+        for (Index f = 0; f < filters; ++f) {
+          turned[((ch * kk + ky) * kk + kx) * filters + f] =
+              weights[f * g.patch() + ((kk - 1 - ky) * kk + (kk - 1 - kx)) * c + ch];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
+                    const float* x, const float* weights, const float* bias, Activation act,
+                    float* y, float* scratch) {
+  forward(k, g, batch, x, weights, bias, act, y, scratch);
+}
+
+void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
+                     const float* x, const float* weights, const float* dz, float* dweights,
+                     float* dbias, float* dx, float* scratch) {
+  const auto patch = g.patch();
+  const auto filters = g.output.channels;
+  const auto c = g.input.channels;
+  const ConvMethod method = conv2d_method(g);
+  k.column_sum(static_cast<std::int32_t>(batch * g.pixels()), filters, dz, filters, dbias, false);
+  const std::int32_t chunk =
+      method == ConvMethod::direct ? batch : conv_chunk_samples(conv2d_chunk_floats(g), batch);
+  // Strided convolutions form the input gradient per chunk, in the patch matrix's
+  // memory; stride-1 ones afterwards, as a convolution of dz.
+  const bool dx_per_chunk = dx != nullptr && (g.stride != 1 || method == ConvMethod::direct);
+  for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
+    const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
+    const float* xs = x + s0 * g.input.size();
+    const float* dzs = dz + s0 * g.output.size();
+    if (method == ConvMethod::shifted_rows) {
+      // dW_ky (+)= dZ(grid)^T * (padded-input view of kernel row ky).
+      const Grid gr = grid_of(g, n);
+      float* xp = scratch;
+      float* dzv = scratch + n * gr.pixels * c;
+      pad_images(g, gr, n, xs, xp);
+      scatter_to_grid(g, gr, n, dzs, dzv);
+      const auto rows = static_cast<std::int32_t>(gr.rows);
+      for (std::int32_t ky = 0; ky < g.kernel; ++ky) {
+        k.gemm_tn(filters, g.kernel * c, rows, dzv, filters, xp + ky * gr.wp * c, c,
+                  dweights + ky * g.kernel * c, patch, s0 > 0);
+      }
+      continue;
+    }
+    const auto rows = static_cast<std::int32_t>(n * g.pixels());
+    const float* col = xs;
+    if (method == ConvMethod::patches) {
+      im2col(g, n, xs, scratch);
+      col = scratch;
+    }
+    // dW (+)= dZ^T * patches, summed over the chunks in order.
+    k.gemm_tn(filters, patch, rows, dzs, filters, col, patch, dweights, patch, s0 > 0);
+    if (!dx_per_chunk) continue;
+    float* dxs = dx + s0 * g.input.size();
+    if (method == ConvMethod::patches) {
+      // d(patches) = dZ * W overwrites the patches (no longer needed), then folds back.
+      k.gemm_nn(rows, patch, filters, dzs, filters, weights, patch, scratch, patch, false);
+      col2im(g, n, scratch, dxs);
+    } else {
+      k.gemm_nn(rows, patch, filters, dzs, filters, weights, patch, dxs, patch, false);
+    }
+  }
+  if (dx != nullptr && !dx_per_chunk) {
+    float* turned = scratch;
+    turn_weights(g, weights, turned);
+    forward(k, conv2d_transposed(g), batch, dz, turned, nullptr, Activation::identity, dx,
+            scratch + turned_weight_floats(g));
+  }
+}
+
+namespace {
+
+// Calls visit(in_offsets[4], out_offset) for every pooling window, with the float
+// offsets of its (up to 4, repeated at odd edges) input pixels in row-major order.
+template <class Visit>
+void for_each_pool_window(Shape input, std::int32_t batch, Visit visit) {
+  const Shape out = max_pool2d_output(input);
+  const Index c = input.channels;
+  Index o = 0;
+  for (std::int32_t s = 0; s < batch; ++s) {
+    const Index base = s * input.size();
+    for (std::int32_t oy = 0; oy < out.height; ++oy) {
+      const Index y0 = 2 * oy;
+      const Index y1 = y0 + 1 < input.height ? y0 + 1 : y0;
+      for (std::int32_t ox = 0; ox < out.width; ++ox, o += c) {
+        const Index x0 = 2 * ox;
+        const Index x1 = x0 + 1 < input.width ? x0 + 1 : x0;
+        const Index at[4] = {base + (y0 * input.width + x0) * c, base + (y0 * input.width + x1) * c,
+                             base + (y1 * input.width + x0) * c, base + (y1 * input.width + x1) * c};
+        visit(at, o);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void max_pool2d_forward(Shape input, std::int32_t batch, const float* x, float* y) {
+  const Index c = input.channels;
+  for_each_pool_window(input, batch, [&](const Index* at, Index o) {
+    for (Index ch = 0; ch < c; ++ch) {
+      float m = x[at[0] + ch];
+      for (int w = 1; w < 4; ++w) m = x[at[w] + ch] > m ? x[at[w] + ch] : m;
+      y[o + ch] = m;
+    }
+  });
+}
+
+void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const float* dy,
+                         float* dx) {
+  const Index c = input.channels;
+  zero(dx, batch * input.size());
+  for_each_pool_window(input, batch, [&](const Index* at, Index o) {
+    for (Index ch = 0; ch < c; ++ch) {
+      Index best = at[0] + ch;
+      for (int w = 1; w < 4; ++w) best = x[at[w] + ch] > x[best] ? at[w] + ch : best;
+      dx[best] = dy[o + ch];  // windows do not overlap
+    }
+  });
+}
+
+namespace {
+
+// Calls visit(in_offset, out_offset) for every output pixel of a nearest resize.
+template <class Visit>
+void for_each_resized_pixel(Shape input, std::int32_t height, std::int32_t width,
+                            std::int32_t batch, Visit visit) {
+  const Index c = input.channels;
+  Index o = 0;
+  for (std::int32_t s = 0; s < batch; ++s) {
+    const Index base = s * input.size();
+    for (std::int32_t oy = 0; oy < height; ++oy) {
+      const Index iy = Index{oy} * input.height / height;
+      for (std::int32_t ox = 0; ox < width; ++ox, o += c) {
+        const Index ix = Index{ox} * input.width / width;
+        visit(base + (iy * input.width + ix) * c, o);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void resize_nearest_forward(Shape input, std::int32_t height, std::int32_t width,
+                            std::int32_t batch, const float* x, float* y) {
+  const Index c = input.channels;
+  for_each_resized_pixel(input, height, width, batch, [&](Index i, Index o) {
+    std::memcpy(y + o, x + i, static_cast<std::size_t>(c) * sizeof(float));
+  });
+}
+
+void resize_nearest_backward(Shape input, std::int32_t height, std::int32_t width,
+                             std::int32_t batch, const float* dy, float* dx) {
+  const Index c = input.channels;
+  zero(dx, batch * input.size());
+  for_each_resized_pixel(input, height, width, batch, [&](Index i, Index o) {
+    for (Index ch = 0; ch < c; ++ch) dx[i + ch] += dy[o + ch];
+  });
+}
+
+}  // namespace tinyae::conv
