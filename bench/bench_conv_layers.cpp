@@ -46,7 +46,7 @@ std::vector<float> values(std::int64_t n) {
 
 void run(benchmark::State& state, const tinyae::kernels::F32Kernels* k, ConvLayer layer,
          bool backward) {
-  const conv::Conv2dGeometry g = conv::conv2d_geometry(layer.input, layer.filters, 3, 1, conv::Padding::same);
+  const conv::Conv2dGeometry g = conv::conv2d_geometry(layer.input, layer.filters, 3, 1, tinyae::Padding::same);
   const std::vector<float> x = values(kBatch * g.input.size());
   const std::vector<float> w = values(std::int64_t{g.output.channels} * g.patch());
   const std::vector<float> b = values(g.output.channels);

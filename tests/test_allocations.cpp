@@ -59,39 +59,49 @@ void* aligned_alloc(std::size_t alignment, std::size_t n) {
 using namespace tinyae;
 
 TEST_CASE("fit, reconstruct, encode and evaluate allocate nothing after setup", "[allocations]") {
-  const NetworkSpec spec = NetworkSpec(Shape::vector(64))
-                               .dense(50, Activation::tanh)
-                               .dense(36, Activation::relu)
-                               .code()
-                               .dense(50, Activation::tanh)
-                               .dense(64, Activation::sigmoid);
+  const NetworkSpec dense = NetworkSpec(Shape::vector(64))
+                                .dense(50, Activation::tanh)
+                                .dense(36, Activation::relu)
+                                .code()
+                                .dense(50, Activation::tanh)
+                                .dense(64, Activation::sigmoid);
+  // Image layers: the same 64 values as an 8x8 image, code 4 x 4 x 4 = 64 > 36 values.
+  const NetworkSpec image = NetworkSpec(Shape{1, 8, 8})
+                                .conv2d(8, 3, 1, Padding::same, Activation::relu)
+                                .max_pool2d()
+                                .conv2d(2, 3, 1, Padding::same, Activation::relu)
+                                .code()
+                                .resize(8, 8)
+                                .conv2d(1, 3, 1, Padding::same, Activation::sigmoid);
   for (Optimizer opt : {Optimizer::sgd, Optimizer::momentum, Optimizer::adam}) {
     for (std::int32_t batch : {1, 16}) {
-      TrainConfig config;
-      config.loss = Loss::bce;
-      config.optimizer = opt;
-      config.batch_size = batch;
-      config.epochs = 2;
-      config.weight_decay = 1e-4f;
-      ArenaBuffer memory;
-      REQUIRE(memory.allocate(arena_bytes(spec, config)).ok());
-      Network net;
-      REQUIRE(net.setup(spec, config, memory.arena()).ok());
-      std::vector<float> x(100 * 64);
-      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17) / 17.0f;
-      std::vector<float> out(100 * 64);
-      std::vector<float> code(100 * 36);
-      Metrics metrics;
-      double objective = 0;
+      for (const NetworkSpec& spec : {dense, image}) {
+        TrainConfig config;
+        config.loss = Loss::bce;
+        config.optimizer = opt;
+        config.batch_size = batch;
+        config.epochs = 2;
+        config.weight_decay = 1e-4f;
+        ArenaBuffer memory;
+        REQUIRE(memory.allocate(arena_bytes(spec, config)).ok());
+        Network net;
+        REQUIRE(net.setup(spec, config, memory.arena()).ok());
+        std::vector<float> x(100 * 64);
+        for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 17) / 17.0f;
+        std::vector<float> out(100 * 64);
+        std::vector<float> code(static_cast<std::size_t>(100 * spec.code_shape().size()));
+        Metrics metrics;
+        double objective = 0;
 
-      const long before = g_allocations.load();
-      REQUIRE(net.fit(x.data(), 100, 64).ok());
-      REQUIRE(net.reconstruct(x.data(), 100, 64, out.data()).ok());
-      REQUIRE(net.encode(x.data(), 100, 64, code.data()).ok());
-      REQUIRE(net.evaluate(x.data(), 100, 64, &metrics).ok());
-      REQUIRE(net.compute_gradient(x.data(), batch, 64, &objective).ok());
-      const long during = g_allocations.load() - before;
-      CHECK(during == 0);
+        const long before = g_allocations.load();
+        REQUIRE(net.fit(x.data(), 100, 64).ok());
+        REQUIRE(net.reconstruct(x.data(), 100, 64, out.data()).ok());
+        REQUIRE(net.encode(x.data(), 100, 64, code.data()).ok());
+        REQUIRE(net.evaluate(x.data(), 100, 64, &metrics).ok());
+        REQUIRE(net.compute_gradient(x.data(), batch, 64, &objective).ok());
+        const long during = g_allocations.load() - before;
+        CHECK(during == 0);
+      }
     }
   }
 }

@@ -57,6 +57,9 @@ TEST_CASE("arena_bytes is exact for training and inference set-ups", "[arena]") 
       NetworkSpec(Shape::vector(64)).dense(50, Activation::tanh).dense(36, Activation::tanh).code()
           .dense(50, Activation::tanh).dense(64, Activation::identity),
       NetworkSpec(Shape::vector(5)).dense(5, Activation::relu).code(),
+      reference::kMnistConv,
+      NetworkSpec(Shape{3, 9, 7}).conv2d(5, 3, 2, Padding::same, Activation::relu).code()
+          .resize(9, 7).conv2d(3, 1, 1, Padding::valid, Activation::sigmoid),
   };
   for (const NetworkSpec& spec : specs) {
     for (Optimizer opt : {Optimizer::sgd, Optimizer::momentum, Optimizer::adam}) {

@@ -13,7 +13,7 @@
 #include "kernels/f32_kernels.hpp"
 
 using namespace tinyae;
-using conv::Padding;
+
 
 namespace {
 
@@ -125,14 +125,14 @@ std::vector<ConvCase> forward_cases() {
 }  // namespace
 
 TEST_CASE("conv output sizes and padding follow same and valid", "[conv]") {
-  CHECK(conv::conv_output_size(28, 3, 1, Padding::same) == 28);
-  CHECK(conv::conv_output_size(7, 3, 2, Padding::same) == 4);
-  CHECK(conv::conv_output_size(7, 3, 2, Padding::valid) == 3);
-  CHECK(conv::conv_output_size(2, 3, 1, Padding::valid) == 0);
-  CHECK(conv::conv_pad_before(28, 3, 1, Padding::same) == 1);
-  CHECK(conv::conv_pad_before(28, 2, 1, Padding::same) == 0);  // the odd row goes after
-  CHECK(conv::conv_pad_before(7, 4, 2, Padding::same) == 1);
-  CHECK(conv::conv_pad_before(8, 5, 1, Padding::valid) == 0);
+  CHECK(conv_output_size(28, 3, 1, Padding::same) == 28);
+  CHECK(conv_output_size(7, 3, 2, Padding::same) == 4);
+  CHECK(conv_output_size(7, 3, 2, Padding::valid) == 3);
+  CHECK(conv_output_size(2, 3, 1, Padding::valid) == 0);
+  CHECK(conv_pad_before(28, 3, 1, Padding::same) == 1);
+  CHECK(conv_pad_before(28, 2, 1, Padding::same) == 0);  // the odd row goes after
+  CHECK(conv_pad_before(7, 4, 2, Padding::same) == 1);
+  CHECK(conv_pad_before(8, 5, 1, Padding::valid) == 0);
   CHECK(conv::max_pool2d_output(Shape{16, 28, 28}) == Shape{16, 14, 14});
   CHECK(conv::max_pool2d_output(Shape{8, 7, 7}) == Shape{8, 4, 4});
 }

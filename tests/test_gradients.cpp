@@ -310,3 +310,39 @@ TEST_CASE("KL and L1 sparsity gradients match finite differences", "[gradient][s
     }
   }
 }
+
+TEST_CASE("networks with convolution, pooling and resizing: gradients match finite differences",
+          "[gradient][conv]") {
+  const int rows = 4;
+  // Image layers around a sigmoid code (with KL and L1 penalties), and a strided and a
+  // 1x1 convolution feeding dense layers. The convolutions cover all three lowerings.
+  const NetworkSpec image = NetworkSpec(Shape{2, 5, 5})
+                                .conv2d(8, 3, 1, Padding::same, Activation::tanh)
+                                .max_pool2d()
+                                .conv2d(3, 2, 1, Padding::valid, Activation::sigmoid)
+                                .code()
+                                .resize(5, 5)
+                                .conv2d(2, 3, 1, Padding::same, Activation::sigmoid);
+  const NetworkSpec mixed = NetworkSpec(Shape{1, 6, 6})
+                                .conv2d(4, 3, 2, Padding::same, Activation::relu)
+                                .conv2d(8, 1, 1, Padding::valid, Activation::tanh)
+                                .dense(5, Activation::sigmoid)
+                                .code()
+                                .dense(36, Activation::identity);
+  for (const NetworkSpec& spec : {image, mixed}) {
+    REQUIRE(validate(spec).ok());
+    const std::vector<float> data = random_values(static_cast<std::size_t>(rows * spec.input.size()), 0.05f, 0.95f, 3);
+    for (float decay : {0.0f, 0.05f}) {
+      TrainConfig config;
+      config.loss = &spec == &image ? Loss::bce : Loss::mse;
+      config.batch_size = rows;
+      config.weight_decay = decay;
+      config.sparsity_weight = &spec == &image ? 0.1f : 0.0f;
+      config.sparsity_target = 0.2f;
+      config.activity_l1 = 0.01f;
+      config.seed = 11;
+      INFO((&spec == &image ? "image" : "mixed") << " network, weight decay " << decay);
+      CHECK(gradient_error(spec, config, rows, data) < 2e-2);
+    }
+  }
+}

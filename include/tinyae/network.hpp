@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "tinyae/arena.hpp"
+#include "tinyae/conv_geometry.hpp"
 #include "tinyae/network_spec.hpp"
 #include "tinyae/status.hpp"
 #include "tinyae/train_config.hpp"
@@ -43,6 +44,18 @@ constexpr std::int32_t batch_parts(const TrainConfig& config) {
   const std::int32_t parts = config.batch_parts < 1 ? 1 : config.batch_parts;
   return parts < config.batch_size ? parts : config.batch_size;
 }
+// Bytes of each part's convolution scratch when training (0 without conv2d layers).
+constexpr std::size_t conv_part_bytes(const NetworkSpec& spec, const TrainConfig& config) {
+  const std::int32_t parts = batch_parts(config);
+  return float_bytes(conv::scratch_floats(spec, (config.batch_size + parts - 1) / parts));
+}
+// The convolution scratch of training: one block per part, also used whole by
+// inference on a full batch.
+constexpr std::size_t conv_training_bytes(const NetworkSpec& spec, const TrainConfig& config) {
+  const std::size_t per_part = conv_part_bytes(spec, config) * static_cast<std::size_t>(batch_parts(config));
+  const std::size_t whole = float_bytes(conv::scratch_floats(spec, config.batch_size));
+  return per_part > whole ? per_part : whole;
+}
 }  // namespace detail
 
 // Exact arena size for inference only (reconstruct/encode/evaluate) on up to
@@ -50,7 +63,8 @@ constexpr std::int32_t batch_parts(const TrainConfig& config) {
 constexpr std::size_t arena_bytes(const NetworkSpec& spec, std::int32_t max_batch) {
   if (spec.num_layers <= 0 || spec.num_layers > kMaxLayers || max_batch <= 0) return 0;
   const std::int64_t batch_width = std::int64_t{max_batch} * spec.max_width();
-  return detail::float_bytes(spec.parameter_floats()) + 2 * detail::float_bytes(batch_width);
+  return detail::float_bytes(spec.parameter_floats()) + 2 * detail::float_bytes(batch_width) +
+         detail::float_bytes(conv::scratch_floats(spec, max_batch));  // convolution scratch
 }
 
 // Exact arena size for training with `config` (and inference on the same object).
@@ -73,6 +87,7 @@ constexpr std::size_t arena_bytes(const NetworkSpec& spec, const TrainConfig& co
     bytes += detail::float_bytes(batch * spec.layers[l].output.size());
   }
   bytes += 2 * detail::float_bytes(batch * spec.max_width());  // back-propagated deltas
+  bytes += detail::conv_training_bytes(spec, config);           // convolution scratch
   // KL sparsity: each part's code column sums, and the mean activations
   if (config.sparsity_weight > 0) {
     bytes += static_cast<std::size_t>(detail::batch_parts(config) + 1) *
@@ -178,6 +193,18 @@ class TINYAE_EXPORT Network {
   double train_batch(const float* input, const float* target, std::int32_t batch, bool step,
                      double* sse);
   // Forward through a part's rows, ending in the output layer's delta and error sums.
+  // Layer l on rows samples: y = layer(x) with activation act (the layer's own, or
+  // identity for logits).
+  void layer_forward(std::int32_t l, std::int32_t rows, const float* x, float* y, Activation act,
+                     float* conv_scratch);
+  // Gradients of a conv2d, max_pool2d or resize layer from delta = dL/d(its output,
+  // before its activation): its weight and bias gradients into gradient, and dL/d(its
+  // input) into dx (null: not needed).
+  void image_layer_backward(std::int32_t l, std::int32_t rows, const float* x, const float* delta,
+                            float* gradient, float* dx, float* conv_scratch);
+  float* part_conv_scratch(std::int32_t part) {
+    return conv_scratch_ + conv_part_floats_ * static_cast<std::size_t>(part);
+  }
   void forward_part(const float* input, const float* target, std::int32_t batch,
                     std::int32_t part);
   void backward_part(const float* input, std::int32_t batch, std::int32_t part);
@@ -211,6 +238,9 @@ class TINYAE_EXPORT Network {
   float* noisy_batch_ = nullptr;
   float* activations_[kMaxLayers] = {};  // hidden layers' outputs (training)
   float* scratch_[2] = {};  // deltas when training; ping-pong activations in inference
+  float* conv_scratch_ = nullptr;     // convolution scratch, one block per part
+  std::size_t conv_part_floats_ = 0;  // floats from one part's block to the next
+  bool all_dense_ = true;  // with one row per part, deltas live in the bias gradients
   float* partial_gradients_[kMaxBatchParts] = {};  // [0] is gradients_
   float* code_sums_[kMaxBatchParts] = {};          // KL: each part's code column sums
   float* rhohat_ = nullptr;                        // KL: mean code activations

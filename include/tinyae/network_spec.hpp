@@ -4,6 +4,11 @@
 //                             .dense(3, tinyae::Activation::sigmoid).code()
 //                             .dense(8, tinyae::Activation::sigmoid);
 //
+// Image layers: conv2d(filters, kernel, stride, padding, activation), max_pool2d()
+// (2x2, stride 2, 'same': 7 -> 4) and resize(height, width) (nearest neighbour).
+// Images are stored channels-last (pixel by pixel, the C values of a pixel together);
+// a dense layer after an image layer reads it flattened in that order.
+//
 // A spec is a plain value with fixed capacity (no heap), so firmware can size its
 // arena at compile time with tinyae::arena_bytes(spec, ...).
 #pragma once
@@ -45,12 +50,42 @@ struct Shape {
   }
 };
 
-enum class LayerKind : std::uint8_t { dense };
+enum class LayerKind : std::uint8_t { dense, conv2d, max_pool2d, resize };
+// Names: "dense", "conv2d", "max_pool2d", "resize".
+TINYAE_EXPORT const char* layer_kind_name(LayerKind kind);
+
+// 'same': output = ceil(input / stride), zeros around the input split as TensorFlow and
+// PyTorch do (an odd one goes after); 'valid': no padding.
+enum class Padding : std::uint8_t { valid, same };
+
+// Output size of a convolution along one axis (0 when the kernel does not fit).
+constexpr std::int32_t conv_output_size(std::int32_t in, std::int32_t kernel, std::int32_t stride,
+                                        Padding padding) {
+  if (kernel < 1 || stride < 1) return 0;
+  if (padding == Padding::same) return (in + stride - 1) / stride;
+  return in >= kernel ? (in - kernel) / stride + 1 : 0;
+}
+
+// Zero rows (or columns) a convolution adds before the first input row.
+constexpr std::int32_t conv_pad_before(std::int32_t in, std::int32_t kernel, std::int32_t stride,
+                                       Padding padding) {
+  if (padding == Padding::valid) return 0;
+  const std::int32_t total = (conv_output_size(in, kernel, stride, padding) - 1) * stride + kernel - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+// Largest kernel and stride (the model file keeps them in 8 and 4 bits).
+inline constexpr std::int32_t kMaxKernel = 255;
+inline constexpr std::int32_t kMaxStride = 15;
 
 struct LayerSpec {
   LayerKind kind = LayerKind::dense;
   Activation activation = Activation::identity;
   Shape output{};
+  // conv2d: square kernel size, stride and padding; max_pool2d: 2, 2, same.
+  std::int32_t kernel = 0;
+  std::int32_t stride = 0;
+  Padding padding = Padding::valid;
 };
 
 struct NetworkSpec {
@@ -68,14 +103,31 @@ struct NetworkSpec {
 
   // Appends a fully connected layer with `units` outputs (input is flattened).
   constexpr NetworkSpec dense(std::int32_t units, Activation activation) const {
-    NetworkSpec s = *this;
-    if (s.num_layers >= kMaxLayers) {
-      s.builder_error = true;
-      return s;
-    }
-    s.layers[s.num_layers] = LayerSpec{LayerKind::dense, activation, Shape::vector(units)};
-    ++s.num_layers;
-    return s;
+    return append(LayerSpec{LayerKind::dense, activation, Shape::vector(units)});
+  }
+
+  // Appends a 2-D convolution: `filters` kernels of kernel x kernel x C (C = channels
+  // of the previous output), with biases and a fused activation.
+  constexpr NetworkSpec conv2d(std::int32_t filters, std::int32_t kernel, std::int32_t stride,
+                               Padding padding, Activation activation) const {
+    const Shape in = output();
+    const Shape out{filters, conv_output_size(in.height, kernel, stride, padding),
+                    conv_output_size(in.width, kernel, stride, padding)};
+    return append(LayerSpec{LayerKind::conv2d, activation, out, kernel, stride, padding});
+  }
+
+  // Appends 2x2 max pooling with stride 2 and 'same' padding: H x W -> ceil(H/2) x ceil(W/2).
+  constexpr NetworkSpec max_pool2d() const {
+    const Shape in = output();
+    const Shape out{in.channels, (in.height + 1) / 2, (in.width + 1) / 2};
+    return append(LayerSpec{LayerKind::max_pool2d, Activation::identity, out, 2, 2, Padding::same});
+  }
+
+  // Appends a nearest-neighbour resize to height x width (output pixel (y, x) copies
+  // input pixel (floor(y * H / height), floor(x * W / width)), as PyTorch's 'nearest').
+  constexpr NetworkSpec resize(std::int32_t height, std::int32_t width) const {
+    const Shape out{output().channels, height, width};
+    return append(LayerSpec{LayerKind::resize, Activation::identity, out, 0, 0, Padding::valid});
   }
 
   // Marks the most recently added layer as the code (bottleneck) layer.
@@ -96,12 +148,48 @@ struct NetworkSpec {
     return code_layer < 0 ? Shape{} : layers[code_layer].output;
   }
 
-  // Trainable values of one layer: weights (out x in, row-major) and biases.
+  // Trainable values of one layer and their layout: dense: weights out x in
+  // (row-major) and one bias per output; conv2d: weights filters x (kernel rows x
+  // kernel columns x input channels) and one bias per filter; pooling and resizing
+  // have none.
   constexpr std::int64_t weight_count(std::int32_t layer) const {
-    return layers[layer].output.size() * layer_input(layer).size();
+    const LayerSpec& l = layers[layer];
+    switch (l.kind) {
+      case LayerKind::dense: return l.output.size() * layer_input(layer).size();
+      case LayerKind::conv2d:
+        return std::int64_t{l.output.channels} * l.kernel * l.kernel * layer_input(layer).channels;
+      case LayerKind::max_pool2d:
+      case LayerKind::resize: break;
+    }
+    return 0;
   }
   constexpr std::int64_t bias_count(std::int32_t layer) const {
-    return layers[layer].output.size();
+    const LayerSpec& l = layers[layer];
+    switch (l.kind) {
+      case LayerKind::dense: return l.output.size();
+      case LayerKind::conv2d: return l.output.channels;
+      case LayerKind::max_pool2d:
+      case LayerKind::resize: break;
+    }
+    return 0;
+  }
+  // Inputs and outputs one weight connects, for Glorot initialisation (as Keras:
+  // a convolution's fans are kernel x kernel x channels in and filters).
+  constexpr std::int64_t fan_in(std::int32_t layer) const {
+    const LayerSpec& l = layers[layer];
+    return l.kind == LayerKind::conv2d ? std::int64_t{l.kernel} * l.kernel * layer_input(layer).channels
+                                       : layer_input(layer).size();
+  }
+  constexpr std::int64_t fan_out(std::int32_t layer) const {
+    const LayerSpec& l = layers[layer];
+    return l.kind == LayerKind::conv2d ? std::int64_t{l.kernel} * l.kernel * l.output.channels
+                                       : l.output.size();
+  }
+  constexpr bool all_dense() const {
+    for (std::int32_t l = 0; l < num_layers; ++l) {
+      if (layers[l].kind != LayerKind::dense) return false;
+    }
+    return true;
   }
   // Parameters are stored in one block: for each layer its weights, then its biases,
   // each starting on a kAlignment boundary. These give offsets in floats.
@@ -132,14 +220,27 @@ struct NetworkSpec {
     return w;
   }
 
+  // Appends a layer as it is (the builders above fill in its output shape).
+  constexpr NetworkSpec append(const LayerSpec& layer) const {
+    NetworkSpec s = *this;
+    if (s.num_layers >= kMaxLayers) {
+      s.builder_error = true;
+      return s;
+    }
+    s.layers[s.num_layers] = layer;
+    ++s.num_layers;
+    return s;
+  }
+
   static constexpr std::int64_t padded_floats(std::int64_t n) {
     constexpr std::int64_t per_line = static_cast<std::int64_t>(kAlignment / sizeof(float));
     return (n + per_line - 1) / per_line * per_line;
   }
 };
 
-// Checks a spec: at least one layer, positive sizes, a code layer, output shape equal
-// to the input shape (an autoencoder reconstructs its input), sizes that fit memory.
+// Checks a spec: at least one layer, positive sizes, image layers whose parameters
+// and output shapes agree with their input, a code layer, output shape equal to the
+// input shape (an autoencoder reconstructs its input), sizes that fit memory.
 TINYAE_EXPORT Status validate(const NetworkSpec& spec);
 
 }  // namespace tinyae

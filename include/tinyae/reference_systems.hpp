@@ -86,4 +86,38 @@ constexpr TrainConfig mnist_dense_config() {
   return c;
 }
 
+// 28x28 images (pixels / 255) through 3x3 'same' convolutions: 16 -> pool -> 8 ->
+// pool -> 8 -> pool = a 4x4x8 code; the decoder resizes 4 -> 7 -> 14 -> 28 (nearest),
+// each followed by a convolution (8, 8, 16), then a 1-filter sigmoid convolution.
+// ReLU elsewhere, mean BCE, Adam lr 1e-3, batch 128, 10 epochs; denoising adds
+// Gaussian noise with standard deviation 0.5 (TrainConfig::noise_stddev).
+inline constexpr NetworkSpec kMnistConv =
+    NetworkSpec(Shape{1, 28, 28})
+        .conv2d(16, 3, 1, Padding::same, Activation::relu)
+        .max_pool2d()
+        .conv2d(8, 3, 1, Padding::same, Activation::relu)
+        .max_pool2d()
+        .conv2d(8, 3, 1, Padding::same, Activation::relu)
+        .max_pool2d()
+        .code()
+        .resize(7, 7)
+        .conv2d(8, 3, 1, Padding::same, Activation::relu)
+        .resize(14, 14)
+        .conv2d(8, 3, 1, Padding::same, Activation::relu)
+        .resize(28, 28)
+        .conv2d(16, 3, 1, Padding::same, Activation::relu)
+        .conv2d(1, 3, 1, Padding::same, Activation::sigmoid);
+constexpr TrainConfig mnist_conv_config() {
+  TrainConfig c;
+  c.loss = Loss::bce;
+  c.optimizer = Optimizer::adam;
+  c.learning_rate = 1e-3f;
+  c.batch_size = 128;
+  c.epochs = 10;
+  c.seed = 1;
+  return c;
+}
+// The noise of the denoising variants (mnist-dense and mnist-conv).
+inline constexpr float kDenoisingNoise = 0.5f;
+
 }  // namespace tinyae::reference

@@ -5,6 +5,7 @@
 
 #include "../kernels/activation.hpp"
 #include "../kernels/f32_kernels.hpp"
+#include "conv_layers.hpp"
 #include "loss.hpp"
 #include "optimizer.hpp"
 #include "random.hpp"
@@ -231,6 +232,11 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   for (float*& buffer : scratch_) {
     if (s.ok()) s = take(arena, batch * spec.max_width(), &buffer);
   }
+  if (s.ok() && detail::conv_training_bytes(spec, config) > 0) {
+    s = take(arena, static_cast<std::int64_t>(detail::conv_training_bytes(spec, config) / sizeof(float)),
+             &conv_scratch_);
+    conv_part_floats_ = detail::conv_part_bytes(spec, config) / sizeof(float);
+  }
   if (config.sparsity_weight > 0) {
     for (std::int32_t p = 0; s.ok() && p < parts; ++p) {
       s = take(arena, spec.code_shape().size(), &code_sums_[p]);
@@ -245,6 +251,7 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   spec_ = spec;
   config_ = config;
   max_batch_ = config.batch_size;
+  all_dense_ = spec.all_dense();
 #if defined(_OPENMP)
   threads_ = config.threads > 0 ? config.threads : omp_get_max_threads();
 #endif
@@ -258,9 +265,7 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   // Glorot uniform U(-r, r), r = sqrt(6 / (fan_in + fan_out)); biases stay zero.
   Pcg32 rng(config.seed, kStreamInit);
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
-    const std::int64_t fan_in = spec.layer_input(l).size();
-    const std::int64_t fan_out = spec.layers[l].output.size();
-    const float r = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
+    const float r = std::sqrt(6.0f / static_cast<float>(spec.fan_in(l) + spec.fan_out(l)));
     float* w = weights(l);
     for (std::int64_t i = 0; i < spec.weight_count(l); ++i) {
       w[i] = (2.0f * rng.next_float() - 1.0f) * r;
@@ -283,12 +288,16 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
   for (float*& buffer : scratch_) {
     if (s.ok()) s = take(arena, std::int64_t{max_batch} * spec.max_width(), &buffer);
   }
+  if (s.ok() && conv::scratch_floats(spec, max_batch) > 0) {
+    s = take(arena, conv::scratch_floats(spec, max_batch), &conv_scratch_);
+  }
   if (!s.ok()) {
     arena.rewind(mark);
     *this = Network();
     return s;
   }
   spec_ = spec;
+  all_dense_ = spec.all_dense();
   config_ = TrainConfig();
   config_.loss = Loss::mse;
   max_batch_ = max_batch;
@@ -320,11 +329,12 @@ Status Network::check_data(const float* data, std::int32_t rows, std::int32_t co
 }
 
 // Each part owns rows [begin, begin + rows) of the two delta buffers at the widest
-// layer's stride, so parts at different layers never overlap. With one row a layer's
-// delta is its bias gradient: it is formed in place there (no column sum, no copy).
+// layer's stride, so parts at different layers never overlap. With one row a dense
+// layer's delta is its bias gradient: in an all-dense network it is formed in place
+// there (no column sum, no copy).
 float* Network::part_delta(std::int32_t part, std::int32_t buffer, std::int32_t layer) {
   const Part& pt = parts_[part];
-  if (pt.rows == 1) return partial_gradients_[part] + spec_.bias_offset(layer);
+  if (pt.rows == 1 && all_dense_) return partial_gradients_[part] + spec_.bias_offset(layer);
   return scratch_[buffer] + std::int64_t{pt.begin} * spec_.max_width();
 }
 
@@ -342,12 +352,12 @@ void Network::forward_part(const float* input, const float* target, std::int32_t
       copy(gather_data_ + row * cols, cols, input_batch_ + i * cols);
     }
   }
+  float* conv_scratch = part_conv_scratch(part);
   for (std::int32_t l = 0; l < last; ++l) {
-    const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
-    const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
+    const auto in = spec_.layer_input(l).size();
+    const auto out = spec_.layers[l].output.size();
     const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
-    k.dense_forward(rows, out, in, x, in, weights(l), in, biases(l), spec_.layers[l].activation,
-                    activations_[l] + r0 * out, out);
+    layer_forward(l, rows, x, activations_[l] + r0 * out, spec_.layers[l].activation, conv_scratch);
   }
   // The output layer, its loss and its delta in one pass.
   const auto in = static_cast<std::int32_t>(spec_.layer_input(last).size());
@@ -355,8 +365,22 @@ void Network::forward_part(const float* input, const float* target, std::int32_t
   const float* x = (last == 0 ? input : activations_[last - 1]) + r0 * in;
   kernels::OutputLoss loss{target + r0 * d, d, output_scale(config_.loss, batch, d),
                            config_.loss == Loss::bce};
-  k.dense_forward_loss(rows, d, in, x, in, weights(last), in, biases(last),
-                       spec_.layers[last].activation, &loss, part_delta(part, 0, last), d);
+  float* delta = part_delta(part, 0, last);
+  if (spec_.layers[last].kind == LayerKind::dense) {
+    k.dense_forward_loss(rows, d, in, x, in, weights(last), in, biases(last),
+                         spec_.layers[last].activation, &loss, delta, d);
+  } else {
+    // An image layer's output (before its activation) goes to the other delta buffer;
+    // the loss pass then reads it as a 1 x 1 "layer" of weight 1 (exact), row by row.
+    float* z = part_delta(part, 1, last);
+    layer_forward(last, rows, x, z, Activation::identity, conv_scratch);
+    static constexpr float kOne = 1.0f;
+    for (std::int32_t i = 0; i < rows; ++i) {
+      loss.target = target + (r0 + i) * d;
+      k.dense_forward_loss(1, d, 1, &kOne, 1, z + std::int64_t{i} * d, 1, nullptr,
+                           spec_.layers[last].activation, &loss, delta + std::int64_t{i} * d, d);
+    }
+  }
   ErrorSums sums;
   sums.sse = loss.sse;
   sums.bce = loss.bce_sum;
@@ -366,6 +390,52 @@ void Network::forward_part(const float* input, const float* target, std::int32_t
   if (rhohat_ != nullptr) {
     const auto n = static_cast<std::int32_t>(spec_.code_shape().size());
     k.column_sum(rows, n, activations_[spec_.code_layer] + r0 * n, n, code_sums_[part], false);
+  }
+}
+
+void Network::layer_forward(std::int32_t l, std::int32_t rows, const float* x, float* y,
+                            Activation act, float* conv_scratch) {
+  const kernels::F32Kernels& k = kernels::f32();
+  const LayerSpec& layer = spec_.layers[l];
+  const Shape in = spec_.layer_input(l);
+  switch (layer.kind) {
+    case LayerKind::dense: {
+      const auto n_in = static_cast<std::int32_t>(in.size());
+      const auto n_out = static_cast<std::int32_t>(layer.output.size());
+      k.dense_forward(rows, n_out, n_in, x, n_in, weights(l), n_in, biases(l), act, y, n_out);
+      return;
+    }
+    case LayerKind::conv2d:
+      conv::conv2d_forward(k, conv::conv2d_geometry(spec_, l), rows, x, weights(l), biases(l), act,
+                           y, conv_scratch);
+      return;
+    case LayerKind::max_pool2d: conv::max_pool2d_forward(in, rows, x, y); return;
+    case LayerKind::resize:
+      conv::resize_nearest_forward(in, layer.output.height, layer.output.width, rows, x, y);
+      return;
+  }
+}
+
+void Network::image_layer_backward(std::int32_t l, std::int32_t rows, const float* x,
+                                   const float* delta, float* gradient, float* dx,
+                                   float* conv_scratch) {
+  const LayerSpec& layer = spec_.layers[l];
+  const Shape in = spec_.layer_input(l);
+  switch (layer.kind) {
+    case LayerKind::conv2d:
+      conv::conv2d_backward(kernels::f32(), conv::conv2d_geometry(spec_, l), rows, x, weights(l),
+                            delta, gradient + spec_.weight_offset(l),
+                            gradient + spec_.bias_offset(l), dx, conv_scratch);
+      return;
+    case LayerKind::max_pool2d:
+      if (dx != nullptr) conv::max_pool2d_backward(in, rows, x, delta, dx);
+      return;
+    case LayerKind::resize:
+      if (dx != nullptr) {
+        conv::resize_nearest_backward(in, layer.output.height, layer.output.width, rows, delta, dx);
+      }
+      return;
+    case LayerKind::dense: return;
   }
 }
 
@@ -396,8 +466,24 @@ void Network::backward_part(const float* input, std::int32_t batch, std::int32_t
     const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
     const auto out = static_cast<std::int32_t>(spec_.layers[l].output.size());
     const float* x = (l == 0 ? input : activations_[l - 1]) + r0 * in;
+    if (spec_.layers[l].kind != LayerKind::dense) {
+      // Image layers: dL/d(input) into the other delta buffer, then the previous
+      // layer's penalties and activation derivative.
+      float* next = l > 0 ? part_delta(part, 1 - buffer, l - 1) : nullptr;
+      image_layer_backward(l, rows, x, delta, gradient, next, part_conv_scratch(part));
+      if (l > 0) {
+        const Activation prev = spec_.layers[l - 1].activation;
+        const kernels::Sparsity* penalty = sparse && l - 1 == spec_.code_layer ? &sparsity : nullptr;
+        if (prev != Activation::identity || penalty != nullptr) {
+          k.hidden_delta(rows, in, activations_[l - 1] + r0 * in, in, next, in, prev, penalty);
+        }
+        buffer = 1 - buffer;
+        delta = next;
+      }
+      continue;
+    }
     k.gemm_tn(out, in, rows, delta, out, x, in, gradient + spec_.weight_offset(l), in, false);
-    if (rows > 1) k.column_sum(rows, out, delta, out, gradient + spec_.bias_offset(l), false);
+    if (rows > 1 || !all_dense_) k.column_sum(rows, out, delta, out, gradient + spec_.bias_offset(l), false);
     if (l > 0) {
       buffer = 1 - buffer;
       float* next = part_delta(part, buffer, l - 1);
@@ -795,7 +881,6 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
 
 Status Network::run_inference(const float* data, const float* targets, std::int32_t rows,
                               std::int32_t last_layer, float* out, Metrics* metrics) {
-  const kernels::F32Kernels& k = kernels::f32();
   const std::int32_t cols = static_cast<std::int32_t>(spec_.input.size());
   const auto out_size = static_cast<std::int32_t>(spec_.layers[last_layer].output.size());
   const bool final_logits = last_layer == spec_.num_layers - 1 && detail::keeps_logits(spec_);
@@ -805,15 +890,13 @@ Status Network::run_inference(const float* data, const float* targets, std::int3
     const float* x = data + std::int64_t{start} * cols;
     const float* a = x;
     for (std::int32_t l = 0; l <= last_layer; ++l) {
-      const auto in = static_cast<std::int32_t>(spec_.layer_input(l).size());
-      const auto n = static_cast<std::int32_t>(spec_.layers[l].output.size());
       float* y = (l == last_layer && out != nullptr && !final_logits)
                      ? out + std::int64_t{start} * out_size
                      : scratch_[l % 2];
       // The final sigmoid layer writes its logits; the activation follows from them.
       const Activation act = (l == last_layer && final_logits) ? Activation::identity
                                                                : spec_.layers[l].activation;
-      k.dense_forward(batch, n, in, a, in, weights(l), in, biases(l), act, y, n);
+      layer_forward(l, batch, a, y, act, conv_scratch_);
       a = y;
     }
     const std::int64_t count = std::int64_t{batch} * out_size;

@@ -16,7 +16,66 @@ bool equal(const char* a, const char* b) {
 // Keeps every buffer size far from size_t overflow, also on 32-bit targets.
 constexpr std::int64_t kMaxTensorFloats = std::int64_t{1} << 28;
 
+// The image layers' parameters, and output shapes that follow from their input.
+Status validate_image_layer(const NetworkSpec& spec, std::int32_t l) {
+  const LayerSpec& layer = spec.layers[l];
+  const Shape in = spec.layer_input(l);
+  const Shape& out = layer.output;
+  switch (layer.kind) {
+    case LayerKind::dense: return Status();
+    case LayerKind::conv2d: {
+      if (layer.kernel < 1 || layer.kernel > kMaxKernel || layer.stride < 1 ||
+          layer.stride > kMaxStride ||
+          static_cast<std::uint8_t>(layer.padding) > static_cast<std::uint8_t>(Padding::same)) {
+        return Status::error(StatusCode::invalid_argument, "network spec: conv2d layer ", l,
+                             " has kernel ", layer.kernel, " and stride ", layer.stride,
+                             " (kernel 1 to ", kMaxKernel, ", stride 1 to ", kMaxStride, ")");
+      }
+      const std::int32_t h = conv_output_size(in.height, layer.kernel, layer.stride, layer.padding);
+      const std::int32_t w = conv_output_size(in.width, layer.kernel, layer.stride, layer.padding);
+      if (h < 1 || w < 1) {
+        return Status::error(StatusCode::invalid_argument, "network spec: conv2d layer ", l,
+                             ": a ", layer.kernel, "x", layer.kernel,
+                             " kernel does not fit its ", in.height, "x", in.width,
+                             " input without padding");
+      }
+      if (out.height != h || out.width != w || out.channels < 1) {
+        return Status::error(StatusCode::invalid_argument, "network spec: conv2d layer ", l,
+                             " has output ", out.channels, "x", out.height, "x", out.width,
+                             "; its input and settings give ", h, "x", w);
+      }
+      return Status();
+    }
+    case LayerKind::max_pool2d:
+      if (layer.kernel != 2 || layer.stride != 2 || layer.padding != Padding::same ||
+          !(out == Shape{in.channels, (in.height + 1) / 2, (in.width + 1) / 2})) {
+        return Status::error(StatusCode::invalid_argument, "network spec: max_pool2d layer ", l,
+                             " must be 2x2, stride 2, same, giving ", in.channels, "x",
+                             (in.height + 1) / 2, "x", (in.width + 1) / 2);
+      }
+      return Status();
+    case LayerKind::resize:
+      if (out.channels != in.channels) {
+        return Status::error(StatusCode::invalid_argument, "network spec: resize layer ", l,
+                             " changes the channels from ", in.channels, " to ", out.channels);
+      }
+      return Status();
+  }
+  return Status::error(StatusCode::invalid_argument, "network spec: layer ", l,
+                       " has an unknown kind");
+}
+
 }  // namespace
+
+const char* layer_kind_name(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::dense: return "dense";
+    case LayerKind::conv2d: return "conv2d";
+    case LayerKind::max_pool2d: return "max_pool2d";
+    case LayerKind::resize: return "resize";
+  }
+  return "unknown";
+}
 
 Status parse_activation(const char* name, Activation* out) {
   if (name == nullptr) name = "";
@@ -115,6 +174,7 @@ Status validate(const NetworkSpec& spec) {
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
     const LayerSpec& layer = spec.layers[l];
     const Shape& out = layer.output;
+    TINYAE_RETURN_IF_ERROR(validate_image_layer(spec, l));
     if (out.channels <= 0 || out.height <= 0 || out.width <= 0) {
       return Status::error(StatusCode::invalid_argument, "network spec: layer ", l,
                            " has output ", out.channels, "x", out.height, "x", out.width,

@@ -5,9 +5,15 @@
 //   12  number of layers L               u32
 //   16  input channels, height, width    3 x i32
 //   28  code layer                       i32
-//   32  L x { kind u8, activation u8, 0 u16, output c, h, w 3 x i32 }   16 bytes each
+//   32  L x { kind u8, activation u8, kernel u8, stride u4 | padding u4 << 4,
+//             output c, h, w 3 x i32 }                                16 bytes each
 //   ..  parameter count P                u32
-//   ..  P float32: per layer its weights (out x in, row-major), then its biases
+//   ..  P float32: per layer its weights, then its biases (NetworkSpec::weight_count
+//       gives the layout: dense out x in, conv2d filters x (ky, kx, c))
+//
+// Version 1 files from before the image layers have dense layers only, with kernel,
+// stride and padding 0: they read the same, and dense-only models are written byte for
+// byte as before. A build without image layers rejects a conv model ("unknown kind").
 //   ..  CRC-32 (zlib) of all bytes before it   u32
 // All integers and floats little-endian.
 #include <zlib.h>
@@ -34,8 +40,10 @@ bool same_spec(const NetworkSpec& a, const NetworkSpec& b) {
     return false;
   }
   for (std::int32_t l = 0; l < a.num_layers; ++l) {
-    if (a.layers[l].kind != b.layers[l].kind || a.layers[l].activation != b.layers[l].activation ||
-        !(a.layers[l].output == b.layers[l].output)) {
+    const LayerSpec& x = a.layers[l];
+    const LayerSpec& y = b.layers[l];
+    if (x.kind != y.kind || x.activation != y.activation || !(x.output == y.output) ||
+        x.kernel != y.kernel || x.stride != y.stride || x.padding != y.padding) {
       return false;
     }
   }
@@ -59,7 +67,10 @@ Status save_model(const std::string& path, const Network& net) {
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
     const LayerSpec& layer = spec.layers[l];
     io::append_le32(&bytes, static_cast<std::uint32_t>(layer.kind) |
-                                (static_cast<std::uint32_t>(layer.activation) << 8));
+                                (static_cast<std::uint32_t>(layer.activation) << 8) |
+                                (static_cast<std::uint32_t>(layer.kernel) << 16) |
+                                (static_cast<std::uint32_t>(layer.stride) << 24) |
+                                (static_cast<std::uint32_t>(layer.padding) << 28));
     io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.channels));
     io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.height));
     io::append_le32(&bytes, static_cast<std::uint32_t>(layer.output.width));
@@ -112,13 +123,23 @@ Status load_model(const std::string& path, Model* out) {
   m.spec.num_layers = static_cast<std::int32_t>(layers);
   for (std::uint32_t l = 0; l < layers; ++l) {
     const std::size_t at = 32 + 16 * std::size_t{l};
-    const std::uint32_t kind_act = io::read_le32(p + at);
-    if ((kind_act & 0xffu) != static_cast<std::uint32_t>(LayerKind::dense) || (kind_act >> 16) != 0) {
+    const std::uint32_t word = io::read_le32(p + at);
+    if ((word & 0xffu) > static_cast<std::uint32_t>(LayerKind::resize)) {
       return Status::error(StatusCode::corrupt_data, path.c_str(), ": layer ", l,
                            " has an unknown kind");
     }
-    m.spec.layers[l] = LayerSpec{LayerKind::dense, static_cast<Activation>((kind_act >> 8) & 0xffu),
-                                 Shape{i32(at + 4), i32(at + 8), i32(at + 12)}};
+    LayerSpec& layer = m.spec.layers[l];
+    layer.kind = static_cast<LayerKind>(word & 0xffu);
+    layer.activation = static_cast<Activation>((word >> 8) & 0xffu);
+    layer.output = Shape{i32(at + 4), i32(at + 8), i32(at + 12)};
+    layer.kernel = static_cast<std::int32_t>((word >> 16) & 0xffu);
+    layer.stride = static_cast<std::int32_t>((word >> 24) & 0xfu);
+    layer.padding = static_cast<Padding>(word >> 28);
+    const bool has_geometry = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::max_pool2d;
+    if (!has_geometry && (word >> 16) != 0) {
+      return Status::error(StatusCode::corrupt_data, path.c_str(), ": ", layer_kind_name(layer.kind),
+                           " layer ", l, " has kernel, stride or padding bits set");
+    }
   }
   Status s = validate(m.spec);
   if (!s.ok()) {
