@@ -3,6 +3,8 @@
 // - train_step_mnist_dense/<isa>/threads:N: samples per second of mnist-dense
 //   (784-32-784, ReLU code, sigmoid output, BCE, Adam, batch 256), per ISA at 1 thread,
 //   and at 1 and 2 threads with the best ISA.
+// - train_step_mnist_conv/<isa>/threads:N: the same for mnist-conv (the convolutional
+//   autoencoder, BCE, Adam, batch 128), per ISA at 1 and 2 threads.
 // - cost_gradient_sparse_patches/threads:N: one full-batch evaluation of the sparse
 //   autoencoder's cost and gradient (256-64-256, 10,240 patches, KL sparsity, weight
 //   decay), as L-BFGS and gradient descent call it.
@@ -48,13 +50,14 @@ struct Trainer {
   }
 };
 
-void run_step(benchmark::State& state, const char* isa, int threads) {
+void run_step(benchmark::State& state, const char* isa, int threads, bool conv) {
   if (!tinyae::force_isa(isa).ok()) {
     state.SkipWithError("ISA not available");
     return;
   }
-  constexpr tinyae::NetworkSpec spec = tinyae::reference::kMnistDense;
-  tinyae::TrainConfig config = tinyae::reference::mnist_dense_config();
+  const tinyae::NetworkSpec spec = conv ? tinyae::reference::kMnistConv : tinyae::reference::kMnistDense;
+  tinyae::TrainConfig config =
+      conv ? tinyae::reference::mnist_conv_config() : tinyae::reference::mnist_dense_config();
   config.epochs = 1;
   config.threads = threads;
   Trainer t;
@@ -97,12 +100,21 @@ int main(int argc, char** argv) {
     if (tinyae::kernels::f32_for(*name) == nullptr) continue;
     if (best == nullptr) best = *name;
     benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + *name + "/threads:1").c_str(),
-                                 run_step, *name, 1)
+                                 run_step, *name, 1, false)
         ->UseRealTime();
   }
   benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + best + "/threads:2").c_str(),
-                               run_step, best, 2)
+                               run_step, best, 2, false)
       ->UseRealTime();
+  for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
+    if (tinyae::kernels::f32_for(*name) == nullptr) continue;
+    for (int threads : {1, 2}) {
+      benchmark::RegisterBenchmark((std::string("train_step_mnist_conv/") + *name + "/threads:" +
+                                    std::to_string(threads)).c_str(),
+                                   run_step, *name, threads, true)
+          ->UseRealTime();
+    }
+  }
   for (int threads : {1, 2}) {
     benchmark::RegisterBenchmark(
         ("cost_gradient_sparse_patches/threads:" + std::to_string(threads)).c_str(),

@@ -37,23 +37,32 @@ void for_each_patch_run(const Conv2dGeometry& g, std::int32_t samples, Visit vis
 }
 
 // The patch matrix of `samples` images: row r = output pixel r's window, with zeros
-// where it hangs over the border.
+// where it hangs over the border (written once each, no clearing pass).
 void im2col(const Conv2dGeometry& g, std::int32_t samples, const float* x, float* col) {
   const Index c = g.input.channels;
   const Index run = g.kernel * c;
-  const Index k = g.patch();
   const Index image = g.input.size();
-  const bool interior_only = g.pad_top == 0 && g.pad_left == 0 &&
-                             (g.output.height - 1) * g.stride + g.kernel <= g.input.height &&
-                             (g.output.width - 1) * g.stride + g.kernel <= g.input.width;
-  if (!interior_only) zero(col, samples * g.pixels() * k);
-  for_each_patch_run(g, samples, [&](Index row, std::int32_t s, std::int32_t ky, std::int32_t iy,
-                                     std::int32_t ix0, std::int32_t kx0, std::int32_t kx1) {
-    const float* src = x + s * image + (Index{iy} * g.input.width + ix0 + kx0) * c;
-    float* dst = col + row * k + ky * run + kx0 * c;
-    const Index n = (kx1 - kx0) * c;
-    for (Index i = 0; i < n; ++i) dst[i] = src[i];  // short runs: a call to memcpy costs more
-  });
+  for (std::int32_t s = 0; s < samples; ++s) {
+    for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
+      const std::int32_t iy0 = oy * g.stride - g.pad_top;
+      for (std::int32_t ox = 0; ox < g.output.width; ++ox) {
+        const std::int32_t ix0 = ox * g.stride - g.pad_left;
+        const Index begin = (ix0 < 0 ? -ix0 : 0) * c;
+        const Index end = (ix0 + g.kernel > g.input.width ? g.input.width - ix0 : g.kernel) * c;
+        for (std::int32_t ky = 0; ky < g.kernel; ++ky, col += run) {
+          const std::int32_t iy = iy0 + ky;
+          if (iy < 0 || iy >= g.input.height || begin >= end) {
+            for (Index i = 0; i < run; ++i) col[i] = 0.0f;
+            continue;
+          }
+          const float* src = x + s * image + (Index{iy} * g.input.width + ix0) * c;
+          for (Index i = 0; i < begin; ++i) col[i] = 0.0f;
+          for (Index i = begin; i < end; ++i) col[i] = src[i];  // short runs: memcpy costs more
+          for (Index i = end; i < run; ++i) col[i] = 0.0f;
+        }
+      }
+    }
+  }
 }
 
 // The adjoint of im2col: dx (overwritten) = each patch-matrix entry added back to the
@@ -99,19 +108,25 @@ Grid grid_of(const Conv2dGeometry& g, std::int32_t n) {
   return gr;
 }
 
-// xp = the n images of x, each placed at (pad_top, pad_left) in a zeroed Hp x Wp grid
-// (cropped where the grid ends: those pixels are never read).
+// xp = the n images of x, each placed at (pad_top, pad_left) in an Hp x Wp grid of
+// zeros (cropped where the grid ends: those pixels are never read). Only the border
+// is cleared.
 void pad_images(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* x, float* xp) {
   const Index c = g.input.channels;
-  zero(xp, n * gr.pixels * c);
   const Index width = g.input.width + g.pad_left < gr.wp ? g.input.width : gr.wp - g.pad_left;
+  const Index row_floats = gr.wp * c;
   for (std::int32_t s = 0; s < n; ++s) {
-    for (Index iy = 0; iy < g.input.height; ++iy) {
-      const Index y = iy + g.pad_top;
-      if (y >= gr.hp) break;
-      const float* src = x + (s * g.input.height + iy) * g.input.width * c;
-      float* dst = xp + ((s * gr.hp + y) * gr.wp + g.pad_left) * c;
-      std::memcpy(dst, src, static_cast<std::size_t>(width * c) * sizeof(float));
+    for (Index y = 0; y < gr.hp; ++y) {
+      float* dst = xp + (s * gr.hp + y) * row_floats;
+      const Index iy = y - g.pad_top;
+      if (iy < 0 || iy >= g.input.height) {
+        zero(dst, row_floats);
+        continue;
+      }
+      zero(dst, g.pad_left * c);
+      std::memcpy(dst + g.pad_left * c, x + (s * g.input.height + iy) * g.input.width * c,
+                  static_cast<std::size_t>(width * c) * sizeof(float));
+      zero(dst + (g.pad_left + width) * c, row_floats - (g.pad_left + width) * c);
     }
   }
 }
@@ -162,14 +177,17 @@ void scatter_to_grid(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, co
                      float* dzv) {
   const Index filters = g.output.channels;
   const Index row_floats = g.output.width * filters;
-  zero(dzv, gr.rows * filters);
+  Index done = 0;  // grid floats written so far
   for (std::int32_t s = 0; s < n; ++s) {
     for (Index oy = 0; oy < g.output.height; ++oy) {
-      std::memcpy(dzv + (s * gr.pixels + oy * gr.wp) * filters,
-                  dz + (s * g.output.height + oy) * row_floats,
+      const Index at = (s * gr.pixels + oy * gr.wp) * filters;
+      zero(dzv + done, at - done);
+      std::memcpy(dzv + at, dz + (s * g.output.height + oy) * row_floats,
                   static_cast<std::size_t>(row_floats) * sizeof(float));
+      done = at + row_floats;
     }
   }
+  zero(dzv + done, gr.rows * filters - done);
 }
 
 // The forward pass by whichever method the geometry calls for.
@@ -332,15 +350,56 @@ void max_pool2d_forward(Shape input, std::int32_t batch, const float* x, float* 
   });
 }
 
+namespace {
+
+// One window's gradient: dy at its first maximum, zero at its other places, channel by
+// channel. x0..x3 and d0..d3 are the window's four places in row-major order; in a
+// full window they are distinct (restrict lets the loop vectorize), at odd edges the
+// caller passes repeats to route_max_edge instead.
+void route_max(Index c, const float* __restrict x0, const float* __restrict x1,
+               const float* __restrict x2, const float* __restrict x3, const float* __restrict g,
+               float* __restrict d0, float* __restrict d1, float* __restrict d2,
+               float* __restrict d3) {
+  for (Index ch = 0; ch < c; ++ch) {
+    const float m01 = x1[ch] > x0[ch] ? x1[ch] : x0[ch];
+    const float m23 = x3[ch] > x2[ch] ? x3[ch] : x2[ch];
+    const float m = m23 > m01 ? m23 : m01;
+    // The gradient not yet given to an earlier place, passed along by selects (no
+    // branches, so the loop vectorizes).
+    float rest = g[ch];
+    d0[ch] = x0[ch] == m ? rest : 0.0f;
+    rest = x0[ch] == m ? 0.0f : rest;
+    d1[ch] = x1[ch] == m ? rest : 0.0f;
+    rest = x1[ch] == m ? 0.0f : rest;
+    d2[ch] = x2[ch] == m ? rest : 0.0f;
+    rest = x2[ch] == m ? 0.0f : rest;
+    d3[ch] = rest;
+  }
+}
+
+// The same for a window whose places repeat: each place is written last for its first
+// (winning) occurrence.
+void route_max_edge(Index c, const float* x, const Index* at, const float* g, float* dx) {
+  for (Index ch = 0; ch < c; ++ch) {
+    Index best = 0;
+    for (Index w = 1; w < 4; ++w) best = x[at[w] + ch] > x[at[best] + ch] ? w : best;
+    for (Index w = 3; w >= 0; --w) dx[at[w] + ch] = w == best ? g[ch] : 0.0f;
+  }
+}
+
+}  // namespace
+
 void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const float* dy,
                          float* dx) {
   const Index c = input.channels;
-  zero(dx, batch * input.size());
+  // Every input pixel is in one window, so writing each window's places covers dx
+  // without clearing it first.
   for_each_pool_window(input, batch, [&](const Index* at, Index o) {
-    for (Index ch = 0; ch < c; ++ch) {
-      Index best = at[0] + ch;
-      for (int w = 1; w < 4; ++w) best = x[at[w] + ch] > x[best] ? at[w] + ch : best;
-      dx[best] = dy[o + ch];  // windows do not overlap
+    if (at[1] == at[0] || at[2] == at[0]) {
+      route_max_edge(c, x, at, dy + o, dx);
+    } else {
+      route_max(c, x + at[0], x + at[1], x + at[2], x + at[3], dy + o, dx + at[0], dx + at[1],
+                dx + at[2], dx + at[3]);
     }
   });
 }
