@@ -113,7 +113,7 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   Run r = run("train --preset nonsense");
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("unknown preset 'nonsense'") != std::string::npos);
-  r = run("train --preset mnist-conv");
+  r = run("train --preset sparse-patches");
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("does not have yet") != std::string::npos);
   r = run("train --layers 64,8:wiggle:code,64 --data " + kDigits);
@@ -134,4 +134,38 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   r = run("train --help");
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("--noise") != std::string::npos);
+}
+
+TEST_CASE("cli: the mnist-conv preset trains a denoiser, and info, features and export read it",
+          "[cli][mnist-conv]") {
+  const std::string images = test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz");
+  const std::string out = kOut + "_conv";  // its own folder: the digits test clears kOut
+  REQUIRE(std::system(("rm -rf " + out).c_str()) == 0);
+  Run train = run("train --preset mnist-conv --data " + images +
+                  " --holdout 5 --epochs 1 --noise 0.5 --out " + out);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  CHECK(train.output.find("1x28x28,conv16k3same:relu,pool,conv8k3same:relu,pool,conv8k3same:relu,pool:code,"
+                          "resize7x7,conv8k3same:relu,resize14x14,conv8k3same:relu,resize28x28,"
+                          "conv16k3same:relu,conv1k3same:sigmoid") != std::string::npos);
+  CHECK(train.output.find("denoised") != std::string::npos);
+
+  Run info = run("info --model " + out + "/model.tae");
+  REQUIRE(info.exit_code == 0);
+  CHECK(info.output.find("layer 0   conv2d 1x28x28 -> 16x28x28, relu") != std::string::npos);
+  CHECK(info.output.find("layer 5   max_pool2d 8x7x7 -> 8x4x4, identity (code)") != std::string::npos);
+  CHECK(info.output.find("parameters  4385") != std::string::npos);
+
+  Run features = run("features --model " + out + "/model.tae --output " + out + "/kernels.png");
+  REQUIRE(features.exit_code == 0);
+  CHECK(features.output.find("wrote 16 features") != std::string::npos);
+
+  Run exported = run("export --model " + out + "/model.tae --npy " + out + "/weights");
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.output.find("wrote 7 weight and 7 bias arrays") != std::string::npos);
+  NpyArray w;
+  REQUIRE(load_npy(out + "/weights/W0.npy", &w).ok());
+  CHECK(w.shape == std::vector<std::int64_t>{16, 9});
+  REQUIRE(load_npy(out + "/weights/W12.npy", &w).ok());
+  CHECK(w.shape == std::vector<std::int64_t>{1, 144});
 }

@@ -371,9 +371,10 @@ int main(int argc, char** argv) {
     if (!s.ok()) return fail(s);
     std::printf("layers      %s\n", cli::describe(m.spec).c_str());
     for (std::int32_t l = 0; l < m.spec.num_layers; ++l) {
-      std::printf("  layer %d   dense %lld -> %lld, %s%s\n", l,
-                  static_cast<long long>(m.spec.layer_input(l).size()),
-                  static_cast<long long>(m.spec.layers[l].output.size()),
+      const Shape in = m.spec.layer_input(l);
+      const Shape out = m.spec.layers[l].output;
+      std::printf("  layer %d   %s %dx%dx%d -> %dx%dx%d, %s%s\n", l, layer_kind_name(m.spec.layers[l].kind),
+                  in.channels, in.height, in.width, out.channels, out.height, out.width,
                   activation_name(m.spec.layers[l].activation), l == m.spec.code_layer ? " (code)" : "");
     }
     std::printf("parameters  %lld (%lld bytes as float32)\n", static_cast<long long>(m.spec.parameter_count()),
@@ -390,14 +391,18 @@ int main(int argc, char** argv) {
     if (!ensure_dir(export_npy)) return fail(Status::error(StatusCode::io_error, export_npy.c_str(), ": cannot create"));
     const float* p = m.parameters.data();
     for (std::int32_t l = 0; l < m.spec.num_layers; ++l) {
-      const std::int64_t out = m.spec.layers[l].output.size();
-      const std::int64_t in = m.spec.layer_input(l).size();
+      // W is out x in (dense) or filters x (kernel * kernel * channels) (conv2d).
+      const std::int64_t out = m.spec.bias_count(l);
+      if (out == 0) continue;  // pooling and resizing have no parameters
+      const std::int64_t in = m.spec.weight_count(l) / out;
       if (!(s = save_npy(export_npy + "/W" + std::to_string(l) + ".npy", p, {out, in})).ok()) return fail(s);
       p += out * in;
       if (!(s = save_npy(export_npy + "/b" + std::to_string(l) + ".npy", p, {out})).ok()) return fail(s);
       p += out;
     }
-    std::printf("wrote %d weight and %d bias arrays to %s\n", m.spec.num_layers, m.spec.num_layers, export_npy.c_str());
+    std::int32_t arrays = 0;
+    for (std::int32_t l = 0; l < m.spec.num_layers; ++l) arrays += m.spec.bias_count(l) > 0 ? 1 : 0;
+    std::printf("wrote %d weight and %d bias arrays to %s\n", arrays, arrays, export_npy.c_str());
     return 0;
   }
 
@@ -408,7 +413,18 @@ int main(int argc, char** argv) {
     std::int32_t h = 0;
     std::int32_t w = 0;
     tile_shape(m.spec, &h, &w);
-    const auto units = static_cast<std::int32_t>(m.spec.layers[0].output.size());
+    auto units = static_cast<std::int32_t>(m.spec.layers[0].output.size());
+    if (m.spec.layers[0].kind == LayerKind::conv2d) {  // the first layer's kernels
+      if (m.spec.input.channels != 1) {
+        return fail(Status::error(StatusCode::unsupported, "features: the first layer's kernels have ",
+                                  m.spec.input.channels, " channels; only 1-channel kernels are drawn"));
+      }
+      units = m.spec.layers[0].output.channels;
+      h = w = m.spec.layers[0].kernel;
+    } else if (m.spec.layers[0].kind != LayerKind::dense) {
+      return fail(Status::error(StatusCode::unsupported, "features: the first layer (",
+                                layer_kind_name(m.spec.layers[0].kind), ") has no weights to draw"));
+    }
     GridOptions grid;
     grid.columns = static_cast<std::int32_t>(std::ceil(std::sqrt(double(units))));
     grid.normalize_each = true;

@@ -41,13 +41,17 @@ Status find_preset(const std::string& name, Preset* out) {
     p.config = reference::mnist_dense_config();
     p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
-  } else if (name == "sparse-patches" || name == "mnist-conv") {
+  } else if (name == "mnist-conv") {
+    p.spec = reference::kMnistConv;
+    p.config = reference::mnist_conv_config();
+    p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  } else if (name == "sparse-patches") {
     return Status::error(StatusCode::unsupported, "preset '", name.c_str(),
-                         "' needs ", name == "mnist-conv" ? "convolution layers" : "KL sparsity",
-                         ", which this version of tinyae does not have yet");
+                         "' needs KL sparsity, which this version of tinyae does not have yet");
   } else {
     return Status::error(StatusCode::invalid_argument, "unknown preset '", name.c_str(),
-                         "' (known: identity-838, digits-deep, mnist-dense)");
+                         "' (known: identity-838, digits-deep, mnist-dense, mnist-conv)");
   }
   *out = p;
   return Status();
@@ -99,7 +103,21 @@ std::string describe(const NetworkSpec& spec) {
   if (in.height == 1 && in.width == 1) s << in.channels;
   else s << in.channels << "x" << in.height << "x" << in.width;
   for (std::int32_t l = 0; l < spec.num_layers; ++l) {
-    s << "," << spec.layers[l].output.size() << ":" << activation_name(spec.layers[l].activation);
+    const LayerSpec& layer = spec.layers[l];
+    s << ",";
+    switch (layer.kind) {
+      case LayerKind::dense: s << layer.output.size(); break;
+      case LayerKind::conv2d:
+        s << "conv" << layer.output.channels << "k" << layer.kernel;
+        if (layer.stride != 1) s << "s" << layer.stride;
+        s << (layer.padding == Padding::same ? "same" : "valid");
+        break;
+      case LayerKind::max_pool2d: s << "pool"; break;
+      case LayerKind::resize: s << "resize" << layer.output.height << "x" << layer.output.width; break;
+    }
+    if (layer.kind == LayerKind::dense || layer.kind == LayerKind::conv2d) {
+      s << ":" << activation_name(layer.activation);
+    }
     if (l == spec.code_layer) s << ":code";
   }
   return s.str();

@@ -27,6 +27,8 @@ Status find_preset(const std::string& name, Preset* out);
 // "784,32:relu:code,784:sigmoid" or "1x28x28,32:relu:code,784:sigmoid": the input
 // shape, then one dense layer per item as units[:activation][:code].
 Status parse_layers(const std::string& text, NetworkSpec* out);
+// The layer list in parse_layers' form; image layers read conv16k3same:relu (16
+// filters, 3x3, stride 1), pool (2x2 max pooling), resize7x7.
 std::string describe(const NetworkSpec& spec);
 
 // Rows of samples from CSV (.csv, .csv.gz), NumPy (.npy) or IDX (anything else, e.g.
