@@ -8,7 +8,7 @@
   quality: test MSE after N epochs (default 2) on Fashion-MNIST: tinyae's mnist_conv
            example, then PyTorch with the same settings.
 
-  python3 bench/torch_mnist_conv.py --build build/rel [--skip-quality] [--epochs 2]
+  python3 bench/torch_mnist_conv.py --build build/rel [--skip-speed] [--skip-quality] [--epochs 2]
 
 The network (DESIGN.md): 28x28x1 -> conv3x3 16 -> pool -> conv 8 -> pool -> conv 8 ->
 pool (4x4x8) -> resize 7 -> conv 8 -> resize 14 -> conv 8 -> resize 28 -> conv 16 ->
@@ -154,6 +154,7 @@ def main():
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--seconds", type=float, default=10.0, help="PyTorch timing per setting")
     p.add_argument("--skip-quality", action="store_true")
+    p.add_argument("--skip-speed", action="store_true")
     p.add_argument("--child", choices=["speed", "quality"], help=argparse.SUPPRESS)
     p.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -161,14 +162,15 @@ def main():
         child(args)
         return
 
-    print("training samples/s, mnist-conv, BCE, Adam, batch 128 (higher is better)")
-    rates = tinyae_speed(args.build)
-    for (isa, threads), rate in sorted(rates.items()):
-        print(f"  tinyae {isa:7s} {threads} thread(s): {rate:8.0f}")
-    for threads in (1, 2):
-        tuned = float(run_child("speed", threads, TUNED_MALLOC, args))
-        plain = float(run_child("speed", threads, {}, args))
-        print(f"  PyTorch {threads} thread(s): {tuned:8.0f} (malloc tuned), {plain:.0f} (untuned)")
+    if not args.skip_speed:
+        print("training samples/s, mnist-conv, BCE, Adam, batch 128 (higher is better)")
+        rates = tinyae_speed(args.build)
+        for (isa, threads), rate in sorted(rates.items()):
+            print(f"  tinyae {isa:7s} {threads} thread(s): {rate:8.0f}")
+        for threads in (1, 2):
+            tuned = float(run_child("speed", threads, TUNED_MALLOC, args))
+            plain = float(run_child("speed", threads, {}, args))
+            print(f"  PyTorch {threads} thread(s): {tuned:8.0f} (malloc tuned), {plain:.0f} (untuned)")
     if args.skip_quality:
         return
     print(f"test MSE after {args.epochs} epochs on Fashion-MNIST (60000 train, 10000 test), 2 threads")
