@@ -8,6 +8,7 @@
 
 #include "test_support.hpp"
 #include "tinyae/io.hpp"
+#include "tinyae/pictures.hpp"
 
 using namespace tinyae;
 
@@ -38,6 +39,34 @@ double number_after(const std::string& text, const std::string& label) {
 
 const std::string kOut = std::string(P_tmpdir) + "/tinyae_cli_test";
 const std::string kDigits = test::data_path("sklearn-digits/digits.csv.gz");
+
+// An inference network holding a saved model.
+struct Loaded {
+  Model model;
+  ArenaBuffer memory;
+  Network net;
+};
+void load_network(const std::string& path, Loaded* out) {
+  REQUIRE(load_model(path, &out->model).ok());
+  REQUIRE(out->memory.allocate(arena_bytes(out->model.spec, 64)).ok());
+  REQUIRE(out->net.setup(out->model.spec, 64, out->memory.arena()).ok());
+  REQUIRE(set_parameters(out->model, &out->net).ok());
+}
+
+bool same_pixels(const Image& a, const Image& b) {
+  return a.width == b.width && a.height == b.height && a.channels == b.channels && a.pixels == b.pixels;
+}
+
+// The options the command line draws identity-838's heat maps with.
+HeatMapOptions identity_map(const char* title) {
+  HeatMapOptions map;
+  map.title = title;
+  map.row_name = "in ";
+  map.column_name = "h";
+  map.show_values = true;
+  map.cell = 48;
+  return map;
+}
 
 }  // namespace
 
@@ -84,6 +113,38 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
     INFO(png);
     REQUIRE(load_image(kOut + "/" + png, &image).ok());
     CHECK(image.width > 100);
+  }
+  // codes.png is the saved model's picture of the first 16 held-out digits (every 5th).
+  {
+    Loaded loaded;
+    load_network(kOut + "/model.tae", &loaded);
+    std::vector<float> held_out;
+    for (int i = 4; i < m.rows && held_out.size() < 16 * 64; i += 5) {
+      for (int j = 0; j < 64; ++j) held_out.push_back(m.row(i)[j] / 16.0f);
+    }
+    CodePictureOptions options;
+    options.upscale = 7;
+    Image want;
+    REQUIRE(code_picture(loaded.net, held_out.data(), nullptr, 16, options, &want).ok());
+    Image codes_png;
+    REQUIRE(load_image(kOut + "/codes.png", &codes_png).ok());
+    CHECK(same_pixels(codes_png, want));
+
+    // reconstruct --codes with noise: noisy inputs (seed 1), codes, denoised, clean.
+    Run with_codes = run("reconstruct --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
+                         " --count 6 --noise 0.3 --codes --output " + kOut + "/denoise_codes.png");
+    INFO(with_codes.output);
+    REQUIRE(with_codes.exit_code == 0);
+    std::vector<float> clean(6 * 64);
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 64; ++j) clean[i * 64 + j] = m.row(i)[j] / 16.0f;
+    }
+    std::vector<float> noisy(clean.size());
+    add_gaussian_noise(clean.data(), 6 * 64, 0.3f, true, 1, noisy.data());
+    options.columns = 1;
+    REQUIRE(code_picture(loaded.net, noisy.data(), clean.data(), 6, options, &want).ok());
+    REQUIRE(load_image(kOut + "/denoise_codes.png", &codes_png).ok());
+    CHECK(same_pixels(codes_png, want));
   }
   Run recon = run("reconstruct --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
                   " --count 10 --noise 0.3 --output " + kOut + "/denoise.png");
@@ -168,4 +229,85 @@ TEST_CASE("cli: the mnist-conv preset trains a denoiser, and info, features and 
   CHECK(w.shape == std::vector<std::int64_t>{16, 9});
   REQUIRE(load_npy(out + "/weights/W12.npy", &w).ok());
   CHECK(w.shape == std::vector<std::int64_t>{1, 144});
+}
+
+TEST_CASE("cli: identity-838 writes the seed pictures of the model it saves", "[cli][pictures]") {
+  const std::string out = kOut + "/identity";
+  REQUIRE(std::system(("rm -rf " + out).c_str()) == 0);
+  Run r = run("train --preset identity-838 --out " + out);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  Loaded loaded;
+  load_network(out + "/model.tae", &loaded);
+  const float* w = loaded.model.parameters.data();  // 3 units x 8 inputs, then 3 biases
+  const float* b = w + 24;
+
+  // weights.png: one row per input, one column per hidden unit, coloured by w / max |w|.
+  Image weights;
+  REQUIRE(load_image(out + "/weights.png", &weights).ok());
+  Rect cells;
+  Image drawn;
+  REQUIRE(first_layer_heat_map(loaded.net, identity_map("input to hidden weights"), &drawn, &cells).ok());
+  REQUIRE(weights.width == drawn.width);
+  REQUIRE(weights.height == drawn.height);
+  int largest = 0;
+  int smallest = 0;
+  float peak = 0;
+  for (int k = 0; k < 24; ++k) {
+    largest = w[k] > w[largest] ? k : largest;
+    smallest = w[k] < w[smallest] ? k : smallest;
+    peak = std::max(peak, std::fabs(w[k]));
+  }
+  int reddest = -1;
+  int bluest = -1;
+  int most_red = -999;
+  int most_blue = -999;
+  for (int input = 0; input < 8; ++input) {
+    for (int unit = 0; unit < 3; ++unit) {
+      const test::Rgb p = test::pixel(weights, cells.x + unit * 48 + 2, cells.y + input * 48 + 2);
+      const test::Rgb want = test::heat_colour(w[unit * 8 + input] / peak);
+      for (int c = 0; c < 3; ++c) CHECK(std::abs(p[c] - want[c]) <= 1);
+      if (p[0] - p[2] > most_red) most_red = p[0] - p[2], reddest = unit * 8 + input;
+      if (p[2] - p[0] > most_blue) most_blue = p[2] - p[0], bluest = unit * 8 + input;
+    }
+  }
+  CHECK(reddest == largest);
+  CHECK(bluest == smallest);
+
+  // hidden.png: the sigmoid of each one-hot input's weights plus bias, full colour at 1.
+  Image hidden;
+  REQUIRE(load_image(out + "/hidden.png", &hidden).ok());
+  float codes[24];
+  for (int input = 0; input < 8; ++input) {
+    for (int unit = 0; unit < 3; ++unit) {
+      codes[input * 3 + unit] = static_cast<float>(1.0 / (1.0 + std::exp(-double(w[unit * 8 + input] + b[unit]))));
+    }
+  }
+  HeatMapOptions map = identity_map("hidden activations");
+  map.limit = 1.0f;
+  heat_map(codes, 8, 3, map, &cells);
+  for (int k = 0; k < 24; ++k) {
+    INFO("input " << k / 3 << " unit " << k % 3 << " activation " << codes[k]);
+    const test::Rgb p = test::pixel(hidden, cells.x + (k % 3) * 48 + 2, cells.y + (k / 3) * 48 + 2);
+    const test::Rgb want = test::heat_colour(codes[k]);
+    for (int c = 0; c < 3; ++c) CHECK(std::abs(p[c] - want[c]) <= 1);
+  }
+  Image sse;
+  REQUIRE(load_image(out + "/sse.png", &sse).ok());
+  CHECK(sse.width == 640);
+  CHECK(sse.height == 360);
+
+#ifdef TINYAE_EXAMPLE_IDENTITY
+  // The example trains the same reference system: the same pictures, pixel for pixel.
+  const std::string example_out = kOut + "/identity-example";
+  REQUIRE(std::system((std::string(TINYAE_EXAMPLE_IDENTITY) + " " + example_out + " >/dev/null").c_str()) == 0);
+  for (const char* png : {"weights.png", "hidden.png", "sse.png"}) {
+    INFO(png);
+    Image from_cli;
+    Image from_example;
+    REQUIRE(load_image(out + "/" + png, &from_cli).ok());
+    REQUIRE(load_image(example_out + "/" + png, &from_example).ok());
+    CHECK(same_pixels(from_cli, from_example));
+  }
+#endif
 }

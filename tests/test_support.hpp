@@ -1,12 +1,16 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "tinyae/io.hpp"
 #include "tinyae/tinyae.hpp"
 
 namespace tinyae::test {
@@ -37,6 +41,22 @@ inline std::string write_temp_file(const std::string& name, const std::string& c
 
 inline std::string data_path(const std::string& relative) {
   return std::string(TINYAE_TEST_DATA_DIR) + "/" + relative;
+}
+
+using Rgb = std::array<int, 3>;
+
+// The (red, green, blue) of pixel (x, y); gray images give three equal values.
+inline Rgb pixel(const Image& image, std::int32_t x, std::int32_t y) {
+  const unsigned char* p =
+      &image.pixels[(static_cast<std::size_t>(y) * image.width + x) * static_cast<std::size_t>(image.channels)];
+  return image.channels >= 3 ? Rgb{p[0], p[1], p[2]} : Rgb{p[0], p[0], p[0]};
+}
+
+// The heat-map colour pictures.hpp documents for t = value / limit, worked out in double.
+inline Rgb heat_colour(double t) {
+  t = std::min(1.0, std::max(-1.0, t));
+  const int fade = static_cast<int>(std::lround(255.0 * (1.0 - std::fabs(t))));
+  return t >= 0 ? Rgb{255, fade, fade} : Rgb{fade, fade, 255};
 }
 
 }  // namespace tinyae::test

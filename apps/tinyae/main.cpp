@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "output_pictures.hpp"
 #include "presets.hpp"
 #include "quantize_command.hpp"
 #include "tinyae/io.hpp"
@@ -69,18 +70,6 @@ Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel
   return set_parameters(out->model, &out->net);
 }
 
-// Tile shape for showing one sample: its input's height x width, or a 1-row strip.
-void tile_shape(const NetworkSpec& spec, std::int32_t* h, std::int32_t* w) {
-  const Shape& in = spec.input;
-  if (in.height > 1 || in.width > 1) {
-    *h = in.height;
-    *w = in.width;
-  } else {
-    *h = 1;
-    *w = in.channels;
-  }
-}
-
 // Creates dir and any missing parents; true when it exists as a folder afterwards.
 bool ensure_dir(const std::string& dir) {
   std::error_code error;
@@ -97,6 +86,7 @@ struct Progress {
   bool tty = false;
   std::FILE* csv = nullptr;
   std::vector<double> losses;
+  std::vector<double> sse;
 };
 
 bool on_epoch(const EpochStats& s, void* user) {
@@ -106,9 +96,10 @@ bool on_epoch(const EpochStats& s, void* user) {
   const double total = std::chrono::duration<double>(now - p->start).count();
   p->last = now;
   p->losses.push_back(s.train.loss);
+  p->sse.push_back(s.train.sse);
   const double rate = epoch_seconds > 0 ? p->rows / epoch_seconds : 0;
   if (p->csv != nullptr) {
-    std::fprintf(p->csv, "%d,%.9g,%.9g,%.6f\n", s.epoch, s.train.loss, s.train.mse, total);
+    std::fprintf(p->csv, "%d,%.9g,%.9g,%.9g,%.6f\n", s.epoch, s.train.loss, s.train.mse, s.train.sse, total);
   }
   if (p->tty) {
     const int width = 30;
@@ -146,33 +137,6 @@ void print_metrics(const char* name, const Metrics& m) {
   std::printf("%-9s MSE %.6f", name, m.mse);
   if (!std::isnan(m.bce)) std::printf("  BCE %.6f", m.bce);
   std::printf("  (%lld samples)\n", static_cast<long long>(m.samples));
-}
-
-Status save_reconstructions(const std::string& path, Network& net, const Matrix& data,
-                            const TrainConfig& config) {
-  const std::int32_t n = std::min<std::int32_t>(data.rows, 16);
-  const std::int32_t cols = data.cols;
-  std::vector<float> shown(data.values.begin(), data.values.begin() + std::int64_t{n} * cols);
-  std::vector<float> noisy;
-  if (config.noise_stddev > 0) {  // show what the denoiser sees
-    noisy.resize(shown.size());
-    add_gaussian_noise(shown.data(), static_cast<std::int64_t>(shown.size()), config.noise_stddev,
-                       true, config.seed, noisy.data());
-  }
-  const std::vector<float>& input = noisy.empty() ? shown : noisy;
-  std::vector<float> out(shown.size());
-  TINYAE_RETURN_IF_ERROR(net.reconstruct(input.data(), n, cols, out.data()));
-  std::vector<float> rows;  // clean | noisy | reconstruction, one group of rows each
-  for (const std::vector<float>* part : {&shown, noisy.empty() ? nullptr : &noisy, &out}) {
-    if (part != nullptr) rows.insert(rows.end(), part->begin(), part->end());
-  }
-  std::int32_t h = 0;
-  std::int32_t w = 0;
-  tile_shape(net.spec(), &h, &w);
-  GridOptions grid;
-  grid.columns = n;
-  grid.upscale = h == 1 ? 8 : std::max(1, 56 / h);
-  return save_png(path, tile_grid(rows.data(), static_cast<std::int32_t>(rows.size() / cols), h, w, grid));
 }
 
 int run_train(TrainFlags& f, CLI::App* cmd) {
@@ -254,7 +218,7 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   const std::string csv_path = f.out + "/loss.csv";
   progress.csv = std::fopen(csv_path.c_str(), "w");
   if (progress.csv == nullptr) return fail(Status::error(StatusCode::io_error, csv_path.c_str(), ": cannot write"));
-  std::fprintf(progress.csv, "epoch,loss,mse,seconds\n");
+  std::fprintf(progress.csv, "epoch,loss,mse,sse,seconds\n");
   progress.start = progress.last = Clock::now();
   s = net.fit(train.values.data(), train.rows, train.cols, on_epoch, &progress);
   const double seconds = std::chrono::duration<double>(Clock::now() - progress.start).count();
@@ -279,16 +243,24 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   }
   const std::string model_path = f.out + "/model.tae";
   if (!(s = save_model(model_path, net)).ok()) return fail(s);
-  if (!(s = save_png(f.out + "/loss.png", line_plot(progress.losses.data(),
-                                                     static_cast<std::int32_t>(progress.losses.size()),
-                                                     640, 360, true))).ok()) {
+  const std::string loss_title = std::string("training loss (") + loss_name(config.loss) + ") per epoch";
+  const Matrix& shown = test.rows > 0 ? test : train;
+  if (!(s = cli::save_curve(f.out + "/loss.png", progress.losses, loss_title)).ok() ||
+      !(s = cli::save_reconstructions(f.out + "/reconstructions.png", net, shown, config.noise_stddev,
+                                      config.seed)).ok()) {
     return fail(s);
   }
-  if (!(s = save_reconstructions(f.out + "/reconstructions.png", net, test.rows > 0 ? test : train, config)).ok()) {
-    return fail(s);
+  std::string pictures = "loss.png, reconstructions.png";
+  if (preset.name == "identity-838" && f.data.path.empty()) {  // the seed's pictures
+    s = cli::save_curve(f.out + "/sse.png", progress.sse, "sse per epoch");
+    if (!s.ok() || !(s = cli::save_identity_pictures(f.out, net, train)).ok()) return fail(s);
+    pictures += ", sse.png, weights.png, hidden.png";
+  } else {
+    s = cli::save_code_picture(f.out + "/codes.png", net, shown, 16, config.noise_stddev, config.seed);
+    if (!s.ok()) return fail(s);
+    pictures += ", codes.png";
   }
-  std::printf("wrote %s, %s/loss.csv, %s/loss.png, %s/reconstructions.png\n", model_path.c_str(),
-              f.out.c_str(), f.out.c_str(), f.out.c_str());
+  std::printf("wrote %s, loss.csv, %s to %s\n", model_path.c_str(), pictures.c_str(), f.out.c_str());
   return 0;
 }
 
@@ -336,11 +308,13 @@ int main(int argc, char** argv) {
   std::string recon_output;
   std::int32_t recon_count = 16;
   float recon_noise = 0;
+  bool recon_codes = false;
   CLI::App* recon_cmd = app.add_subcommand("reconstruct", "PNG grid: inputs (noisy) and reconstructions");
   recon_cmd->add_option("--model", recon_model, "model file")->required();
   recon_cmd->add_option("--output", recon_output, "PNG file")->required();
   recon_cmd->add_option("--count", recon_count, "samples shown")->check(CLI::Range(1, 256));
   recon_cmd->add_option("--noise", recon_noise, "add Gaussian noise first (denoising)");
+  recon_cmd->add_flag("--codes", recon_codes, "one row per sample: input, its code, reconstruction");
   add_data_flags(recon_cmd, &recon_data, false);
 
   std::string features_model;
@@ -412,7 +386,7 @@ int main(int argc, char** argv) {
     if (!s.ok()) return fail(s);
     std::int32_t h = 0;
     std::int32_t w = 0;
-    tile_shape(m.spec, &h, &w);
+    cli::tile_shape(m.spec, &h, &w);
     auto units = static_cast<std::int32_t>(m.spec.layers[0].output.size());
     if (m.spec.layers[0].kind == LayerKind::conv2d) {  // the first layer's kernels
       if (m.spec.input.channels != 1) {
@@ -478,10 +452,13 @@ int main(int argc, char** argv) {
   }
   x.rows = std::min(x.rows, recon_count);
   x.values.resize(static_cast<std::size_t>(x.rows) * x.cols);
-  TrainConfig shown;
-  shown.noise_stddev = recon_noise;
-  if (!(s = save_reconstructions(recon_output, net, x, shown)).ok()) return fail(s);
+  const std::uint64_t noise_seed = 1;
+  s = recon_codes ? cli::save_code_picture(recon_output, net, x, recon_count, recon_noise, noise_seed)
+                  : cli::save_reconstructions(recon_output, net, x, recon_noise, noise_seed);
+  if (!s.ok()) return fail(s);
   std::printf("wrote %s (%s)\n", recon_output.c_str(),
-              recon_noise > 0 ? "rows: clean, noisy, denoised" : "rows: inputs, reconstructions");
+              recon_codes ? (recon_noise > 0 ? "per sample: noisy, code, denoised, clean"
+                                             : "per sample: input, code, reconstruction")
+                          : (recon_noise > 0 ? "rows: clean, noisy, denoised" : "rows: inputs, reconstructions"));
   return 0;
 }

@@ -1,17 +1,20 @@
 // digits-deep: a 64-50-40-36-40-50-64 autoencoder (tanh hidden, sigmoid output, MSE)
 // on the 8x8 handwritten digits, trained by per-sample SGD (or Adam).
 //
-//   digits_deep [--adam] [--epochs N] [digits.csv[.gz]]
+//   digits_deep [--adam] [--epochs N] [--out folder] [digits.csv[.gz]]
 // The CSV is the one Debian's python3-sklearn ships: 64 pixels 0..16, then the label.
-// Every fifth sample is held out.
+// Every fifth sample is held out. Writes codes.png to the folder (default
+// out/digits-deep): held-out digits beside their 36-value codes and reconstructions.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "tinyae/io.hpp"
+#include "tinyae/pictures.hpp"
 #include "tinyae/tinyae.hpp"
 
 namespace {
@@ -54,6 +57,7 @@ double mean_baseline(const tinyae::Matrix& train, const tinyae::Matrix& test) {
 
 int main(int argc, char** argv) {
   std::string path = kDebianDigits;
+  std::string folder = "out/digits-deep";
   bool adam = false;
   int epochs = 200;
   for (int i = 1; i < argc; ++i) {
@@ -61,8 +65,10 @@ int main(int argc, char** argv) {
       adam = true;
     } else if (std::strcmp(argv[i], "--epochs") == 0 && i + 1 < argc) {
       epochs = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+      folder = argv[++i];
     } else if (argv[i][0] == '-') {
-      std::fprintf(stderr, "usage: digits_deep [--adam] [--epochs N] [digits.csv[.gz]]\n");
+      std::fprintf(stderr, "usage: digits_deep [--adam] [--epochs N] [--out folder] [digits.csv[.gz]]\n");
       return 1;
     } else {
       path = argv[i];
@@ -127,5 +133,18 @@ int main(int argc, char** argv) {
   std::printf("train MSE    %.5f\n", on_train.mse);
   std::printf("held-out MSE %.5f   (predicting the mean: %.5f)\n", on_test.mse,
               mean_baseline(train, test));
+
+  tinyae::CodePictureOptions picture;
+  picture.upscale = 6;
+  tinyae::Image image;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  s = tinyae::code_picture(net, test.values.data(), nullptr, 16, picture, &image);
+  if (s.ok()) s = tinyae::save_png(folder + "/codes.png", image);
+  if (!s.ok()) {
+    std::fprintf(stderr, "digits_deep: %s\n", s.message());
+    return 1;
+  }
+  std::printf("wrote %s/codes.png (held-out digits, their codes, reconstructions)\n", folder.c_str());
   return 0;
 }

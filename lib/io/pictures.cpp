@@ -2,8 +2,131 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace tinyae {
+namespace {
+
+struct Rgb {
+  unsigned char r, g, b;
+};
+constexpr Rgb kWhite{255, 255, 255};
+constexpr Rgb kBlack{0, 0, 0};
+constexpr Rgb kFrame{170, 170, 170};
+constexpr Rgb kCurve{20, 80, 200};
+
+// 3x5 glyphs, one octal digit per row from the top; bit 4 of a digit is the left pixel.
+std::uint16_t glyph(char c) {
+  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  static constexpr std::uint16_t kDigits[10] = {075557, 026227, 071747, 071717, 055711,
+                                                074717, 074757, 071111, 075757, 075717};
+  static constexpr std::uint16_t kLetters[26] = {
+      025755, 065656, 034443, 065556, 074647, 074644, 034553, 055755, 072227,  // A-I
+      011152, 055655, 044447, 057755, 065555, 025552, 065644, 025563, 065655,  // J-R
+      034216, 072222, 055557, 055552, 055775, 055255, 055222, 071247};         // S-Z
+  if (c >= '0' && c <= '9') return kDigits[c - '0'];
+  if (c >= 'A' && c <= 'Z') return kLetters[c - 'A'];
+  switch (c) {
+    case '.': return 000002;
+    case ',': return 000024;
+    case '-': return 000700;
+    case '+': return 002720;
+    case ':': return 002020;
+    case '=': return 007070;
+    case '/': return 011244;
+    case '(': return 012221;
+    case ')': return 042224;
+    default: return 0;  // space and anything unknown
+  }
+}
+
+// Text of the built-in font at `scale` pixels per font pixel: 4 * scale per character.
+std::int32_t text_width(const std::string& text, std::int32_t scale) {
+  return text.empty() ? 0 : static_cast<std::int32_t>(text.size()) * 4 * scale - scale;
+}
+constexpr std::int32_t text_height(std::int32_t scale) { return 5 * scale; }
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", v);
+  return text;
+}
+
+// An RGB image to draw on; drawing outside it is clipped.
+struct Canvas {
+  Image image;
+
+  Canvas(std::int32_t width, std::int32_t height) {
+    image.width = width;
+    image.height = height;
+    image.channels = 3;
+    image.pixels.assign(static_cast<std::size_t>(width) * height * 3, 255);
+  }
+  void put(std::int32_t x, std::int32_t y, Rgb c) {
+    if (x < 0 || y < 0 || x >= image.width || y >= image.height) return;
+    unsigned char* p = &image.pixels[(static_cast<std::size_t>(y) * image.width + x) * 3];
+    p[0] = c.r;
+    p[1] = c.g;
+    p[2] = c.b;
+  }
+  void fill(const Rect& r, Rgb c) {
+    for (std::int32_t y = r.y; y < r.y + r.height; ++y) {
+      for (std::int32_t x = r.x; x < r.x + r.width; ++x) put(x, y, c);
+    }
+  }
+  // A one-pixel frame just outside r.
+  void frame(const Rect& r, Rgb c) {
+    for (std::int32_t x = r.x - 1; x <= r.x + r.width; ++x) {
+      put(x, r.y - 1, c);
+      put(x, r.y + r.height, c);
+    }
+    for (std::int32_t y = r.y; y < r.y + r.height; ++y) {
+      put(r.x - 1, y, c);
+      put(r.x + r.width, y, c);
+    }
+  }
+  void text(std::int32_t x, std::int32_t y, const std::string& s, std::int32_t scale, Rgb c) {
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const std::uint16_t bits = glyph(s[i]);
+      const std::int32_t x0 = x + static_cast<std::int32_t>(i) * 4 * scale;
+      for (std::int32_t row = 0; row < 5; ++row) {
+        for (std::int32_t col = 0; col < 3; ++col) {
+          if ((bits >> ((4 - row) * 3 + (2 - col)) & 1) == 0) continue;
+          fill(Rect{x0 + col * scale, y + row * scale, scale, scale}, c);
+        }
+      }
+    }
+  }
+  // Gray tile of h x w values (0..1 = black..white), each upscale x upscale pixels.
+  void gray_tile(std::int32_t x, std::int32_t y, const float* values, std::int32_t h,
+                 std::int32_t w, std::int32_t upscale) {
+    for (std::int32_t r = 0; r < h; ++r) {
+      for (std::int32_t c = 0; c < w; ++c) {
+        const float v = std::min(1.0f, std::max(0.0f, values[r * w + c]));
+        const auto level = static_cast<unsigned char>(std::lround(v * 255.0f));
+        fill(Rect{x + c * upscale, y + r * upscale, upscale, upscale}, Rgb{level, level, level});
+      }
+    }
+  }
+};
+
+// The heat-map colour of v in [-1, 1] (see HeatMapOptions).
+Rgb diverging(float v) {
+  const float t = std::min(1.0f, std::max(-1.0f, v));
+  const auto fade = static_cast<unsigned char>(std::lround(255.0f * (1.0f - std::fabs(t))));
+  return t >= 0 ? Rgb{255, fade, fade} : Rgb{fade, fade, 255};
+}
+
+float largest_magnitude(const float* values, std::int64_t n) {
+  float peak = 0.0f;
+  for (std::int64_t i = 0; i < n; ++i) peak = std::max(peak, std::fabs(values[i]));
+  return peak;
+}
+
+constexpr std::int32_t kPad = 8;
+constexpr std::int32_t kLabelScale = 2;
+
+}  // namespace
 
 Image tile_grid(const float* values, std::int32_t n, std::int32_t tile_height,
                 std::int32_t tile_width, const GridOptions& options) {
@@ -23,8 +146,7 @@ Image tile_grid(const float* values, std::int32_t n, std::int32_t tile_height,
     float lo = options.lo;
     float scale = options.hi > options.lo ? 1.0f / (options.hi - options.lo) : 1.0f;
     if (options.normalize_each) {
-      float peak = 0.0f;
-      for (std::int64_t i = 0; i < tile_size; ++i) peak = std::max(peak, std::fabs(tile[i]));
+      const float peak = largest_magnitude(tile, tile_size);
       lo = -peak;
       scale = peak > 0 ? 0.5f / peak : 0.0f;
     }
@@ -42,39 +164,12 @@ Image tile_grid(const float* values, std::int32_t n, std::int32_t tile_height,
   return image;
 }
 
-Image line_plot(const double* y, std::int32_t n, std::int32_t width, std::int32_t height,
-                bool log_scale) {
-  Image image;
-  image.width = width;
-  image.height = height;
-  image.channels = 3;
-  image.pixels.assign(static_cast<std::size_t>(width) * height * 3, 255);
-  auto put = [&](std::int32_t x, std::int32_t yy, unsigned char r, unsigned char g, unsigned char b) {
-    if (x < 0 || yy < 0 || x >= width || yy >= height) return;
-    unsigned char* p = &image.pixels[(static_cast<std::size_t>(yy) * width + x) * 3];
-    p[0] = r;
-    p[1] = g;
-    p[2] = b;
-  };
-  const std::int32_t left = 40;
-  const std::int32_t bottom = height - 30;
-  const std::int32_t top = 10;
-  const std::int32_t right = width - 10;
-  for (std::int32_t x = left; x <= right; ++x) put(x, bottom, 0, 0, 0);
-  for (std::int32_t yy = top; yy <= bottom; ++yy) put(left, yy, 0, 0, 0);
-  for (std::int32_t k = 0; k <= 10; ++k) {  // tick marks at tenths
-    const std::int32_t x = left + (right - left) * k / 10;
-    const std::int32_t yy = bottom - (bottom - top) * k / 10;
-    for (std::int32_t d = 1; d <= 4; ++d) {
-      put(x, bottom + d, 0, 0, 0);
-      put(left - d, yy, 0, 0, 0);
-    }
-  }
-  bool use_log = log_scale;
+Image line_plot(const double* y, std::int32_t n, const PlotOptions& options, Rect* axes) {
+  bool use_log = options.log_scale;
   for (std::int32_t i = 0; i < n; ++i) use_log = use_log && y[i] > 0;
   auto value = [&](std::int32_t i) { return use_log ? std::log10(y[i]) : y[i]; };
   double lo = 0;
-  double hi = 0;
+  double hi = 1;
   std::int32_t finite = 0;
   for (std::int32_t i = 0; i < n; ++i) {
     if (!std::isfinite(value(i))) continue;
@@ -82,31 +177,233 @@ Image line_plot(const double* y, std::int32_t n, std::int32_t width, std::int32_
     hi = finite == 0 ? value(i) : std::max(hi, value(i));
     ++finite;
   }
-  if (finite == 0) return image;
   if (hi - lo < 1e-12) {
     lo -= 0.5;
     hi += 0.5;
   }
+  auto shown = [&](double v) { return use_log ? std::pow(10.0, v) : v; };
+  const std::string top_label = number(shown(hi));
+  const std::string bottom_label = number(shown(lo));
+  const std::string last_x = std::to_string(std::max(n, 1));
+  const std::int32_t line = text_height(kLabelScale) + 6;
+
+  Rect area;
+  area.x = kPad + std::max(text_width(top_label, kLabelScale), text_width(bottom_label, kLabelScale)) + 8;
+  area.y = kPad + (options.title.empty() ? 0 : line) + text_height(kLabelScale) / 2;
+  area.width = options.width - area.x - kPad - text_width(last_x, kLabelScale) / 2;
+  area.height = options.height - area.y - kPad - line * (options.x_label.empty() ? 1 : 2) - 6;
+  Canvas canvas(options.width, options.height);
+  if (area.width < 2 || area.height < 2) return canvas.image;
+  if (axes != nullptr) *axes = area;
+
+  const std::int32_t x_axis = area.y + area.height;  // just below the data area
+  const std::int32_t y_axis = area.x - 1;            // just left of it
+  canvas.fill(Rect{y_axis, area.y, 1, area.height + 1}, kBlack);
+  canvas.fill(Rect{y_axis, x_axis, area.width + 1, 1}, kBlack);
+  for (std::int32_t k = 0; k <= 10; ++k) {  // x ticks at tenths
+    canvas.fill(Rect{area.x + (area.width - 1) * k / 10, x_axis + 1, 1, 4}, kBlack);
+  }
+  const std::int32_t half = text_height(kLabelScale) / 2;
+  auto y_label = [&](std::int32_t at, const std::string& label) {
+    canvas.text(y_axis - 6 - text_width(label, kLabelScale), at - half, label, kLabelScale, kBlack);
+    canvas.fill(Rect{y_axis - 4, at, 4, 1}, kBlack);
+  };
+  y_label(area.y, top_label);
+  y_label(x_axis - 1, bottom_label);
+  // On a log scale, also the powers of ten in between (where they do not crowd the ends).
+  for (double decade = std::ceil(lo); use_log && decade <= hi; decade += 1) {
+    const auto at = area.y + area.height - 1 -
+                    static_cast<std::int32_t>(std::lround((decade - lo) / (hi - lo) * (area.height - 1)));
+    if (at - area.y > 3 * half && x_axis - 1 - at > 3 * half) y_label(at, number(std::pow(10.0, decade)));
+  }
+  canvas.text(area.x, x_axis + 8, "1", kLabelScale, kBlack);
+  canvas.text(area.x + area.width - text_width(last_x, kLabelScale) / 2 - 1, x_axis + 8, last_x,
+              kLabelScale, kBlack);
+  canvas.text(area.x + (area.width - text_width(options.x_label, kLabelScale)) / 2, x_axis + 8 + line,
+              options.x_label, kLabelScale, kBlack);
+  canvas.text((options.width - text_width(options.title, kLabelScale)) / 2, kPad, options.title,
+              kLabelScale, kBlack);
+
   auto to_x = [&](std::int32_t i) {
-    return n <= 1 ? left : left + static_cast<std::int32_t>(std::lround(double(i) * (right - left) / (n - 1)));
+    return n <= 1 ? area.x : area.x + static_cast<std::int32_t>(std::lround(double(i) * (area.width - 1) / (n - 1)));
   };
   auto to_y = [&](std::int32_t i) {
-    return bottom - static_cast<std::int32_t>(std::lround((value(i) - lo) / (hi - lo) * (bottom - top)));
+    return area.y + area.height - 1 -
+           static_cast<std::int32_t>(std::lround((value(i) - lo) / (hi - lo) * (area.height - 1)));
   };
-  for (std::int32_t i = 0; i + 1 < n || (n == 1 && i == 0); ++i) {
-    const std::int32_t j = n == 1 ? 0 : i + 1;
-    // Straight segment from point i to point j, sampled densely.
+  // Two pixels thick, drawn upward and kept inside the data area.
+  auto dot = [&](std::int32_t x, std::int32_t yy) {
+    for (std::int32_t t = 0; t < 2; ++t) {
+      if (yy - t >= area.y) canvas.put(x, yy - t, kCurve);
+    }
+  };
+  for (std::int32_t i = 0; i < n; ++i) {
+    const std::int32_t j = std::min(i + 1, n - 1);
+    if (!std::isfinite(value(i)) || !std::isfinite(value(j))) continue;
     const std::int32_t x0 = to_x(i), y0 = to_y(i), x1 = to_x(j), y1 = to_y(j);
     const std::int32_t steps = std::max({std::abs(x1 - x0), std::abs(y1 - y0), 1});
-    for (std::int32_t k = 0; k <= steps; ++k) {
-      const std::int32_t x = x0 + (x1 - x0) * k / steps;
-      const std::int32_t yy = y0 + (y1 - y0) * k / steps;
-      put(x, yy, 20, 80, 200);
-      put(x, yy + 1, 20, 80, 200);
-    }
-    if (n == 1) break;
+    for (std::int32_t k = 0; k <= steps; ++k) dot(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps);
   }
-  return image;
+  return canvas.image;
+}
+
+Image heat_map(const float* values, std::int32_t rows, std::int32_t cols,
+               const HeatMapOptions& options, Rect* cells) {
+  const std::int64_t count = std::int64_t{rows} * cols;
+  const float peak = largest_magnitude(values, count);
+  const float limit = options.limit > 0 ? options.limit : peak > 0 ? peak : 1.0f;
+  bool negative = false;
+  for (std::int64_t i = 0; i < count; ++i) negative = negative || values[i] < 0;
+  const float bottom = negative ? -limit : 0.0f;  // the colour bar's lower end
+
+  const std::int32_t cell = std::max(4, options.cell);
+  const std::int32_t line = text_height(kLabelScale) + 6;
+  std::int32_t row_label_width = 0;
+  for (std::int32_t r = 0; r < rows; ++r) {
+    row_label_width = std::max(row_label_width, text_width(options.row_name + std::to_string(r), kLabelScale));
+  }
+  const std::string top_label = number(limit);
+  const std::string bottom_label = number(bottom);
+  Rect area;
+  area.x = kPad + row_label_width + 8;
+  area.y = kPad + (options.title.empty() ? 0 : line) + line;
+  area.width = cols * cell;
+  area.height = rows * cell;
+  const Rect bar{area.x + area.width + 16, area.y, 16, area.height};
+  const std::int32_t width =
+      std::max(bar.x + bar.width + 6 + std::max(text_width(top_label, kLabelScale), text_width(bottom_label, kLabelScale)),
+               text_width(options.title, kLabelScale) + kPad) + kPad;
+  Canvas canvas(width, area.y + area.height + kPad);
+  if (cells != nullptr) *cells = area;
+
+  canvas.text((width - text_width(options.title, kLabelScale)) / 2, kPad, options.title, kLabelScale, kBlack);
+  const std::int32_t half = text_height(kLabelScale) / 2;
+  for (std::int32_t c = 0; c < cols; ++c) {
+    const std::string label = options.column_name + std::to_string(c);
+    canvas.text(area.x + c * cell + (cell - text_width(label, kLabelScale)) / 2, area.y - line, label,
+                kLabelScale, kBlack);
+  }
+  for (std::int32_t r = 0; r < rows; ++r) {
+    const std::string label = options.row_name + std::to_string(r);
+    canvas.text(area.x - 8 - text_width(label, kLabelScale), area.y + r * cell + cell / 2 - half, label,
+                kLabelScale, kBlack);
+    for (std::int32_t c = 0; c < cols; ++c) {
+      const float v = values[std::int64_t{r} * cols + c];
+      const Rect box{area.x + c * cell, area.y + r * cell, cell, cell};
+      canvas.fill(box, diverging(v / limit));
+      if (!options.show_values) continue;
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f", static_cast<double>(v));
+      const std::int32_t scale = text_width(text, kLabelScale) <= cell - 4 ? kLabelScale : 1;
+      const std::int32_t w = text_width(text, scale);
+      if (w > cell - 2) continue;  // does not fit: the colour alone tells
+      canvas.text(box.x + (cell - w) / 2, box.y + (cell - text_height(scale)) / 2, text, scale,
+                  std::fabs(v / limit) > 0.6f ? kWhite : kBlack);
+    }
+  }
+  canvas.frame(area, kFrame);
+  for (std::int32_t y = 0; y < bar.height; ++y) {
+    const float v = limit - (limit - bottom) * static_cast<float>(y) / static_cast<float>(std::max(1, bar.height - 1));
+    canvas.fill(Rect{bar.x, bar.y + y, bar.width, 1}, diverging(v / limit));
+  }
+  canvas.frame(bar, kFrame);
+  canvas.text(bar.x + bar.width + 6, bar.y, top_label, kLabelScale, kBlack);
+  canvas.text(bar.x + bar.width + 6, bar.y + bar.height - text_height(kLabelScale), bottom_label,
+              kLabelScale, kBlack);
+  return canvas.image;
+}
+
+Status first_layer_heat_map(const Network& net, const HeatMapOptions& options, Image* out, Rect* cells) {
+  if (net.spec().num_layers < 1 || net.spec().layers[0].kind != LayerKind::dense) {
+    return Status::error(StatusCode::unsupported, "first_layer_heat_map: the first layer is not dense");
+  }
+  const auto inputs = static_cast<std::int32_t>(net.spec().layer_input(0).size());
+  const auto units = static_cast<std::int32_t>(net.spec().layers[0].output.size());
+  const float* w = net.parameters() + net.spec().weight_offset(0);  // units x inputs
+  std::vector<float> transposed(static_cast<std::size_t>(inputs) * units);
+  for (std::int32_t i = 0; i < inputs; ++i) {
+    for (std::int32_t u = 0; u < units; ++u) transposed[std::size_t(i) * units + u] = w[std::int64_t{u} * inputs + i];
+  }
+  *out = heat_map(transposed.data(), inputs, units, options, cells);
+  return Status();
+}
+
+Status code_picture(Network& net, const float* inputs, const float* targets, std::int32_t n,
+                    const CodePictureOptions& options, Image* out, std::vector<Rect>* panels) {
+  const NetworkSpec& spec = net.spec();
+  if (n <= 0) return Status::error(StatusCode::invalid_argument, "code_picture: ", n, " samples");
+  const auto cols = static_cast<std::int32_t>(spec.input.size());
+  const auto code_size = static_cast<std::int32_t>(spec.code_shape().size());
+  std::vector<float> codes(static_cast<std::size_t>(n) * code_size);
+  std::vector<float> outputs(static_cast<std::size_t>(n) * cols);
+  TINYAE_RETURN_IF_ERROR(net.encode(inputs, n, cols, codes.data()));
+  TINYAE_RETURN_IF_ERROR(net.reconstruct(inputs, n, cols, outputs.data()));
+
+  // Images as (channels x height) rows of width; vectors as one row.
+  const bool image_like = spec.input.height > 1 || spec.input.width > 1;
+  const std::int32_t tile_w = image_like ? spec.input.width : cols;
+  const std::int32_t tile_h = cols / tile_w;
+  const std::int32_t up = std::max(1, options.upscale);
+  const std::int32_t per_row = std::min(8, code_size);
+  const std::int32_t code_rows = (code_size + per_row - 1) / per_row;
+  const std::int32_t side = std::max(4, std::min(8, tile_h * up / code_rows));
+  const float limit = largest_magnitude(codes.data(), static_cast<std::int64_t>(codes.size()));
+
+  const float* parts[4] = {inputs, codes.data(), outputs.data(), targets};
+  const std::int32_t part_count = targets != nullptr ? 4 : 3;
+  const char* headers[4] = {targets != nullptr ? "noisy" : "input", "code",
+                            targets != nullptr ? "denoised" : "output", "clean"};
+  std::int32_t part_w[4];
+  std::int32_t part_h[4];
+  for (std::int32_t p = 0; p < 4; ++p) {
+    part_w[p] = p == 1 ? per_row * side : tile_w * up;
+    part_h[p] = p == 1 ? code_rows * side : tile_h * up;
+  }
+  const std::int32_t header_scale = text_width("output", kLabelScale) <= part_w[0] ? kLabelScale : 1;
+  std::int32_t column_w[4];
+  std::int32_t group_w = 0;
+  std::int32_t row_h = 0;
+  for (std::int32_t p = 0; p < part_count; ++p) {
+    column_w[p] = std::max(part_w[p], text_width(headers[p], header_scale));
+    group_w += column_w[p] + (p > 0 ? 8 : 0);
+    row_h = std::max(row_h, part_h[p]);
+  }
+  const std::int32_t groups = std::max(1, std::min(options.columns, n));
+  const std::int32_t group_rows = (n + groups - 1) / groups;
+  const std::int32_t group_gap = 24;
+  const std::int32_t top = kPad + text_height(header_scale) + 6;
+  Canvas canvas(2 * kPad + groups * group_w + (groups - 1) * group_gap,
+                top + group_rows * (row_h + 6) - 6 + kPad);
+  if (panels != nullptr) panels->clear();
+  for (std::int32_t g = 0; g < groups; ++g) {
+    std::int32_t x = kPad + g * (group_w + group_gap);
+    for (std::int32_t p = 0; p < part_count; ++p) {
+      canvas.text(x + (column_w[p] - text_width(headers[p], header_scale)) / 2, kPad, headers[p],
+                  header_scale, kBlack);
+      x += column_w[p] + 8;
+    }
+  }
+  for (std::int32_t i = 0; i < n; ++i) {
+    std::int32_t x = kPad + (i % groups) * (group_w + group_gap);
+    const std::int32_t y = top + (i / groups) * (row_h + 6);
+    for (std::int32_t p = 0; p < part_count; ++p) {
+      const Rect box{x + (column_w[p] - part_w[p]) / 2, y + (row_h - part_h[p]) / 2, part_w[p], part_h[p]};
+      if (p == 1) {
+        const float* code = codes.data() + std::int64_t{i} * code_size;
+        for (std::int32_t k = 0; k < code_size; ++k) {
+          canvas.fill(Rect{box.x + (k % per_row) * side, box.y + (k / per_row) * side, side, side},
+                      diverging(limit > 0 ? code[k] / limit : 0.0f));
+        }
+      } else {
+        canvas.gray_tile(box.x, box.y, parts[p] + std::int64_t{i} * cols, tile_h, tile_w, up);
+      }
+      canvas.frame(box, kFrame);
+      if (panels != nullptr) panels->push_back(box);
+      x += column_w[p] + 8;
+    }
+  }
+  *out = std::move(canvas.image);
+  return Status();
 }
 
 }  // namespace tinyae
