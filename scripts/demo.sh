@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target tinyae_cli identity_838 digits_deep
+cmake --build --preset release --target tinyae_cli identity_838 digits_deep mnist_dense
 tinyae=build/release/apps/tinyae
 
 echo
@@ -18,5 +18,9 @@ $tinyae reconstruct --model out/mnist-denoising/model.tae --preset mnist-dense -
   --output out/mnist-denoising/denoised.png
 $tinyae features --model out/mnist-dense/model.tae --output out/mnist-dense/features.png
 echo
-echo "Pictures: out/mnist-dense/{reconstructions,features,loss}.png, out/mnist-denoising/denoised.png"
-echo "Other reference systems: build/release/examples/identity_838, build/release/examples/digits_deep"
+echo "== identity-838: 8-3-8 sigmoid, per-sample SGD on the eight one-hot vectors"
+build/release/examples/identity_838 out/identity-838
+echo
+echo "Pictures: out/mnist-dense/{codes,reconstructions,features,loss}.png,"
+echo "          out/mnist-denoising/{codes,denoised}.png, out/identity-838/{sse,weights,hidden}.png"
+echo "Other examples: build/release/examples/digits_deep, build/release/examples/mnist_dense"

@@ -38,7 +38,8 @@ void add_data_flags(CLI::App* cmd, DataFlags* d, bool required) {
       ->required(required);
   cmd->add_option("--columns", d->columns, "keep the first N columns of each row (CSV labels dropped)");
   cmd->add_option("--scale", d->scale, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");
-  cmd->add_option("--preset", d->preset, "take --columns/--scale (and the data path) from a preset");
+  cmd->add_option("--preset", d->preset,
+                  "the preset the model was trained with: its --columns, --scale and, without --data, its test set");
 }
 
 // Applies a preset's data conventions where the user gave none.
@@ -268,37 +269,44 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
 
 int main(int argc, char** argv) {
   CLI::App app{"tinyae: train autoencoders, look at what they learned, export them"};
+  app.footer("Run 'tinyae SUBCOMMAND --help' for its options. Example:\n"
+             "  tinyae train --preset mnist-dense --out out/m\n"
+             "  tinyae reconstruct --model out/m/model.tae --preset mnist-dense --codes --output codes.png");
   app.require_subcommand(1);
 
   TrainFlags train;
-  CLI::App* train_cmd = app.add_subcommand("train", "train a preset or a layer list");
-  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep or mnist-dense");
+  CLI::App* train_cmd = app.add_subcommand(
+      "train", "train a preset or a layer list; writes model.tae, loss.csv and PNG pictures to --out");
+  train_cmd->footer("With --preset, the options given replace the preset's network, training and data settings.\n"
+                    "Pictures: loss.png, reconstructions.png, and codes.png (samples, codes, reconstructions);\n"
+                    "identity-838 writes sse.png, weights.png and hidden.png instead of codes.png.");
+  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep or mnist-dense (network, training, data)");
   train_cmd->add_option("--layers", train.layers, "e.g. 784,32:relu:code,784:sigmoid (input first)");
-  train_cmd->add_option("--data", train.data.path, "training samples (.csv[.gz], .npy, IDX)");
-  train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row");
-  train_cmd->add_option("--scale", train.data.scale, "multiply CSV/NPY values by this");
-  train_cmd->add_option("--test", train.test, "held-out samples, same format");
+  train_cmd->add_option("--data", train.data.path, "training samples: .csv[.gz], .npy or IDX (one sample per row)");
+  train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row (drops CSV labels)");
+  train_cmd->add_option("--scale", train.data.scale, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");
+  train_cmd->add_option("--test", train.test, "held-out samples, same format; their MSE/BCE is printed");
   train_cmd->add_option("--holdout", train.holdout, "without --test: hold out every Nth sample");
   train_cmd->add_option("--out", train.out, "output folder")->capture_default_str();
   train_cmd->add_option("--loss", train.loss, "mse, half_sse or bce");
   train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum or adam");
   train_cmd->add_option("--epochs", train.epochs, "passes over the data")->check(CLI::Range(0, 1 << 30));
-  train_cmd->add_option("--batch", train.batch, "samples per step (1 = per-sample)")->check(CLI::Range(1, 1 << 24));
+  train_cmd->add_option("--batch", train.batch, "samples per step (1 = per-sample SGD)")->check(CLI::Range(1, 1 << 24));
   train_cmd->add_option("--lr", train.lr, "learning rate");
-  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 lambda on weights");
-  train_cmd->add_option("--noise", train.noise, "denoising: Gaussian noise standard deviation");
-  train_cmd->add_option("--seed", train.seed, "random seed");
+  train_cmd->add_option("--weight-decay", train.weight_decay, "L2 penalty (lambda/2) sum W^2 on weights, not biases");
+  train_cmd->add_option("--noise", train.noise, "denoising: noisy inputs (this Gaussian standard deviation), clean targets");
+  train_cmd->add_option("--seed", train.seed, "seeds the initial weights, shuffles and noise")->capture_default_str();
 
   DataFlags eval_data;
   std::string eval_model;
-  CLI::App* eval_cmd = app.add_subcommand("eval", "reconstruction errors of a model on data");
+  CLI::App* eval_cmd = app.add_subcommand("eval", "reconstruction errors of a model on data (MSE, BCE, SSE)");
   eval_cmd->add_option("--model", eval_model, "model file")->required();
   add_data_flags(eval_cmd, &eval_data, false);
 
   DataFlags encode_data;
   std::string encode_model;
   std::string encode_output;
-  CLI::App* encode_cmd = app.add_subcommand("encode", "write the code layer's values for data");
+  CLI::App* encode_cmd = app.add_subcommand("encode", "write the code layer's values for data, one row per sample");
   encode_cmd->add_option("--model", encode_model, "model file")->required();
   encode_cmd->add_option("--output", encode_output, "codes as .npy or .csv")->required();
   add_data_flags(encode_cmd, &encode_data, false);
@@ -309,17 +317,20 @@ int main(int argc, char** argv) {
   std::int32_t recon_count = 16;
   float recon_noise = 0;
   bool recon_codes = false;
-  CLI::App* recon_cmd = app.add_subcommand("reconstruct", "PNG grid: inputs (noisy) and reconstructions");
+  CLI::App* recon_cmd = app.add_subcommand(
+      "reconstruct", "PNG of samples and their reconstructions (with --noise: clean, noisy, denoised)");
   recon_cmd->add_option("--model", recon_model, "model file")->required();
   recon_cmd->add_option("--output", recon_output, "PNG file")->required();
-  recon_cmd->add_option("--count", recon_count, "samples shown")->check(CLI::Range(1, 256));
-  recon_cmd->add_option("--noise", recon_noise, "add Gaussian noise first (denoising)");
-  recon_cmd->add_flag("--codes", recon_codes, "one row per sample: input, its code, reconstruction");
+  recon_cmd->add_option("--count", recon_count, "samples shown (the first ones)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  recon_cmd->add_option("--noise", recon_noise, "add Gaussian noise of this standard deviation first (denoising)");
+  recon_cmd->add_flag("--codes", recon_codes, "one row per sample: input, its code (heat row), reconstruction");
   add_data_flags(recon_cmd, &recon_data, false);
 
   std::string features_model;
   std::string features_output;
-  CLI::App* features_cmd = app.add_subcommand("features", "PNG mosaic of the first layer's weights");
+  CLI::App* features_cmd = app.add_subcommand("features", "PNG mosaic of the first layer's weights, one tile per unit");
   features_cmd->add_option("--model", features_model, "model file")->required();
   features_cmd->add_option("--output", features_output, "PNG file")->required();
 
