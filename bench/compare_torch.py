@@ -102,15 +102,15 @@ def main():
     steps = args.epochs * -(-train.shape[0] // BATCH)
     print(f"mnist-dense, {train.shape[0]} images, {args.epochs} epoch(s) = {steps} steps of batch {BATCH}; "
           f"PyTorch {torch.__version__}, median of {args.repeat}")
-    print(f"{'threads':>7}  {'tinyae samples/s':>16}  {'PyTorch samples/s':>17}  {'ratio':>6}   "
-          f"{'test MSE / BCE: tinyae':>24}  {'PyTorch':>15}")
+    print(f"{'threads':>7}  {'tinyae samples/s':>16}  {'PyTorch samples/s':>17}  {'ratio':>6}  "
+          f"{'tinyae test MSE/BCE':>19}  {'PyTorch test MSE/BCE':>20}")
     for threads in [int(t) for t in args.threads.split(",")]:
         ours = [tinyae_run(args.tinyae, args.data, args.epochs, threads, args.seed) for _ in range(args.repeat)]
         theirs = [torch_run(train, test, args.epochs, threads, args.seed) for _ in range(args.repeat)]
         ours_rate = statistics.median(r[0] for r in ours)
         theirs_rate = statistics.median(r[0] for r in theirs)
-        print(f"{threads:>7}  {ours_rate:>16,.0f}  {theirs_rate:>17,.0f}  {ours_rate / theirs_rate:>5.2f}x   "
-              f"{ours[0][1]:>15.4f} / {ours[0][2]:.4f}  {theirs[0][1]:.4f} / {theirs[0][2]:.4f}")
+        print(f"{threads:>7}  {ours_rate:>16,.0f}  {theirs_rate:>17,.0f}  {ours_rate / theirs_rate:>5.2f}x  "
+              f"{ours[0][1]:>10.4f} / {ours[0][2]:.4f}  {theirs[0][1]:>11.4f} / {theirs[0][2]:.4f}")
     print("(the ratio is tinyae / PyTorch; on a shared or busy machine timings are noisy)")
 
 

@@ -76,6 +76,12 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
                   kDigits + " --out " + kOut);
   INFO(train.output);
   REQUIRE(train.exit_code == 0);
+  // Not a terminal: one plain progress line per epoch, nothing redrawn in place.
+  for (int epoch = 1; epoch <= 15; ++epoch) {
+    CHECK(train.output.find("epoch " + std::to_string(epoch) + "/15  loss ") != std::string::npos);
+  }
+  CHECK(train.output.find('\r') == std::string::npos);
+  CHECK(train.output.find('\033') == std::string::npos);
   const double test_mse = number_after(train.output, "test      MSE ");
   CHECK(test_mse > 0.0);
   CHECK(test_mse < 0.035);  // predicting the mean gives 0.0715
@@ -182,6 +188,15 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   r = run("train --layers 64,8:relu:code,64:sigmoid --data " + kDigits + " --out " + kOut + "/x");
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("data has 65 columns but the network's input has 64") != std::string::npos);
+  r = run("train --preset identity-838 --epochs 1 --sparsity-weight 0.1 --sparsity-target 1.5 --out " + kOut + "/x");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("sparsity target (rho) must be in (0, 1), got 1.5") != std::string::npos);
+  r = run("train --preset identity-838 --epochs 1 --l1 -1 --out " + kOut + "/x");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("L1 activity coefficient must be zero or positive") != std::string::npos);
+  r = run("train --preset identity-838 --epochs 1 --threads -2 --out " + kOut + "/x");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("threads must be 0") != std::string::npos);
   r = run("eval --model /nonexistent.tae --data " + kDigits);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("/nonexistent.tae: cannot open") != std::string::npos);
@@ -310,4 +325,52 @@ TEST_CASE("cli: identity-838 writes the seed pictures of the model it saves", "[
     CHECK(same_pixels(from_cli, from_example));
   }
 #endif
+}
+
+TEST_CASE("cli: on a terminal train draws a progress bar in place", "[cli]") {
+  // script(1) (util-linux, essential in Debian) runs the command on a pseudo-terminal.
+  const std::string command = "script -qec '" + std::string(TINYAE_CLI) +
+                              " train --preset digits-deep --epochs 3 --threads 1 --data " + kDigits + " --out " +
+                              kOut + "/tty' /dev/null";
+  std::FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
+  REQUIRE(pclose(pipe) == 0);
+  INFO(output);
+  // The bar: carriage return, a 30-character bar, percent, epoch, running loss, rate.
+  const std::size_t bar = output.find("\r[");
+  REQUIRE(bar != std::string::npos);
+  CHECK(output.compare(bar + 32, 1, "]") == 0);
+  CHECK(output.find("%  epoch 1/3  loss ", bar) != std::string::npos);
+  CHECK(output.find("samples/s\033[K", bar) != std::string::npos);
+  // Each epoch's line replaces the bar.
+  CHECK(output.find("\r\033[Kepoch 1/3  loss ") != std::string::npos);
+  CHECK(output.find("epoch 3/3  loss ") != std::string::npos);
+}
+
+TEST_CASE("cli: KL sparsity and L1 flags lower the mean code activation", "[cli]") {
+  // identity-838 (sigmoid code) with Adam on the full batch; the same run with each penalty.
+  const std::string base = "train --preset identity-838 --optimizer adam --lr 0.05 --batch 8 --epochs 800 --out " + kOut;
+  auto mean_code = [&](const std::string& flags, const std::string& name) {
+    Run r = run(base + "/" + name + " " + flags);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    Loaded loaded;
+    load_network(kOut + "/" + name + "/model.tae", &loaded);
+    float data[64] = {};
+    for (int i = 0; i < 8; ++i) data[i * 9] = 1.0f;
+    float codes[24];
+    REQUIRE(loaded.net.encode(data, 8, 8, codes).ok());
+    double sum = 0;
+    for (float c : codes) sum += c;
+    return sum / 24;
+  };
+  const double plain = mean_code("", "dense");
+  const double kl = mean_code("--sparsity-target 0.1 --sparsity-weight 1", "kl");
+  const double l1 = mean_code("--l1 1", "l1");
+  CHECK(plain > 0.3);
+  CHECK(kl == Approx(0.1).margin(0.05));  // near the target rho
+  CHECK(l1 < plain / 10);
 }

@@ -12,6 +12,7 @@
 #include "output_pictures.hpp"
 #include "presets.hpp"
 #include "quantize_command.hpp"
+#include "training_log.hpp"
 #include "tinyae/io.hpp"
 #include "tinyae/pictures.hpp"
 #include "tinyae/tinyae.hpp"
@@ -19,7 +20,6 @@
 namespace {
 
 using namespace tinyae;
-using Clock = std::chrono::steady_clock;
 
 int fail(const Status& s) {
   std::fprintf(stderr, "tinyae: %s\n", s.message());
@@ -80,43 +80,6 @@ bool ensure_dir(const std::string& dir) {
 
 // ---------------------------------------------------------------------------- train
 
-struct Progress {
-  Clock::time_point start;
-  Clock::time_point last;
-  std::int32_t rows = 0;
-  bool tty = false;
-  std::FILE* csv = nullptr;
-  std::vector<double> losses;
-  std::vector<double> sse;
-};
-
-bool on_epoch(const EpochStats& s, void* user) {
-  auto* p = static_cast<Progress*>(user);
-  const Clock::time_point now = Clock::now();
-  const double epoch_seconds = std::chrono::duration<double>(now - p->last).count();
-  const double total = std::chrono::duration<double>(now - p->start).count();
-  p->last = now;
-  p->losses.push_back(s.train.loss);
-  p->sse.push_back(s.train.sse);
-  const double rate = epoch_seconds > 0 ? p->rows / epoch_seconds : 0;
-  if (p->csv != nullptr) {
-    std::fprintf(p->csv, "%d,%.9g,%.9g,%.9g,%.6f\n", s.epoch, s.train.loss, s.train.mse, s.train.sse, total);
-  }
-  if (p->tty) {
-    const int width = 30;
-    const int done = static_cast<int>(std::lround(double(width) * s.epoch / s.epochs));
-    std::printf("\r[%.*s%.*s] epoch %d/%d  loss %.5f  mse %.5f  %.0f samples/s ", done,
-                "##############################", width - done, "..............................",
-                s.epoch, s.epochs, s.train.loss, s.train.mse, rate);
-    if (s.epoch == s.epochs) std::printf("\n");
-    std::fflush(stdout);
-  } else if (s.epochs <= 50 || s.epoch % (s.epochs / 20) == 0 || s.epoch == s.epochs) {
-    std::printf("epoch %d/%d  loss %.6f  mse %.6f  %.0f samples/s\n", s.epoch, s.epochs,
-                s.train.loss, s.train.mse, rate);
-  }
-  return true;
-}
-
 struct TrainFlags {
   std::string preset;
   std::string layers;
@@ -131,6 +94,10 @@ struct TrainFlags {
   float weight_decay = 0;
   float noise = 0;
   std::uint64_t seed = 1;
+  std::int32_t threads = 0;
+  float sparsity_target = 0;
+  float sparsity_weight = 0;
+  float activity_l1 = 0;
   std::int32_t holdout = 0;
 };
 
@@ -167,6 +134,10 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (cmd->count("--weight-decay")) config.weight_decay = f.weight_decay;
   if (cmd->count("--noise")) config.noise_stddev = f.noise;
   if (cmd->count("--seed")) config.seed = f.seed;
+  if (cmd->count("--threads")) config.threads = f.threads;
+  if (cmd->count("--sparsity-target")) config.sparsity_target = f.sparsity_target;
+  if (cmd->count("--sparsity-weight")) config.sparsity_weight = f.sparsity_weight;
+  if (cmd->count("--l1")) config.activity_l1 = f.activity_l1;
   if (f.data.path.empty()) f.data.path = preset.train_data;
   if (cmd->count("--columns") == 0) f.data.columns = preset.columns;
   if (cmd->count("--scale") == 0) f.data.scale = preset.scale;
@@ -213,17 +184,16 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
               config.batch_size, config.epochs, config.noise_stddev > 0 ? ", denoising" : "",
               train.rows);
 
-  Progress progress;
-  progress.rows = train.rows;
-  progress.tty = isatty(fileno(stdout)) != 0;
   const std::string csv_path = f.out + "/loss.csv";
-  progress.csv = std::fopen(csv_path.c_str(), "w");
-  if (progress.csv == nullptr) return fail(Status::error(StatusCode::io_error, csv_path.c_str(), ": cannot write"));
-  std::fprintf(progress.csv, "epoch,loss,mse,sse,seconds\n");
-  progress.start = progress.last = Clock::now();
-  s = net.fit(train.values.data(), train.rows, train.cols, on_epoch, &progress);
-  const double seconds = std::chrono::duration<double>(Clock::now() - progress.start).count();
-  std::fclose(progress.csv);
+  std::FILE* csv = std::fopen(csv_path.c_str(), "w");
+  if (csv == nullptr) return fail(Status::error(StatusCode::io_error, csv_path.c_str(), ": cannot write"));
+  std::fprintf(csv, "epoch,loss,mse,sse,seconds\n");
+  std::fflush(stdout);  // the header line before any progress on stderr
+  cli::TrainingLog log(stderr, isatty(fileno(stderr)) != 0, csv);
+  s = net.fit(train.values.data(), train.rows, train.cols, cli::TrainingLog::on_epoch, &log,
+              cli::TrainingLog::on_step);
+  const double seconds = log.seconds();
+  if (std::fclose(csv) != 0 && s.ok()) s = Status::error(StatusCode::io_error, csv_path.c_str(), ": write failed");
   if (!s.ok()) return fail(s);
   std::printf("trained in %.2f s (%.0f samples/s)\n", seconds,
               seconds > 0 ? double(train.rows) * config.epochs / seconds : 0.0);
@@ -246,14 +216,14 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (!(s = save_model(model_path, net)).ok()) return fail(s);
   const std::string loss_title = std::string("training loss (") + loss_name(config.loss) + ") per epoch";
   const Matrix& shown = test.rows > 0 ? test : train;
-  if (!(s = cli::save_curve(f.out + "/loss.png", progress.losses, loss_title)).ok() ||
+  if (!(s = cli::save_curve(f.out + "/loss.png", log.losses(), loss_title)).ok() ||
       !(s = cli::save_reconstructions(f.out + "/reconstructions.png", net, shown, config.noise_stddev,
                                       config.seed)).ok()) {
     return fail(s);
   }
   std::string pictures = "loss.png, reconstructions.png";
   if (preset.name == "identity-838" && f.data.path.empty()) {  // the seed's pictures
-    s = cli::save_curve(f.out + "/sse.png", progress.sse, "sse per epoch");
+    s = cli::save_curve(f.out + "/sse.png", log.sse(), "sse per epoch");
     if (!s.ok() || !(s = cli::save_identity_pictures(f.out, net, train)).ok()) return fail(s);
     pictures += ", sse.png, weights.png, hidden.png";
   } else {
@@ -289,12 +259,17 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--holdout", train.holdout, "without --test: hold out every Nth sample");
   train_cmd->add_option("--out", train.out, "output folder")->capture_default_str();
   train_cmd->add_option("--loss", train.loss, "mse, half_sse or bce");
-  train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum or adam");
+  train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum, adam or lbfgs (full batch)");
   train_cmd->add_option("--epochs", train.epochs, "passes over the data")->check(CLI::Range(0, 1 << 30));
   train_cmd->add_option("--batch", train.batch, "samples per step (1 = per-sample SGD)")->check(CLI::Range(1, 1 << 24));
   train_cmd->add_option("--lr", train.lr, "learning rate");
   train_cmd->add_option("--weight-decay", train.weight_decay, "L2 penalty (lambda/2) sum W^2 on weights, not biases");
   train_cmd->add_option("--noise", train.noise, "denoising: noisy inputs (this Gaussian standard deviation), clean targets");
+  train_cmd->add_option("--sparsity-target", train.sparsity_target,
+                        "KL sparsity: target mean activation rho of the (sigmoid) code units, in (0, 1)");
+  train_cmd->add_option("--sparsity-weight", train.sparsity_weight, "KL sparsity: weight beta (0 = off)");
+  train_cmd->add_option("--l1", train.activity_l1, "L1 activity penalty on the code layer (0 = off)");
+  train_cmd->add_option("--threads", train.threads, "OpenMP threads (0 = OpenMP's default); results do not depend on it");
   train_cmd->add_option("--seed", train.seed, "seeds the initial weights, shuffles and noise")->capture_default_str();
 
   DataFlags eval_data;
