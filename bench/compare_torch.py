@@ -25,8 +25,12 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
+try:
+    import numpy as np
+    import torch
+except ImportError as error:
+    sys.exit(f"{error}: needs Debian's python3-torch and python3-numpy (apt-get install python3-torch); "
+             "run with Debian's /usr/bin/python3")
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BATCH = 256

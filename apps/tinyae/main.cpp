@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
   train_cmd->footer("With --preset, the options given replace the preset's network, training and data settings.\n"
                     "Pictures: loss.png, reconstructions.png, and codes.png (samples, codes, reconstructions);\n"
                     "identity-838 writes sse.png, weights.png and hidden.png instead of codes.png.");
-  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep or mnist-dense (network, training, data)");
+  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep, mnist-dense or mnist-conv (network, training, data)");
   train_cmd->add_option("--layers", train.layers, "e.g. 784,32:relu:code,784:sigmoid (input first)");
   train_cmd->add_option("--data", train.data.path, "training samples: .csv[.gz], .npy or IDX (one sample per row)");
   train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row (drops CSV labels)");
