@@ -374,3 +374,34 @@ TEST_CASE("cli: KL sparsity and L1 flags lower the mean code activation", "[cli]
   CHECK(kl == Approx(0.1).margin(0.05));  // near the target rho
   CHECK(l1 < plain / 10);
 }
+
+TEST_CASE("cli: the sparse-patches preset samples photo patches and trains with L-BFGS",
+          "[cli][sparse]") {
+  const std::string out = kOut + "_sparse";
+  REQUIRE(std::system(("rm -rf " + out).c_str()) == 0);
+  Run train = run("train --preset sparse-patches --data " + test::data_path("photos") +
+                  " --holdout 10 --epochs 8 --out " + out);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  CHECK(train.output.find("sparse-patches: 1x16x16,64:sigmoid:code,256:sigmoid") != std::string::npos);
+  CHECK(train.output.find("lbfgs") != std::string::npos);
+  CHECK(train.output.find("9216 training samples") != std::string::npos);  // 10,240 minus every 10th
+  // The objective J falls at every L-BFGS iteration.
+  std::ifstream csv(out + "/loss.csv");
+  std::string line;
+  std::getline(csv, line);
+  std::vector<double> losses;
+  while (std::getline(csv, line)) losses.push_back(std::strtod(line.c_str() + line.find(',') + 1, nullptr));
+  REQUIRE(losses.size() == 8);
+  for (std::size_t i = 1; i < losses.size(); ++i) CHECK(losses[i] < losses[i - 1]);
+
+  Run features = run("features --model " + out + "/model.tae --output " + out + "/features.png");
+  REQUIRE(features.exit_code == 0);
+  CHECK(features.output.find("wrote 64 features") != std::string::npos);
+  Image mosaic;
+  REQUIRE(load_image(out + "/features.png", &mosaic).ok());
+
+  Run empty = run("train --preset sparse-patches --data " + test::data_path("sklearn-digits") + " --out " + out);
+  CHECK(empty.exit_code != 0);
+  CHECK(empty.output.find("no images") != std::string::npos);
+}

@@ -31,6 +31,7 @@ struct DataFlags {
   std::string preset;
   std::int32_t columns = 0;
   float scale = 1.0f;
+  std::int32_t patch_size = 0;  // from the preset: the data are image patches
 };
 
 void add_data_flags(CLI::App* cmd, DataFlags* d, bool required) {
@@ -50,12 +51,13 @@ Status resolve_data(DataFlags* d, CLI::App* cmd, std::string* default_test) {
   if (cmd->count("--columns") == 0) d->columns = p.columns;
   if (cmd->count("--scale") == 0) d->scale = p.scale;
   if (d->path.empty()) d->path = p.train_data;
+  d->patch_size = p.patch_size;
   if (default_test != nullptr) *default_test = p.test_data;
   return Status();
 }
 
 Status load_data(const DataFlags& d, Matrix* out) {
-  return cli::load_rows(d.path, d.columns, d.scale, out);
+  return cli::load_rows(d.path, d.columns, d.scale, out, d.patch_size);
 }
 
 struct LoadedModel {
@@ -141,6 +143,7 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (f.data.path.empty()) f.data.path = preset.train_data;
   if (cmd->count("--columns") == 0) f.data.columns = preset.columns;
   if (cmd->count("--scale") == 0) f.data.scale = preset.scale;
+  f.data.patch_size = preset.patch_size;
   if (f.test.empty() && cmd->count("--data") == 0) f.test = preset.test_data;
   const std::int32_t holdout = cmd->count("--holdout") ? f.holdout : (f.test.empty() ? preset.holdout : 0);
 
@@ -148,7 +151,8 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (f.data.path.empty() && preset.name == "identity-838") {
     all = cli::one_hot8();
   } else if (f.data.path.empty()) {
-    return fail(Status::error(StatusCode::invalid_argument, "train: give --data"));
+    return fail(Status::error(StatusCode::invalid_argument, "train: give --data",
+                              preset.patch_size > 0 ? " (a folder of photographs, or a patch file)" : ""));
   } else {
     Status s = load_data(f.data, &all);
     if (!s.ok()) return fail(s);
@@ -250,9 +254,9 @@ int main(int argc, char** argv) {
   train_cmd->footer("With --preset, the options given replace the preset's network, training and data settings.\n"
                     "Pictures: loss.png, reconstructions.png, and codes.png (samples, codes, reconstructions);\n"
                     "identity-838 writes sse.png, weights.png and hidden.png instead of codes.png.");
-  train_cmd->add_option("--preset", train.preset, "identity-838, digits-deep, mnist-dense or mnist-conv (network, training, data)");
+  train_cmd->add_option("--preset", train.preset, "identity-838, sparse-patches, digits-deep, mnist-dense or mnist-conv (network, training, data)");
   train_cmd->add_option("--layers", train.layers, "e.g. 784,32:relu:code,784:sigmoid (input first)");
-  train_cmd->add_option("--data", train.data.path, "training samples: .csv[.gz], .npy or IDX (one sample per row)");
+  train_cmd->add_option("--data", train.data.path, "training samples: .csv[.gz], .npy or IDX (one sample per row); sparse-patches: a folder of photographs, one image, or a patch file");
   train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row (drops CSV labels)");
   train_cmd->add_option("--scale", train.data.scale, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");
   train_cmd->add_option("--test", train.test, "held-out samples, same format; their MSE/BCE is printed");

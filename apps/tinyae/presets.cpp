@@ -1,6 +1,7 @@
 #include "presets.hpp"
 
 #include <cstdlib>
+#include <filesystem>
 #include <sstream>
 
 namespace tinyae::cli {
@@ -47,11 +48,12 @@ Status find_preset(const std::string& name, Preset* out) {
     p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
   } else if (name == "sparse-patches") {
-    return Status::error(StatusCode::unsupported, "preset '", name.c_str(),
-                         "' needs KL sparsity, which this version of tinyae does not have yet");
+    p.spec = reference::kSparsePatches;
+    p.config = reference::sparse_patches_config();
+    p.patch_size = 16;
   } else {
     return Status::error(StatusCode::invalid_argument, "unknown preset '", name.c_str(),
-                         "' (known: identity-838, digits-deep, mnist-dense, mnist-conv)");
+                         "' (known: identity-838, sparse-patches, digits-deep, mnist-dense, mnist-conv)");
   }
   *out = p;
   return Status();
@@ -123,7 +125,23 @@ std::string describe(const NetworkSpec& spec) {
   return s.str();
 }
 
-Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out) {
+Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out,
+                 std::int32_t patch_size) {
+  if (patch_size > 0) {
+    Patches patches;
+    std::error_code ec;
+    const std::string ext = std::filesystem::path(path).extension().string();
+    const bool images = std::filesystem::is_directory(path, ec) || ext == ".png" || ext == ".jpg" ||
+                        ext == ".jpeg" || ext == ".bmp" || ext == ".pgm" || ext == ".ppm";
+    TINYAE_RETURN_IF_ERROR(images ? sample_patches(path, patch_size, reference::kSparsePatchCount, 1, &patches)
+                                  : load_patches(path, true, &patches));
+    if (patches.size != patch_size) {
+      return Status::error(StatusCode::invalid_argument, path.c_str(), " holds ", patches.size, "x",
+                           patches.size, " patches, the network needs ", patch_size, "x", patch_size);
+    }
+    *out = std::move(patches.values);
+    return Status();
+  }
   Matrix m;
   if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) {
     TINYAE_RETURN_IF_ERROR(load_csv(path, &m));

@@ -19,6 +19,7 @@ struct Preset {
   std::int32_t columns = 0;   // keep only the first `columns` CSV columns (0 = all)
   float scale = 1.0f;         // multiply CSV/NPY values by this (IDX images are /255)
   std::int32_t holdout = 0;   // without test data, hold out every holdout-th sample
+  std::int32_t patch_size = 0;  // > 0: the data are image patches (see load_rows)
 };
 
 // Finds a preset by name; the error lists the known ones.
@@ -32,8 +33,11 @@ Status parse_layers(const std::string& text, NetworkSpec* out);
 std::string describe(const NetworkSpec& spec);
 
 // Rows of samples from CSV (.csv, .csv.gz), NumPy (.npy) or IDX (anything else, e.g.
-// train-images-idx3-ubyte.gz; uint8 images are scaled to [0, 1]).
-Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out);
+// train-images-idx3-ubyte.gz; uint8 images are scaled to [0, 1]). With patch_size > 0,
+// preprocessed gray patches instead: sampled (10,240, seed 1) from a folder of images
+// or one image, or read from a patch file (.npy or IDX).
+Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out,
+                 std::int32_t patch_size = 0);
 
 // The eight one-hot vectors of length 8 (identity-838's data).
 Matrix one_hot8();
