@@ -71,9 +71,11 @@ HeatMapOptions identity_map(const char* title) {
 }  // namespace
 
 TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the digits", "[cli]") {
-  REQUIRE(std::system(("rm -rf " + kOut).c_str()) == 0);
+  // Its own folder, cleared first: CTest runs the CLI tests in parallel.
+  const std::string dir = kOut + "_digits";
+  REQUIRE(std::system(("rm -rf " + dir).c_str()) == 0);
   Run train = run("train --preset digits-deep --optimizer adam --lr 0.003 --batch 16 --epochs 15 --data " +
-                  kDigits + " --out " + kOut);
+                  kDigits + " --out " + dir);
   INFO(train.output);
   REQUIRE(train.exit_code == 0);
   // Not a terminal: one plain progress line per epoch, nothing redrawn in place.
@@ -89,7 +91,7 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
   // The model file reloads and evaluates to what the trainer printed on the same rows.
   Matrix m;
   REQUIRE(load_csv(kDigits, &m).ok());
-  Run eval = run("eval --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits);
+  Run eval = run("eval --model " + dir + "/model.tae --preset digits-deep --data " + kDigits);
   INFO(eval.output);
   REQUIRE(eval.exit_code == 0);
   const double eval_mse = number_after(eval.output, "eval      MSE ");
@@ -97,19 +99,19 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
   // All 1797 digits = 1438 training + 359 held-out: the eval MSE is their weighted mean.
   CHECK(eval_mse == Approx((train_mse * 1438 + test_mse * 359) / 1797).epsilon(1e-3));
 
-  Run encode = run("encode --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
-                   " --output " + kOut + "/codes.npy");
+  Run encode = run("encode --model " + dir + "/model.tae --preset digits-deep --data " + kDigits +
+                   " --output " + dir + "/codes.npy");
   REQUIRE(encode.exit_code == 0);
   NpyArray codes;
-  REQUIRE(load_npy(kOut + "/codes.npy", &codes).ok());
+  REQUIRE(load_npy(dir + "/codes.npy", &codes).ok());
   CHECK(codes.shape == std::vector<std::int64_t>{1797, 36});
   for (float v : codes.values) REQUIRE((v >= -1.0f && v <= 1.0f));  // tanh code layer
 
-  Run csv = run("encode --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
-                " --output " + kOut + "/codes.csv");
+  Run csv = run("encode --model " + dir + "/model.tae --preset digits-deep --data " + kDigits +
+                " --output " + dir + "/codes.csv");
   REQUIRE(csv.exit_code == 0);
   Matrix codes_csv;
-  REQUIRE(load_csv(kOut + "/codes.csv", &codes_csv).ok());
+  REQUIRE(load_csv(dir + "/codes.csv", &codes_csv).ok());
   CHECK(codes_csv.rows == 1797);
   CHECK(codes_csv.cols == 36);
   CHECK(codes_csv.values[5] == Approx(codes.values[5]).margin(1e-6));
@@ -117,13 +119,13 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
   for (const char* png : {"loss.png", "reconstructions.png"}) {
     Image image;
     INFO(png);
-    REQUIRE(load_image(kOut + "/" + png, &image).ok());
+    REQUIRE(load_image(dir + "/" + png, &image).ok());
     CHECK(image.width > 100);
   }
   // codes.png is the saved model's picture of the first 16 held-out digits (every 5th).
   {
     Loaded loaded;
-    load_network(kOut + "/model.tae", &loaded);
+    load_network(dir + "/model.tae", &loaded);
     std::vector<float> held_out;
     for (int i = 4; i < m.rows && held_out.size() < 16 * 64; i += 5) {
       for (int j = 0; j < 64; ++j) held_out.push_back(m.row(i)[j] / 16.0f);
@@ -133,12 +135,12 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
     Image want;
     REQUIRE(code_picture(loaded.net, held_out.data(), nullptr, 16, options, &want).ok());
     Image codes_png;
-    REQUIRE(load_image(kOut + "/codes.png", &codes_png).ok());
+    REQUIRE(load_image(dir + "/codes.png", &codes_png).ok());
     CHECK(same_pixels(codes_png, want));
 
     // reconstruct --codes with noise: noisy inputs (seed 1), codes, denoised, clean.
-    Run with_codes = run("reconstruct --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
-                         " --count 6 --noise 0.3 --codes --output " + kOut + "/denoise_codes.png");
+    Run with_codes = run("reconstruct --model " + dir + "/model.tae --preset digits-deep --data " + kDigits +
+                         " --count 6 --noise 0.3 --codes --output " + dir + "/denoise_codes.png");
     INFO(with_codes.output);
     REQUIRE(with_codes.exit_code == 0);
     std::vector<float> clean(6 * 64);
@@ -149,30 +151,30 @@ TEST_CASE("cli: train, eval, encode, reconstruct, features, info, export on the 
     add_gaussian_noise(clean.data(), 6 * 64, 0.3f, true, 1, noisy.data());
     options.columns = 1;
     REQUIRE(code_picture(loaded.net, noisy.data(), clean.data(), 6, options, &want).ok());
-    REQUIRE(load_image(kOut + "/denoise_codes.png", &codes_png).ok());
+    REQUIRE(load_image(dir + "/denoise_codes.png", &codes_png).ok());
     CHECK(same_pixels(codes_png, want));
   }
-  Run recon = run("reconstruct --model " + kOut + "/model.tae --preset digits-deep --data " + kDigits +
-                  " --count 10 --noise 0.3 --output " + kOut + "/denoise.png");
+  Run recon = run("reconstruct --model " + dir + "/model.tae --preset digits-deep --data " + kDigits +
+                  " --count 10 --noise 0.3 --output " + dir + "/denoise.png");
   REQUIRE(recon.exit_code == 0);
   Image grid;
-  REQUIRE(load_image(kOut + "/denoise.png", &grid).ok());
+  REQUIRE(load_image(dir + "/denoise.png", &grid).ok());
   CHECK(grid.width == 10 * (8 * 7 + 1) + 1);  // 10 tiles of 8x8 shown 7x larger
   CHECK(grid.height == 3 * (8 * 7 + 1) + 1);  // clean, noisy, denoised
 
-  Run features = run("features --model " + kOut + "/model.tae --output " + kOut + "/features.png");
+  Run features = run("features --model " + dir + "/model.tae --output " + dir + "/features.png");
   REQUIRE(features.exit_code == 0);
-  REQUIRE(load_image(kOut + "/features.png", &grid).ok());
+  REQUIRE(load_image(dir + "/features.png", &grid).ok());
 
-  Run info = run("info --model " + kOut + "/model.tae");
+  Run info = run("info --model " + dir + "/model.tae");
   REQUIRE(info.exit_code == 0);
   CHECK(info.output.find("1x8x8,50:tanh,40:tanh,36:tanh:code,40:tanh,50:tanh,64:sigmoid") != std::string::npos);
   CHECK(info.output.find("parameters  13560") != std::string::npos);
 
-  Run exported = run("export --model " + kOut + "/model.tae --npy " + kOut + "/weights");
+  Run exported = run("export --model " + dir + "/model.tae --npy " + dir + "/weights");
   REQUIRE(exported.exit_code == 0);
   NpyArray w0;
-  REQUIRE(load_npy(kOut + "/weights/W0.npy", &w0).ok());
+  REQUIRE(load_npy(dir + "/weights/W0.npy", &w0).ok());
   CHECK(w0.shape == std::vector<std::int64_t>{50, 64});
 }
 
@@ -182,7 +184,7 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   CHECK(r.output.find("unknown preset 'nonsense'") != std::string::npos);
   r = run("train --preset sparse-patches");
   CHECK(r.exit_code == 1);
-  CHECK(r.output.find("does not have yet") != std::string::npos);
+  CHECK(r.output.find("give --data (a folder of photographs, or a patch file)") != std::string::npos);
   r = run("train --layers 64,8:wiggle:code,64 --data " + kDigits);
   CHECK(r.output.find("unknown activation 'wiggle'") != std::string::npos);
   r = run("train --layers 64,8:relu:code,64:sigmoid --data " + kDigits + " --out " + kOut + "/x");
@@ -215,7 +217,7 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
 TEST_CASE("cli: the mnist-conv preset trains a denoiser, and info, features and export read it",
           "[cli][mnist-conv]") {
   const std::string images = test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz");
-  const std::string out = kOut + "_conv";  // its own folder: the digits test clears kOut
+  const std::string out = kOut + "_conv";  // its own folder: CLI tests run in parallel
   REQUIRE(std::system(("rm -rf " + out).c_str()) == 0);
   Run train = run("train --preset mnist-conv --data " + images +
                   " --holdout 5 --epochs 1 --noise 0.5 --out " + out);
