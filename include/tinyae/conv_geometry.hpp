@@ -36,21 +36,35 @@ constexpr Conv2dGeometry conv2d_geometry(Shape input, std::int32_t filters, std:
   return g;
 }
 
-// How a convolution is lowered onto the GEMM kernels (see conv_layers.cpp):
+// How a convolution is lowered onto the float kernels (see conv_layers.cpp):
 //   direct        1x1, stride 1: the input is already the patch matrix.
-//   shifted_rows  stride 1 with kernel * C >= 16: the input is copied once into a
-//                 zero-padded image; for each kernel row, the patch matrix is a view
-//                 of it whose rows start C floats apart (they overlap), so no patch
-//                 matrix is written. The GEMM runs over every pixel of the padded
-//                 grid, and the columns past the output width are dropped.
-//   patches       otherwise (strides > 1, thin inputs such as one channel): an
-//                 explicit patch matrix (im2col).
-enum class ConvMethod : std::uint8_t { direct, shifted_rows, patches };
+//   planes        stride 1 with at most 8 filters or one input channel: the input is
+//                 copied once into zero-padded channel planes and convolved straight
+//                 from them by the conv_planes kernel, vectorized over pixels (a GEMM
+//                 over channels-last pixels would leave most vector lanes empty with
+//                 so few filters, and a one-channel patch matrix is all copying).
+//   shifted_rows  other stride-1 convolutions with kernel * C >= 16: the input is
+//                 copied once into a zero-padded image; for each kernel row, the patch
+//                 matrix is a view of it whose rows start C floats apart (they
+//                 overlap), so no patch matrix is written. The GEMM runs over every
+//                 pixel of the padded grid, and the columns past the output width are
+//                 dropped.
+//   patches       otherwise (strides > 1, thin inputs): an explicit patch matrix.
+enum class ConvMethod : std::uint8_t { direct, planes, shifted_rows, patches };
 
 constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
   if (g.kernel == 1 && g.stride == 1) return ConvMethod::direct;
+  if (g.stride == 1 && g.output.channels >= 2 && g.output.channels <= 8) return ConvMethod::planes;
   if (g.stride == 1 && g.kernel * g.input.channels >= 16) return ConvMethod::shifted_rows;
   return ConvMethod::patches;
+}
+
+// How the weight gradient dW = dZ^T * patches is formed: the same, except that the
+// planes method (forward only) leaves it to shifted rows or the patch matrix.
+constexpr ConvMethod conv2d_weight_gradient_method(const Conv2dGeometry& g) {
+  const ConvMethod m = conv2d_method(g);
+  if (m != ConvMethod::planes) return m;
+  return g.kernel * g.input.channels >= 16 ? ConvMethod::shifted_rows : ConvMethod::patches;
 }
 
 // Work is done a few samples at a time, about this many floats of scratch, so it stays
@@ -68,19 +82,32 @@ constexpr std::int64_t padded_pixels(const Conv2dGeometry& g) {
   return std::int64_t{g.output.height + g.kernel - 1} * (g.output.width + g.kernel - 1);
 }
 
-// Floats per sample of one chunk of the forward pass (padded input and the output
-// over the padded grid, or the patch matrix).
-constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g) {
-  switch (conv2d_method(g)) {
+// Pixels of the zero-padded grid, times the channels in and out: the floats per sample
+// of the planes and shifted_rows methods (padded input, output over the grid).
+constexpr std::int64_t grid_floats(const Conv2dGeometry& g) {
+  return padded_pixels(g) * (g.input.channels + g.output.channels);
+}
+
+// Floats per sample of one chunk by a method (padded input and the output over the
+// padded grid, or the patch matrix).
+constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g, ConvMethod method) {
+  switch (method) {
     case ConvMethod::direct: return 0;
-    case ConvMethod::shifted_rows: return padded_pixels(g) * (g.input.channels + g.output.channels);
+    case ConvMethod::planes:
+    case ConvMethod::shifted_rows: return grid_floats(g);
     case ConvMethod::patches: break;
   }
   return g.pixels() * g.patch();
 }
 
+constexpr std::int64_t conv2d_chunk_scratch(const Conv2dGeometry& g, ConvMethod method,
+                                            std::int32_t batch) {
+  const std::int64_t floats = conv2d_chunk_floats(g, method);
+  return std::int64_t{conv_chunk_samples(floats, batch)} * floats;
+}
+
 constexpr std::int64_t conv2d_forward_scratch(const Conv2dGeometry& g, std::int32_t batch) {
-  return std::int64_t{conv_chunk_samples(conv2d_chunk_floats(g), batch)} * conv2d_chunk_floats(g);
+  return conv2d_chunk_scratch(g, conv2d_method(g), batch);
 }
 
 // The input gradient of a stride-1 convolution is itself a stride-1 convolution of
@@ -105,7 +132,10 @@ constexpr std::int64_t turned_weight_floats(const Conv2dGeometry& g) {
 // Scratch floats conv2d_forward and conv2d_backward need for up to `batch` samples.
 constexpr std::int64_t conv2d_scratch_floats(const Conv2dGeometry& g, std::int32_t batch) {
   if (batch <= 0) return 0;
-  std::int64_t need = conv2d_forward_scratch(g, batch);  // also the weight-gradient pass
+  std::int64_t need = conv2d_forward_scratch(g, batch);
+  const std::int64_t weight_gradient =
+      conv2d_chunk_scratch(g, conv2d_weight_gradient_method(g), batch);
+  if (weight_gradient > need) need = weight_gradient;
   if (g.stride == 1 && conv2d_method(g) != ConvMethod::direct) {
     const std::int64_t input_gradient =
         turned_weight_floats(g) + conv2d_forward_scratch(conv2d_transposed(g), batch);

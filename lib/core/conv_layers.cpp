@@ -190,6 +190,61 @@ void scatter_to_grid(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, co
   zero(dzv + done, gr.rows * filters - done);
 }
 
+// ---- the planes method --------------------------------------------------------
+//
+// The same padded grid as shifted_rows, but channel by channel: plane c holds channel
+// c of the n padded images one after another (n * Hp * Wp floats), so the input of
+// grid position r under kernel tap (ky, kx) is plane[c][r + ky * Wp + kx], and
+// conv_planes runs vectors over consecutive grid positions. Its output is planar too
+// (one row of grid positions per filter) and goes back to channels-last in the pass
+// that adds the bias and applies the activation.
+
+// xq = the n images of x as zero-padded channel planes (cropped like pad_images).
+void pad_planes(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* x,
+                float* xq) {
+  const Index c = g.input.channels;
+  const Index plane = n * gr.pixels;
+  const Index x0 = g.pad_left;
+  const Index x1 = g.input.width + x0 < gr.wp ? g.input.width + x0 : gr.wp;
+  for (std::int32_t s = 0; s < n; ++s) {
+    for (Index y = 0; y < gr.hp; ++y) {
+      const Index iy = y - g.pad_top;
+      const bool inside = iy >= 0 && iy < g.input.height;
+      const float* src = inside ? x + (s * g.input.height + iy) * g.input.width * c : x;
+      for (Index ch = 0; ch < c; ++ch) {
+        float* dst = xq + ch * plane + s * gr.pixels + y * gr.wp;
+        if (!inside) {
+          zero(dst, gr.wp);
+          continue;
+        }
+        for (Index i = 0; i < x0; ++i) dst[i] = 0.0f;
+        for (Index i = x0; i < x1; ++i) dst[i] = src[(i - x0) * c + ch];
+        for (Index i = x1; i < gr.wp; ++i) dst[i] = 0.0f;
+      }
+    }
+  }
+}
+
+// y (the n samples' outputs, channels-last) = act(yq at the output pixels + bias),
+// yq holding one row of gr.rows grid positions per filter.
+void gather_planes(const kernels::F32Kernels& k, const Conv2dGeometry& g, const Grid& gr,
+                   std::int32_t n, const float* yq, const float* bias, Activation act, float* y) {
+  const Index filters = g.output.channels;
+  const Index ow = g.output.width;
+  for (std::int32_t s = 0; s < n; ++s) {
+    for (Index oy = 0; oy < g.output.height; ++oy) {
+      const float* src = yq + s * gr.pixels + oy * gr.wp;
+      float* dst = y + (s * g.output.height + oy) * ow * filters;
+      for (Index f = 0; f < filters; ++f) {
+        const float b = bias != nullptr ? bias[f] : 0.0f;
+        const float* row = src + f * gr.rows;
+        for (Index ox = 0; ox < ow; ++ox) dst[ox * filters + f] = row[ox] + b;
+      }
+      if (act != Activation::identity) k.activate(ow * filters, dst, dst, act);
+    }
+  }
+}
+
 // The forward pass by whichever method the geometry calls for.
 void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
              const float* x, const float* weights, const float* bias, Activation act, float* y,
@@ -197,12 +252,23 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
   const auto patch = g.patch();
   const auto filters = g.output.channels;
   const ConvMethod method = conv2d_method(g);
-  const std::int32_t chunk =
-      method == ConvMethod::direct ? batch : conv_chunk_samples(conv2d_chunk_floats(g), batch);
+  const std::int32_t chunk = method == ConvMethod::direct
+                                 ? batch
+                                 : conv_chunk_samples(conv2d_chunk_floats(g, method), batch);
   for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
     const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
     const float* xs = x + s0 * g.input.size();
     float* ys = y + s0 * g.output.size();
+    if (method == ConvMethod::planes) {
+      const Grid gr = grid_of(g, n);
+      float* xq = scratch;
+      float* yq = scratch + n * gr.pixels * g.input.channels;
+      pad_planes(g, gr, n, xs, xq);
+      k.conv_planes(filters, g.input.channels, g.kernel, gr.wp, n * gr.pixels, gr.rows, xq,
+                    weights, patch, yq, gr.rows);
+      gather_planes(k, g, gr, n, yq, bias, act, ys);
+      continue;
+    }
     if (method == ConvMethod::shifted_rows) {
       const Grid gr = grid_of(g, n);
       float* xp = scratch;
@@ -261,10 +327,11 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
   const auto patch = g.patch();
   const auto filters = g.output.channels;
   const auto c = g.input.channels;
-  const ConvMethod method = conv2d_method(g);
+  const ConvMethod method = conv2d_weight_gradient_method(g);
   k.column_sum(static_cast<std::int32_t>(batch * g.pixels()), filters, dz, filters, dbias, false);
-  const std::int32_t chunk =
-      method == ConvMethod::direct ? batch : conv_chunk_samples(conv2d_chunk_floats(g), batch);
+  const std::int32_t chunk = method == ConvMethod::direct
+                                 ? batch
+                                 : conv_chunk_samples(conv2d_chunk_floats(g, method), batch);
   // Strided convolutions form the input gradient per chunk, in the patch matrix's
   // memory; stride-1 ones afterwards, as a convolution of dz.
   const bool dx_per_chunk = dx != nullptr && (g.stride != 1 || method == ConvMethod::direct);

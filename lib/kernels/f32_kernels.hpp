@@ -98,6 +98,20 @@ using DenseForwardLossFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t
                                     std::int32_t ldw, const float* bias, Activation act,
                                     OutputLoss* loss, float* d, std::int32_t ldd);
 
+// A stride-1 convolution straight from channel planes, vectorized over positions (no
+// patch matrix; suits few filters, where a GEMM over channels-last pixels would leave
+// vector lanes empty):
+//   y[f * ldy + i] = sum over ky, kx < kernel and c < channels of
+//       w[f * ldw + (ky * kernel + kx) * channels + c] * x[c * plane + i + ky * row + kx]
+// for f < filters and i < count, summed in that (ky, kx, c) order. The caller lays
+// each channel of its zero-padded images out as one plane of rows `row` floats long,
+// so i runs over the padded grid; x must be readable up to
+// (channels - 1) * plane + count - 1 + (kernel - 1) * (row + 1).
+using ConvPlanesFn = void (*)(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                              std::int64_t row, std::int64_t plane, std::int64_t count,
+                              const float* x, const float* w, std::int32_t ldw, float* y,
+                              std::int64_t ldy);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -113,6 +127,7 @@ struct F32Kernels {
   ActivateFn activate;
   BceSumFn bce_sum;
   DenseForwardLossFn dense_forward_loss;
+  ConvPlanesFn conv_planes;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

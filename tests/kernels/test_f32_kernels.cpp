@@ -135,6 +135,48 @@ void check_gemm(const tk::F32Kernels& kt, Form form, int m, int n, int k, bool a
   CHECK(c.canaries_intact());
 }
 
+// conv_planes against a double-accumulating direct convolution, x sized exactly to the
+// last float the kernel may read.
+void check_conv_planes(const tk::F32Kernels& kt, int filters, int channels, int kernel, int row,
+                       int count, int extra, std::uint64_t seed) {
+  Lcg rng{seed};
+  const std::int64_t reach = count + std::int64_t{kernel - 1} * (row + 1);  // one plane's reads
+  const std::int64_t plane = reach + extra;
+  std::vector<float> x(static_cast<std::size_t>((channels - 1) * plane + reach));
+  for (float& v : x) v = rng.next();
+  Buf w(filters, kernel * kernel * channels, extra, &rng);
+  Buf y(filters, count, extra + 1, &rng);
+  kt.conv_planes(filters, channels, kernel, row, plane, count, x.data(), w.data(), w.ld, y.data(),
+                 y.ld);
+  INFO(kt.isa << " conv_planes filters=" << filters << " channels=" << channels
+               << " kernel=" << kernel << " row=" << row << " count=" << count
+               << " extra=" << extra);
+  int bad = 0;
+  for (int f = 0; f < filters && bad < 3; ++f) {
+    for (int i = 0; i < count && bad < 3; ++i) {
+      double sum = 0;
+      double mag = 0;
+      for (int ky = 0; ky < kernel; ++ky) {
+        for (int kx = 0; kx < kernel; ++kx) {
+          for (int c = 0; c < channels; ++c) {
+            const double t = static_cast<double>(w.at(f, (ky * kernel + kx) * channels + c)) *
+                             x[static_cast<std::size_t>(c * plane + i + ky * row + kx)];
+            sum += t;
+            mag += std::fabs(t);
+          }
+        }
+      }
+      if (std::fabs(y.at(f, i) - sum) > tolerance(kernel * kernel * channels, mag)) {
+        ++bad;
+        INFO("y[" << f << "][" << i << "] = " << y.at(f, i) << ", expected " << sum);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(y.canaries_intact());
+}
+
 void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
                          bool with_bias, std::uint64_t seed) {
   Lcg rng{seed};
@@ -503,6 +545,20 @@ void run_all(const char* isa) {
       CHECK(p.canaries_intact());
       CHECK(m.canaries_intact());
       CHECK(v.canaries_intact());
+    }
+  }
+  SECTION("conv_planes over filter groups, channels, kernels and position tails") {
+    for (int filters : {1, 2, 3, 7, 8, 9, 16, 17}) {
+      for (int channels : {1, 2, 3, 8, 16}) {
+        for (int kernel : {1, 2, 3, 5}) {
+          for (int count : {1, 5, 15, 16, 17, 47, 48, 49, 97, 200}) {
+            if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
+            const int row = count % 3 == 0 ? 7 : 30;
+            check_conv_planes(*kt, filters, channels, kernel, row, count, (filters + count) % 4,
+                              ++seed);
+          }
+        }
+      }
     }
   }
   SECTION("bce_sum") {

@@ -170,12 +170,31 @@ void dense_forward_loss(std::int32_t m, std::int32_t n, std::int32_t k, const fl
   loss->bce_sum += bce;
 }
 
+void conv_planes(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                 std::int64_t row, std::int64_t plane, std::int64_t count, const float* x,
+                 const float* w, std::int32_t ldw, float* y, std::int64_t ldy) {
+  for (std::int32_t f = 0; f < filters; ++f) {
+    const float* wf = w + std::int64_t{f} * ldw;
+    for (std::int64_t i = 0; i < count; ++i) {
+      float sum = 0.0f;
+      for (std::int32_t ky = 0; ky < kernel; ++ky) {
+        for (std::int32_t kx = 0; kx < kernel; ++kx) {
+          const float* wt = wf + (ky * kernel + kx) * channels;
+          const float* xt = x + i + ky * row + kx;
+          for (std::int32_t c = 0; c < channels; ++c) sum += wt[c] * xt[c * plane];
+        }
+      }
+      y[f * ldy + i] = sum;
+    }
+  }
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
-                               dense_forward_loss};
+                               dense_forward_loss, conv_planes};
 
 }  // namespace tinyae::kernels

@@ -475,6 +475,77 @@ struct SimdF32 {
     }
   }
 
+  // ---- direct convolution over channel planes -------------------------------------
+
+  // Vectors of positions per tile: three where the registers hold 8 x 3 accumulators
+  // (AVX-512, aarch64), else one.
+  static constexpr int kConvVecs = MR * NV >= 24 ? 3 : 1;
+
+  // R filters x P vectors of positions at x, y (the first `count` of them valid when
+  // not kFull): the accumulators stay in registers over every tap and channel.
+  template <int R, int P, bool kFull>
+  TINYAE_KERNEL_INLINE static void conv_tile(Index channels, Index kernel, Index row, Index plane,
+                                             Index count, const float* x, const float* w,
+                                             Index ldw, float* y, Index ldy) {
+    V acc[R][P];
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < P; ++v) acc[r][v] = V(0.0f);
+    }
+    for (Index ky = 0; ky < kernel; ++ky) {
+      for (Index kx = 0; kx < kernel; ++kx) {
+        const float* xt = x + ky * row + kx;
+        const float* wt = w + (ky * kernel + kx) * channels;
+        for (Index c = 0; c < channels; ++c, xt += plane) {
+          V xv[P];
+#pragma GCC unroll 3
+          for (int v = 0; v < P; ++v) {
+            xv[v] = kFull ? V::load_unaligned(xt + v * W) : load_n(xt + v * W, count - v * W, 0.0f);
+          }
+#pragma GCC unroll 8
+          for (int r = 0; r < R; ++r) {
+            const V b(wt[r * ldw + c]);
+#pragma GCC unroll 3
+            for (int v = 0; v < P; ++v) acc[r][v] = xsimd::fma(b, xv[v], acc[r][v]);
+          }
+        }
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < P; ++v) {
+        if (kFull) acc[r][v].store_unaligned(y + r * ldy + v * W);
+        else store_n(acc[r][v], y + r * ldy + v * W, count - v * W);
+      }
+    }
+  }
+
+  template <int R>
+  static void conv_rows(Index channels, Index kernel, Index row, Index plane, Index count,
+                        const float* x, const float* w, Index ldw, float* y, Index ldy) {
+    constexpr Index kStep = kConvVecs * W;
+    Index i = 0;
+    for (; i + kStep <= count; i += kStep) {
+      conv_tile<R, kConvVecs, true>(channels, kernel, row, plane, kStep, x + i, w, ldw, y + i, ldy);
+    }
+    for (; i < count; i += W) {
+      conv_tile<R, 1, false>(channels, kernel, row, plane, count - i, x + i, w, ldw, y + i, ldy);
+    }
+  }
+
+  static void conv_planes(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                          std::int64_t row, std::int64_t plane, std::int64_t count,
+                          const float* x, const float* w, std::int32_t ldw, float* y,
+                          std::int64_t ldy) {
+    using Rows = void (*)(Index, Index, Index, Index, Index, const float*, const float*, Index,
+                          float*, Index);
+    static constexpr Rows kRows[8] = {&conv_rows<1>, &conv_rows<2>, &conv_rows<3>, &conv_rows<4>,
+                                      &conv_rows<5>, &conv_rows<6>, &conv_rows<7>, &conv_rows<8>};
+    for (std::int32_t f0 = 0; f0 < filters; f0 += 8) {
+      const std::int32_t r = filters - f0 < 8 ? filters - f0 : 8;
+      kRows[r - 1](channels, kernel, row, plane, count, x, w + std::int64_t{f0} * ldw, ldw,
+                   y + f0 * ldy, ldy);
+    }
+  }
+
   // ---- the table's entries -----------------------------------------------------
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
@@ -675,7 +746,7 @@ struct SimdF32 {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
-                      &dense_forward_loss};
+                      &dense_forward_loss, &conv_planes};
   }
 };
 
