@@ -38,32 +38,37 @@ constexpr Conv2dGeometry conv2d_geometry(Shape input, std::int32_t filters, std:
 
 // How a convolution is lowered onto the float kernels (see conv_layers.cpp):
 //   direct        1x1, stride 1: the input is already the patch matrix.
-//   planes        stride 1 with at most 8 filters or one input channel: the input is
-//                 copied once into zero-padded channel planes and convolved straight
-//                 from them by the conv_planes kernel, vectorized over pixels (a GEMM
-//                 over channels-last pixels would leave most vector lanes empty with
-//                 so few filters, and a one-channel patch matrix is all copying).
-//   shifted_rows  other stride-1 convolutions with kernel * C >= 16: the input is
+//   planes        stride 1 with 2 to 8 filters: the input is copied once into
+//                 zero-padded channel planes and convolved straight from them by the
+//                 conv_planes kernel, vectorized over pixels (vectorized over so few
+//                 filters, most lanes of an AVX-512 vector would stay empty).
+//   pixels        stride 1 with 9 or more filters: the input is copied once into a
+//                 zero-padded image and convolved straight from it by the
+//                 conv_pixels kernel, vectorized over filters, an output row at a
+//                 time with the bias and activation applied before the store (no
+//                 patch matrix, no pass over the output afterwards).
+//   shifted_rows  other stride-1 convolutions (one filter) with kernel * C >= 16: the input is
 //                 copied once into a zero-padded image; for each kernel row, the patch
 //                 matrix is a view of it whose rows start C floats apart (they
 //                 overlap), so no patch matrix is written. The GEMM runs over every
 //                 pixel of the padded grid, and the columns past the output width are
 //                 dropped.
 //   patches       otherwise (strides > 1, thin inputs): an explicit patch matrix.
-enum class ConvMethod : std::uint8_t { direct, planes, shifted_rows, patches };
+enum class ConvMethod : std::uint8_t { direct, planes, pixels, shifted_rows, patches };
 
 constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
   if (g.kernel == 1 && g.stride == 1) return ConvMethod::direct;
   if (g.stride == 1 && g.output.channels >= 2 && g.output.channels <= 8) return ConvMethod::planes;
+  if (g.stride == 1 && g.output.channels > 8) return ConvMethod::pixels;
   if (g.stride == 1 && g.kernel * g.input.channels >= 16) return ConvMethod::shifted_rows;
   return ConvMethod::patches;
 }
 
 // How the weight gradient dW = dZ^T * patches is formed: the same, except that the
-// planes method (forward only) leaves it to shifted rows or the patch matrix.
+// planes and pixels methods (forward only) leave it to shifted rows or the patch matrix.
 constexpr ConvMethod conv2d_weight_gradient_method(const Conv2dGeometry& g) {
   const ConvMethod m = conv2d_method(g);
-  if (m != ConvMethod::planes) return m;
+  if (m != ConvMethod::planes && m != ConvMethod::pixels) return m;
   return g.kernel * g.input.channels >= 16 ? ConvMethod::shifted_rows : ConvMethod::patches;
 }
 
@@ -95,6 +100,7 @@ constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g, ConvMethod m
     case ConvMethod::direct: return 0;
     case ConvMethod::planes:
     case ConvMethod::shifted_rows: return grid_floats(g);
+    case ConvMethod::pixels: return padded_pixels(g) * g.input.channels;
     case ConvMethod::patches: break;
   }
   return g.pixels() * g.patch();
@@ -106,8 +112,16 @@ constexpr std::int64_t conv2d_chunk_scratch(const Conv2dGeometry& g, ConvMethod 
   return std::int64_t{conv_chunk_samples(floats, batch)} * floats;
 }
 
+// A copy of the weights (turned for the input gradient, transposed for the pixels
+// method) is kept at the start of the scratch, on a 64-byte boundary.
+constexpr std::int64_t turned_weight_floats(const Conv2dGeometry& g) {
+  return NetworkSpec::padded_floats(std::int64_t{g.patch()} * g.output.channels);
+}
+
 constexpr std::int64_t conv2d_forward_scratch(const Conv2dGeometry& g, std::int32_t batch) {
-  return conv2d_chunk_scratch(g, conv2d_method(g), batch);
+  const ConvMethod method = conv2d_method(g);
+  const std::int64_t weights = method == ConvMethod::pixels ? turned_weight_floats(g) : 0;
+  return weights + conv2d_chunk_scratch(g, method, batch);
 }
 
 // The input gradient of a stride-1 convolution is itself a stride-1 convolution of
@@ -122,11 +136,6 @@ constexpr Conv2dGeometry conv2d_transposed(const Conv2dGeometry& g) {
   t.pad_top = g.kernel - 1 - g.pad_top;
   t.pad_left = g.kernel - 1 - g.pad_left;
   return t;
-}
-
-// The turned weights are kept at the start of the scratch, on a 64-byte boundary.
-constexpr std::int64_t turned_weight_floats(const Conv2dGeometry& g) {
-  return NetworkSpec::padded_floats(std::int64_t{g.patch()} * g.output.channels);
 }
 
 // Scratch floats conv2d_forward and conv2d_backward need for up to `batch` samples.

@@ -245,6 +245,15 @@ void gather_planes(const kernels::F32Kernels& k, const Conv2dGeometry& g, const 
   }
 }
 
+// wt[k][f] = weights[f][k]: the weights patch-major, for conv_pixels.
+void transpose_weights(const Conv2dGeometry& g, const float* weights, float* wt) {
+  const Index filters = g.output.channels;
+  const Index patch = g.patch();
+  for (Index f = 0; f < filters; ++f) {
+    for (Index p = 0; p < patch; ++p) wt[p * filters + f] = weights[f * patch + p];
+  }
+}
+
 // The forward pass by whichever method the geometry calls for.
 void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
              const float* x, const float* weights, const float* bias, Activation act, float* y,
@@ -255,10 +264,32 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
   const std::int32_t chunk = method == ConvMethod::direct
                                  ? batch
                                  : conv_chunk_samples(conv2d_chunk_floats(g, method), batch);
+  const float* wt = nullptr;
+  if (method == ConvMethod::pixels) {
+    transpose_weights(g, weights, scratch);
+    wt = scratch;
+    scratch += turned_weight_floats(g);
+  }
   for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
     const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
     const float* xs = x + s0 * g.input.size();
     float* ys = y + s0 * g.output.size();
+    if (method == ConvMethod::pixels) {
+      // One call per output row, straight into y: the padded grid's extra columns are
+      // never computed.
+      const Grid gr = grid_of(g, n);
+      const Index c = g.input.channels;
+      const Index row_floats = Index{g.output.width} * filters;
+      pad_images(g, gr, n, xs, scratch);
+      for (std::int32_t s = 0; s < n; ++s) {
+        for (Index oy = 0; oy < g.output.height; ++oy) {
+          k.conv_pixels(filters, g.input.channels, g.kernel, gr.wp, g.output.width,
+                        scratch + (s * gr.pixels + oy * gr.wp) * c, wt, filters, bias, act,
+                        ys + (s * g.output.height + oy) * row_floats, filters);
+        }
+      }
+      continue;
+    }
     if (method == ConvMethod::planes) {
       const Grid gr = grid_of(g, n);
       float* xq = scratch;
@@ -496,9 +527,24 @@ void for_each_resized_pixel(Shape input, std::int32_t height, std::int32_t width
 void resize_nearest_forward(Shape input, std::int32_t height, std::int32_t width,
                             std::int32_t batch, const float* x, float* y) {
   const Index c = input.channels;
-  for_each_resized_pixel(input, height, width, batch, [&](Index i, Index o) {
-    std::memcpy(y + o, x + i, static_cast<std::size_t>(c) * sizeof(float));
-  });
+  const Index row_floats = Index{width} * c;
+  for (std::int32_t s = 0; s < batch; ++s) {
+    for (std::int32_t oy = 0; oy < height; ++oy) {
+      const Index iy = Index{oy} * input.height / height;
+      float* dst = y + (Index{s} * height + oy) * row_floats;
+      if (oy > 0 && Index{oy - 1} * input.height / height == iy) {
+        // The same input row as the output row above: copy that whole row at once.
+        std::memcpy(dst, dst - row_floats, static_cast<std::size_t>(row_floats) * sizeof(float));
+        continue;
+      }
+      // Pixel by pixel (a few floats each: a loop, not a memcpy call per pixel).
+      const float* src = x + (Index{s} * input.height + iy) * input.width * c;
+      for (std::int32_t ox = 0; ox < width; ++ox) {
+        const float* p = src + Index{ox} * input.width / width * c;
+        for (Index ch = 0; ch < c; ++ch) dst[ox * c + ch] = p[ch];
+      }
+    }
+  }
 }
 
 void resize_nearest_backward(Shape input, std::int32_t height, std::int32_t width,

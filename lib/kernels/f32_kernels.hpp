@@ -112,6 +112,18 @@ using ConvPlanesFn = void (*)(std::int32_t filters, std::int32_t channels, std::
                               const float* x, const float* w, std::int32_t ldw, float* y,
                               std::int64_t ldy);
 
+// A stride-1 convolution straight from channels-last pixels, vectorized over filters
+// (no patch matrix; suits one-channel inputs and filters filling whole vectors):
+//   y[i * ldy + f] = act(bias[f] + sum over ky, kx < kernel and c < channels of
+//       wt[((ky * kernel + kx) * channels + c) * ldw + f] * x[(i + ky * row + kx) * channels + c])
+// for i < count and f < filters, summed in that (ky, kx, c) order. wt is the weight
+// matrix transposed (patch-major, filters contiguous); bias may be null. The caller
+// passes one output row of a zero-padded image whose rows are `row` pixels long.
+using ConvPixelsFn = void (*)(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                              std::int64_t row, std::int64_t count, const float* x,
+                              const float* wt, std::int32_t ldw, const float* bias,
+                              Activation act, float* y, std::int64_t ldy);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -128,6 +140,7 @@ struct F32Kernels {
   BceSumFn bce_sum;
   DenseForwardLossFn dense_forward_loss;
   ConvPlanesFn conv_planes;
+  ConvPixelsFn conv_pixels;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

@@ -177,6 +177,52 @@ void check_conv_planes(const tk::F32Kernels& kt, int filters, int channels, int 
   CHECK(y.canaries_intact());
 }
 
+// conv_pixels against a double-accumulating direct convolution with bias and
+// activation, x sized exactly to the last pixel the kernel may read.
+void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int kernel, int row,
+                       int count, Activation act, bool with_bias, int extra, std::uint64_t seed) {
+  Lcg rng{seed};
+  const std::int64_t pixels = count + std::int64_t{kernel - 1} * (row + 1);
+  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
+  for (float& v : x) v = rng.next();
+  const int patch = kernel * kernel * channels;
+  Buf wt(patch, filters, extra, &rng);
+  std::vector<float> bias(static_cast<std::size_t>(filters));
+  for (float& v : bias) v = rng.next();
+  Buf y(count, filters, extra + 1, &rng);
+  kt.conv_pixels(filters, channels, kernel, row, count, x.data(), wt.data(), wt.ld,
+                 with_bias ? bias.data() : nullptr, act, y.data(), y.ld);
+  INFO(kt.isa << " conv_pixels filters=" << filters << " channels=" << channels
+               << " kernel=" << kernel << " row=" << row << " count=" << count
+               << " act=" << static_cast<int>(act) << " bias=" << with_bias << " extra=" << extra);
+  int bad = 0;
+  for (int i = 0; i < count && bad < 3; ++i) {
+    for (int f = 0; f < filters && bad < 3; ++f) {
+      double z = with_bias ? bias[static_cast<std::size_t>(f)] : 0.0;
+      double mag = std::fabs(z);
+      for (int ky = 0; ky < kernel; ++ky) {
+        for (int kx = 0; kx < kernel; ++kx) {
+          for (int c = 0; c < channels; ++c) {
+            const double t = static_cast<double>(wt.at((ky * kernel + kx) * channels + c, f)) *
+                             x[static_cast<std::size_t>((i + ky * row + kx) * channels + c)];
+            z += t;
+            mag += std::fabs(t);
+          }
+        }
+      }
+      const double want = act_ref(act, z);
+      // The activation's slope is at most 1, so the sum's error bound carries over.
+      if (std::fabs(y.at(i, f) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
+        ++bad;
+        INFO("y[" << i << "][" << f << "] = " << y.at(i, f) << ", expected " << want);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(y.canaries_intact());
+}
+
 void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
                          bool with_bias, std::uint64_t seed) {
   Lcg rng{seed};
@@ -556,6 +602,20 @@ void run_all(const char* isa) {
             const int row = count % 3 == 0 ? 7 : 30;
             check_conv_planes(*kt, filters, channels, kernel, row, count, (filters + count) % 4,
                               ++seed);
+          }
+        }
+      }
+    }
+  }
+  SECTION("conv_pixels over filter strips, channels, kernels, row tails and activations") {
+    for (int filters : {1, 3, 8, 9, 16, 17, 24, 32, 40}) {
+      for (int channels : {1, 2, 3, 8, 16}) {
+        for (int kernel : {1, 2, 3, 5}) {
+          for (int count : {1, 5, 11, 12, 13, 16, 17, 28, 33}) {
+            if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
+            const Activation act = kActs[(filters + count) % 4];
+            check_conv_pixels(*kt, filters, channels, kernel, count % 2 == 0 ? 30 : 9, count, act,
+                              (channels + count) % 3 != 0, (filters + kernel) % 3, ++seed);
           }
         }
       }

@@ -189,12 +189,32 @@ void conv_planes(std::int32_t filters, std::int32_t channels, std::int32_t kerne
   }
 }
 
+void conv_pixels(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                 std::int64_t row, std::int64_t count, const float* x, const float* wt,
+                 std::int32_t ldw, const float* bias, Activation act, float* y,
+                 std::int64_t ldy) {
+  for (std::int64_t i = 0; i < count; ++i) {
+    for (std::int32_t f = 0; f < filters; ++f) {
+      float sum = 0.0f;
+      for (std::int32_t ky = 0; ky < kernel; ++ky) {
+        for (std::int32_t kx = 0; kx < kernel; ++kx) {
+          const float* xt = x + (i + ky * row + kx) * channels;
+          const float* wk = wt + std::int64_t{(ky * kernel + kx) * channels} * ldw + f;
+          for (std::int32_t c = 0; c < channels; ++c) sum += wk[std::int64_t{c} * ldw] * xt[c];
+        }
+      }
+      if (bias != nullptr) sum += bias[f];
+      y[i * ldy + f] = activate(act, sum);
+    }
+  }
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
-                               dense_forward_loss, conv_planes};
+                               dense_forward_loss, conv_planes,   conv_pixels};
 
 }  // namespace tinyae::kernels

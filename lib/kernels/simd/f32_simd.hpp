@@ -171,7 +171,10 @@ struct SimdF32 {
         if (nvalid == NR) {
           for (int v = 0; v < NV; ++v) V::load_unaligned(src + v * W).store_aligned(d + v * W);
         } else {
-          for (Index j = 0; j < NR; ++j) d[j] = j < nvalid ? src[j] : 0.0f;
+          for (int v = 0; v < NV; ++v) {
+            const Index count = lanes(nvalid, v);
+            (count > 0 ? load_n(src + v * W, count, 0.0f) : V(0.0f)).store_aligned(d + v * W);
+          }
         }
       }
       return;
@@ -546,6 +549,101 @@ struct SimdF32 {
     }
   }
 
+  // ---- direct convolution over channels-last pixels ------------------------------
+
+  // R pixels x the NV vectors of filters at wt, y (nvalid of them valid): broadcast
+  // pixel values times weight vectors, the GEMM micro-kernel's scheme with the patch
+  // matrix's addresses worked out from the tap instead of read from memory.
+  template <int R, bool kFull>
+  TINYAE_KERNEL_INLINE static void pixel_tile(Index channels, Index kernel, Index row,
+                                              const float* x, const float* wt, Index ldw,
+                                              Index nvalid, const float* bias, Activation act,
+                                              float* y, Index ldy) {
+    V acc[R][NV];
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < NV; ++v) acc[r][v] = V(0.0f);
+    }
+    for (Index ky = 0; ky < kernel; ++ky) {
+      for (Index kx = 0; kx < kernel; ++kx) {
+        const float* xt = x + (ky * row + kx) * channels;
+        const float* wk = wt + (ky * kernel + kx) * channels * ldw;
+        for (Index c = 0; c < channels; ++c, wk += ldw) {
+          V wv[NV];
+          for (int v = 0; v < NV; ++v) {
+            wv[v] = kFull ? V::load_unaligned(wk + v * W) : load_n(wk + v * W, lanes(nvalid, v), 0.0f);
+          }
+#pragma GCC unroll 16
+          for (int r = 0; r < R; ++r) {
+            const V a(xt[r * channels + c]);
+            for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, wv[v], acc[r][v]);
+          }
+        }
+      }
+    }
+    for (int v = 0; v < NV; ++v) {
+      const Index count = kFull ? W : lanes(nvalid, v);
+      if (count == 0) continue;
+      const V b = bias != nullptr ? load_n(bias + v * W, count, 0.0f) : V(0.0f);
+      for (int r = 0; r < R; ++r) store_n(activate(acc[r][v] + b, act), y + r * ldy + v * W, count);
+    }
+  }
+  // Lanes of vector v of a strip with nvalid columns: 0..W.
+  TINYAE_KERNEL_INLINE static Index lanes(Index nvalid, int v) {
+    const Index left = nvalid - v * W;
+    return left <= 0 ? 0 : (left < W ? left : W);
+  }
+
+  template <int M, bool kFull>
+  static void pixel_edge(int rows, Index channels, Index kernel, Index row, const float* x,
+                         const float* wt, Index ldw, Index nvalid, const float* bias,
+                         Activation act, float* y, Index ldy) {
+    if constexpr (M > 0) {
+      if (rows == M) {
+        pixel_tile<M, kFull>(channels, kernel, row, x, wt, ldw, nvalid, bias, act, y, ldy);
+      } else {
+        pixel_edge<M - 1, kFull>(rows, channels, kernel, row, x, wt, ldw, nvalid, bias, act, y, ldy);
+      }
+    }
+  }
+
+  template <bool kFull>
+  static void pixel_strip(Index channels, Index kernel, Index row, Index count, const float* x,
+                          const float* wt, Index ldw, Index nvalid, const float* bias,
+                          Activation act, float* y, Index ldy) {
+    Index i = 0;
+    for (; i + MR <= count; i += MR) {
+      pixel_tile<MR, kFull>(channels, kernel, row, x + i * channels, wt, ldw, nvalid, bias, act,
+                            y + i * ldy, ldy);
+    }
+    if (i < count) {
+      pixel_edge<MR - 1, kFull>(static_cast<int>(count - i), channels, kernel, row,
+                                x + i * channels, wt, ldw, nvalid, bias, act, y + i * ldy, ldy);
+    }
+  }
+
+  static void conv_pixels(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                          std::int64_t row, std::int64_t count, const float* x, const float* wt,
+                          std::int32_t ldw, const float* bias, Activation act, float* y,
+                          std::int64_t ldy) {
+    if constexpr (NV > 1) {
+      if (filters <= W) {  // one vector of filters: taller tiles instead (as in gemm)
+        constexpr int kRows = MR * NV < 16 ? MR * NV : 16;
+        SimdF32<Arch, kRows, 1, KC>::conv_pixels(filters, channels, kernel, row, count, x, wt,
+                                                 ldw, bias, act, y, ldy);
+        return;
+      }
+    }
+    for (Index j0 = 0; j0 < filters; j0 += NR) {
+      const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
+      const float* b = bias != nullptr ? bias + j0 : nullptr;
+      if (nvalid == NR) {
+        pixel_strip<true>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act, y + j0, ldy);
+      } else {
+        pixel_strip<false>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act, y + j0, ldy);
+      }
+    }
+  }
+
   // ---- the table's entries -----------------------------------------------------
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
@@ -746,7 +844,7 @@ struct SimdF32 {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
-                      &dense_forward_loss, &conv_planes};
+                      &dense_forward_loss, &conv_planes, &conv_pixels};
   }
 };
 
