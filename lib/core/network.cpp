@@ -260,6 +260,8 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
     TINYAE_PRAGMA(omp for schedule(static))
     for (std::int32_t p = 0; p < parts; ++p) parts_[p].loss = 0;
+    TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+    for (std::int32_t p = 0; p < parts; ++p) parts_[p].sse = 0;
   }
 
   // Glorot uniform U(-r, r), r = sqrt(6 / (fan_in + fan_out)); biases stay zero.
@@ -539,17 +541,26 @@ double Network::train_batch(const float* input, const float* target, std::int32_
   const std::int64_t n = spec_.parameter_floats();
   const std::int64_t chunks = (n + kUpdateChunk - 1) / kUpdateChunk;
   // One parallel region per step; the work partition is fixed by the batch and
-  // batch_parts alone, and every sum runs in a fixed order, so the result does not
-  // depend on the number of threads.
+  // batch_parts alone (each part has its own rows, scratch and gradient, whichever
+  // thread runs it), and every sum runs in a fixed order, so the result does not
+  // depend on the number of threads. Parts go to whichever thread is free (a thread
+  // the OS holds back does not hold the others up), and without the KL penalty's batch
+  // means a part runs its backward pass right after its forward pass (no barrier).
   TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
-    TINYAE_PRAGMA(omp for schedule(static))
-    for (std::int32_t p = 0; p < parts; ++p) forward_part(input, target, batch, p);
-    if (rhohat_ != nullptr) {
+    if (rhohat_ == nullptr) {
+      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+      for (std::int32_t p = 0; p < parts; ++p) {
+        forward_part(input, target, batch, p);
+        backward_part(input, batch, p);
+      }
+    } else {
+      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+      for (std::int32_t p = 0; p < parts; ++p) forward_part(input, target, batch, p);
       TINYAE_PRAGMA(omp single)
       mean_code_activations(batch, parts);
+      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+      for (std::int32_t p = 0; p < parts; ++p) backward_part(input, batch, p);
     }
-    TINYAE_PRAGMA(omp for schedule(static))
-    for (std::int32_t p = 0; p < parts; ++p) backward_part(input, batch, p);
     TINYAE_PRAGMA(omp for schedule(static))
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;
