@@ -65,10 +65,10 @@ constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
 }
 
 // How the weight gradient dW = dZ^T * patches is formed: the same, except that the
-// planes and pixels methods (forward only) leave it to shifted rows or the patch matrix.
+// planes method (forward only) leaves it to shifted rows or the patch matrix.
 constexpr ConvMethod conv2d_weight_gradient_method(const Conv2dGeometry& g) {
   const ConvMethod m = conv2d_method(g);
-  if (m != ConvMethod::planes && m != ConvMethod::pixels) return m;
+  if (m != ConvMethod::planes) return m;
   return g.kernel * g.input.channels >= 16 ? ConvMethod::shifted_rows : ConvMethod::patches;
 }
 
@@ -106,22 +106,23 @@ constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g, ConvMethod m
   return g.pixels() * g.patch();
 }
 
-constexpr std::int64_t conv2d_chunk_scratch(const Conv2dGeometry& g, ConvMethod method,
-                                            std::int32_t batch) {
-  const std::int64_t floats = conv2d_chunk_floats(g, method);
-  return std::int64_t{conv_chunk_samples(floats, batch)} * floats;
-}
-
 // A copy of the weights (turned for the input gradient, transposed for the pixels
-// method) is kept at the start of the scratch, on a 64-byte boundary.
+// method and its weight gradient) is kept at the start of the scratch, on a 64-byte
+// boundary.
 constexpr std::int64_t turned_weight_floats(const Conv2dGeometry& g) {
   return NetworkSpec::padded_floats(std::int64_t{g.patch()} * g.output.channels);
 }
 
-constexpr std::int64_t conv2d_forward_scratch(const Conv2dGeometry& g, std::int32_t batch) {
-  const ConvMethod method = conv2d_method(g);
+// Scratch of a pass by a method: the weights' copy (pixels) and one chunk.
+constexpr std::int64_t conv2d_pass_scratch(const Conv2dGeometry& g, ConvMethod method,
+                                           std::int32_t batch) {
+  const std::int64_t floats = conv2d_chunk_floats(g, method);
   const std::int64_t weights = method == ConvMethod::pixels ? turned_weight_floats(g) : 0;
-  return weights + conv2d_chunk_scratch(g, method, batch);
+  return weights + std::int64_t{conv_chunk_samples(floats, batch)} * floats;
+}
+
+constexpr std::int64_t conv2d_forward_scratch(const Conv2dGeometry& g, std::int32_t batch) {
+  return conv2d_pass_scratch(g, conv2d_method(g), batch);
 }
 
 // The input gradient of a stride-1 convolution is itself a stride-1 convolution of
@@ -143,7 +144,7 @@ constexpr std::int64_t conv2d_scratch_floats(const Conv2dGeometry& g, std::int32
   if (batch <= 0) return 0;
   std::int64_t need = conv2d_forward_scratch(g, batch);
   const std::int64_t weight_gradient =
-      conv2d_chunk_scratch(g, conv2d_weight_gradient_method(g), batch);
+      conv2d_pass_scratch(g, conv2d_weight_gradient_method(g), batch);
   if (weight_gradient > need) need = weight_gradient;
   if (g.stride == 1 && conv2d_method(g) != ConvMethod::direct) {
     const std::int64_t input_gradient =

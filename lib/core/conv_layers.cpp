@@ -370,6 +370,19 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
     const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
     const float* xs = x + s0 * g.input.size();
     const float* dzs = dz + s0 * g.output.size();
+    if (method == ConvMethod::pixels) {
+      // dW^T (+)= the padded images' patches^T * dZ, sample by sample, into the
+      // scratch's weight block; transposed into dweights after the last chunk.
+      const Grid gr = grid_of(g, n);
+      float* xp = scratch + turned_weight_floats(g);
+      pad_images(g, gr, n, xs, xp);
+      for (std::int32_t s = 0; s < n; ++s) {
+        k.conv_pixels_gradient(filters, c, g.kernel, gr.wp, g.output.height, g.output.width,
+                               xp + s * gr.pixels * c, dzs + s * g.output.size(), filters,
+                               scratch, filters, s0 + s > 0);
+      }
+      continue;
+    }
     if (method == ConvMethod::shifted_rows) {
       // dW_ky (+)= dZ(grid)^T * (padded-input view of kernel row ky).
       const Grid gr = grid_of(g, n);
@@ -400,6 +413,11 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
       col2im(g, n, scratch, dxs);
     } else {
       k.gemm_nn(rows, patch, filters, dzs, filters, weights, patch, dxs, patch, false);
+    }
+  }
+  if (method == ConvMethod::pixels) {
+    for (Index f = 0; f < filters; ++f) {
+      for (Index p = 0; p < patch; ++p) dweights[f * patch + p] = scratch[p * filters + f];
     }
   }
   if (dx != nullptr && !dx_per_chunk) {

@@ -124,6 +124,18 @@ using ConvPixelsFn = void (*)(std::int32_t filters, std::int32_t channels, std::
                               const float* wt, std::int32_t ldw, const float* bias,
                               Activation act, float* y, std::int64_t ldy);
 
+// The weight gradient of a conv_pixels convolution over one image of `lines` output
+// rows of `width` pixels, in the transposed layout:
+//   dwt[((ky * kernel + kx) * channels + c) * lddw + f] (+)= sum over lines l and pixels
+//       o < width of dz[(l * width + o) * ldz + f] * x[(l * row + o + ky * row + kx) * channels + c]
+// for f < filters, summed over l, then o. x is the zero-padded image (rows `row`
+// pixels long), dz the output gradient, channels-last.
+using ConvPixelsGradientFn = void (*)(std::int32_t filters, std::int32_t channels,
+                                      std::int32_t kernel, std::int64_t row,
+                                      std::int64_t lines, std::int64_t width, const float* x,
+                                      const float* dz, std::int64_t ldz, float* dwt,
+                                      std::int32_t lddw, bool accumulate);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -141,6 +153,7 @@ struct F32Kernels {
   DenseForwardLossFn dense_forward_loss;
   ConvPlanesFn conv_planes;
   ConvPixelsFn conv_pixels;
+  ConvPixelsGradientFn conv_pixels_gradient;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

@@ -223,6 +223,52 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
   CHECK(y.canaries_intact());
 }
 
+// conv_pixels_gradient against double sums of products, with and without
+// accumulating, x sized exactly to the last pixel the kernel may read.
+void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int channels, int kernel,
+                                int lines, int width, bool accumulate, int extra,
+                                std::uint64_t seed) {
+  Lcg rng{seed};
+  const int row = width + kernel - 1 + extra;
+  const std::int64_t pixels = std::int64_t{lines - 1 + kernel - 1} * row + width + kernel - 1;
+  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
+  for (float& v : x) v = rng.next();
+  Buf dz(lines * width, filters, extra, &rng);
+  const int patch = kernel * kernel * channels;
+  Buf dwt(patch, filters, extra + 1, &rng);
+  Buf dwt0 = dwt;
+  kt.conv_pixels_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(), dz.ld,
+                          dwt.data(), dwt.ld, accumulate);
+  INFO(kt.isa << " conv_pixels_gradient filters=" << filters << " channels=" << channels
+               << " kernel=" << kernel << " lines=" << lines << " width=" << width
+               << " accumulate=" << accumulate << " extra=" << extra);
+  int bad = 0;
+  for (int k = 0; k < patch && bad < 3; ++k) {
+    const int ky = k / channels / kernel;
+    const int kx = k / channels % kernel;
+    const int c = k % channels;
+    for (int f = 0; f < filters && bad < 3; ++f) {
+      double sum = accumulate ? dwt0.at(k, f) : 0.0;
+      double mag = std::fabs(sum);
+      for (int l = 0; l < lines; ++l) {
+        for (int o = 0; o < width; ++o) {
+          const double t = static_cast<double>(dz.at(l * width + o, f)) *
+                           x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
+          sum += t;
+          mag += std::fabs(t);
+        }
+      }
+      if (std::fabs(dwt.at(k, f) - sum) > tolerance(lines * width, mag)) {
+        ++bad;
+        INFO("dwt[" << k << "][" << f << "] = " << dwt.at(k, f) << ", expected " << sum);
+        CHECK(false);
+      }
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(dwt.canaries_intact());
+}
+
 void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
                          bool with_bias, std::uint64_t seed) {
   Lcg rng{seed};
@@ -616,6 +662,19 @@ void run_all(const char* isa) {
             const Activation act = kActs[(filters + count) % 4];
             check_conv_pixels(*kt, filters, channels, kernel, count % 2 == 0 ? 30 : 9, count, act,
                               (channels + count) % 3 != 0, (filters + kernel) % 3, ++seed);
+          }
+        }
+      }
+    }
+  }
+  SECTION("conv_pixels_gradient over filter strips, channels, kernels and image sizes") {
+    for (int filters : {1, 3, 8, 9, 16, 17, 40}) {
+      for (int channels : {1, 2, 3, 8, 16}) {
+        for (int kernel : {1, 2, 3, 5}) {
+          for (int lines : {1, 3, 7}) {
+            const int width = lines == 3 ? 28 : lines + 4;
+            check_conv_pixels_gradient(*kt, filters, channels, kernel, lines, width,
+                                       (filters + lines) % 2 == 0, (channels + kernel) % 3, ++seed);
           }
         }
       }

@@ -209,12 +209,34 @@ void conv_pixels(std::int32_t filters, std::int32_t channels, std::int32_t kerne
   }
 }
 
+void conv_pixels_gradient(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                          std::int64_t row, std::int64_t lines, std::int64_t width,
+                          const float* x, const float* dz, std::int64_t ldz, float* dwt,
+                          std::int32_t lddw, bool accumulate) {
+  const std::int32_t patch = kernel * kernel * channels;
+  for (std::int32_t k = 0; k < patch; ++k) {
+    const std::int32_t tap = k / channels;
+    const std::int64_t offset = ((tap / kernel) * row + tap % kernel) * channels + k % channels;
+    for (std::int32_t f = 0; f < filters; ++f) {
+      float sum = 0.0f;
+      for (std::int64_t l = 0; l < lines; ++l) {
+        for (std::int64_t o = 0; o < width; ++o) {
+          sum += dz[(l * width + o) * ldz + f] * x[(l * row + o) * channels + offset];
+        }
+      }
+      float* d = dwt + std::int64_t{k} * lddw + f;
+      *d = accumulate ? *d + sum : sum;
+    }
+  }
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                gemm_tn,      dense_forward, activation_backward,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
-                               dense_forward_loss, conv_planes,   conv_pixels};
+                               dense_forward_loss, conv_planes,   conv_pixels,
+                               conv_pixels_gradient};
 
 }  // namespace tinyae::kernels

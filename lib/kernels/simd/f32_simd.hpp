@@ -644,6 +644,100 @@ struct SimdF32 {
     }
   }
 
+  // R patch entries (rows of dwt, at x offsets xoff) x the NV vectors of filters at
+  // dz, dwt: one broadcast pixel value times a vector of output gradients per FMA.
+  template <int R, bool kFull>
+  TINYAE_KERNEL_INLINE static void gradient_tile(const Index* xoff, Index channels, Index row,
+                                                 Index lines, Index width, const float* x,
+                                                 const float* dz, Index ldz, Index nvalid,
+                                                 float* dwt, Index lddw, bool accumulate) {
+    V acc[R][NV];
+    for (int r = 0; r < R; ++r) {
+      for (int v = 0; v < NV; ++v) acc[r][v] = V(0.0f);
+    }
+    for (Index l = 0; l < lines; ++l) {
+      const float* xl = x + l * row * channels;
+      const float* dl = dz + l * width * ldz;
+      for (Index o = 0; o < width; ++o, xl += channels, dl += ldz) {
+        V g[NV];
+        for (int v = 0; v < NV; ++v) {
+          g[v] = kFull ? V::load_unaligned(dl + v * W) : load_n(dl + v * W, lanes(nvalid, v), 0.0f);
+        }
+#pragma GCC unroll 16
+        for (int r = 0; r < R; ++r) {
+          const V a(xl[xoff[r]]);
+          for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, g[v], acc[r][v]);
+        }
+      }
+    }
+    for (int v = 0; v < NV; ++v) {
+      const Index count = kFull ? W : lanes(nvalid, v);
+      if (count == 0) continue;
+      for (int r = 0; r < R; ++r) {
+        float* d = dwt + r * lddw + v * W;
+        store_n(accumulate ? acc[r][v] + load_n(d, count, 0.0f) : acc[r][v], d, count);
+      }
+    }
+  }
+
+  template <int M, bool kFull>
+  static void gradient_edge(int rows, const Index* xoff, Index channels, Index row, Index lines,
+                            Index width, const float* x, const float* dz, Index ldz,
+                            Index nvalid, float* dwt, Index lddw, bool accumulate) {
+    if constexpr (M > 0) {
+      if (rows == M) {
+        gradient_tile<M, kFull>(xoff, channels, row, lines, width, x, dz, ldz, nvalid, dwt, lddw,
+                                accumulate);
+      } else {
+        gradient_edge<M - 1, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz, nvalid,
+                                    dwt, lddw, accumulate);
+      }
+    }
+  }
+
+  template <bool kFull>
+  static void gradient_strip(Index patch, Index channels, Index kernel, Index row, Index lines,
+                             Index width, const float* x, const float* dz, Index ldz,
+                             Index nvalid, float* dwt, Index lddw, bool accumulate) {
+    for (Index k0 = 0; k0 < patch; k0 += MR) {
+      const int rows = static_cast<int>(patch - k0 < MR ? patch - k0 : MR);
+      Index xoff[MR];
+      for (int r = 0; r < rows; ++r) {
+        const Index k = k0 + r;
+        const Index tap = k / channels;
+        xoff[r] = ((tap / kernel) * row + tap % kernel) * channels + k % channels;
+      }
+      gradient_edge<MR, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz, nvalid,
+                               dwt + k0 * lddw, lddw, accumulate);
+    }
+  }
+
+  static void conv_pixels_gradient(std::int32_t filters, std::int32_t channels,
+                                   std::int32_t kernel, std::int64_t row, std::int64_t lines,
+                                   std::int64_t width, const float* x, const float* dz,
+                                   std::int64_t ldz, float* dwt, std::int32_t lddw,
+                                   bool accumulate) {
+    if constexpr (NV > 1) {
+      if (filters <= W) {  // one vector of filters: more patch entries per tile instead
+        constexpr int kRows = MR * NV < 16 ? MR * NV : 16;
+        SimdF32<Arch, kRows, 1, KC>::conv_pixels_gradient(filters, channels, kernel, row, lines,
+                                                          width, x, dz, ldz, dwt, lddw, accumulate);
+        return;
+      }
+    }
+    const Index patch = Index{kernel} * kernel * channels;
+    for (Index j0 = 0; j0 < filters; j0 += NR) {
+      const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
+      if (nvalid == NR) {
+        gradient_strip<true>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz, nvalid,
+                             dwt + j0, lddw, accumulate);
+      } else {
+        gradient_strip<false>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz, nvalid,
+                              dwt + j0, lddw, accumulate);
+      }
+    }
+  }
+
   // ---- the table's entries -----------------------------------------------------
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
@@ -844,7 +938,7 @@ struct SimdF32 {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
-                      &dense_forward_loss, &conv_planes, &conv_pixels};
+                      &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient};
   }
 };
 
