@@ -211,15 +211,31 @@ void pad_planes(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const f
       const Index iy = y - g.pad_top;
       const bool inside = iy >= 0 && iy < g.input.height;
       const float* src = inside ? x + (s * g.input.height + iy) * g.input.width * c : x;
+      float* row = xq + s * gr.pixels + y * gr.wp;
       for (Index ch = 0; ch < c; ++ch) {
-        float* dst = xq + ch * plane + s * gr.pixels + y * gr.wp;
-        if (!inside) {
-          zero(dst, gr.wp);
-          continue;
-        }
+        float* dst = row + ch * plane;
         for (Index i = 0; i < x0; ++i) dst[i] = 0.0f;
+        for (Index i = inside ? x1 : x0; i < gr.wp; ++i) dst[i] = 0.0f;
+      }
+      if (!inside) continue;
+      // Four channels per pass over the row: fewer passes, four streams of stores.
+      Index ch = 0;
+      for (; ch + 4 <= c; ch += 4) {
+        float* d0 = row + ch * plane;
+        float* d1 = d0 + plane;
+        float* d2 = d1 + plane;
+        float* d3 = d2 + plane;
+        const float* p = src + ch;
+        for (Index i = x0; i < x1; ++i, p += c) {
+          d0[i] = p[0];
+          d1[i] = p[1];
+          d2[i] = p[2];
+          d3[i] = p[3];
+        }
+      }
+      for (; ch < c; ++ch) {
+        float* dst = row + ch * plane;
         for (Index i = x0; i < x1; ++i) dst[i] = src[(i - x0) * c + ch];
-        for (Index i = x1; i < gr.wp; ++i) dst[i] = 0.0f;
       }
     }
   }
@@ -235,7 +251,26 @@ void gather_planes(const kernels::F32Kernels& k, const Conv2dGeometry& g, const 
     for (Index oy = 0; oy < g.output.height; ++oy) {
       const float* src = yq + s * gr.pixels + oy * gr.wp;
       float* dst = y + (s * g.output.height + oy) * ow * filters;
-      for (Index f = 0; f < filters; ++f) {
+      // Four filters per pass over the row (as in pad_planes).
+      Index f = 0;
+      for (; f + 4 <= filters; f += 4) {
+        const float* r0 = src + f * gr.rows;
+        const float* r1 = r0 + gr.rows;
+        const float* r2 = r1 + gr.rows;
+        const float* r3 = r2 + gr.rows;
+        const float b0 = bias != nullptr ? bias[f] : 0.0f;
+        const float b1 = bias != nullptr ? bias[f + 1] : 0.0f;
+        const float b2 = bias != nullptr ? bias[f + 2] : 0.0f;
+        const float b3 = bias != nullptr ? bias[f + 3] : 0.0f;
+        float* d = dst + f;
+        for (Index ox = 0; ox < ow; ++ox, d += filters) {
+          d[0] = r0[ox] + b0;
+          d[1] = r1[ox] + b1;
+          d[2] = r2[ox] + b2;
+          d[3] = r3[ox] + b3;
+        }
+      }
+      for (; f < filters; ++f) {
         const float b = bias != nullptr ? bias[f] : 0.0f;
         const float* row = src + f * gr.rows;
         for (Index ox = 0; ox < ow; ++ox) dst[ox * filters + f] = row[ox] + b;
