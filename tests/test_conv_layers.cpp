@@ -300,7 +300,7 @@ TEST_CASE("max pooling takes each 2x2 window's maximum and routes the gradient t
     }
     const std::vector<float> r = random_values(static_cast<std::size_t>(batch * out.size()), -1.0f, 1.0f, 4);
     std::vector<float> dx(x.size(), kCanary);
-    conv::max_pool2d_backward(in, batch, x.data(), r.data(), dx.data());
+    conv::max_pool2d_backward(in, batch, x.data(), r.data(), false, dx.data());
     std::vector<float> yv(static_cast<std::size_t>(batch * out.size()));
     auto loss = [&] {
       conv::max_pool2d_forward(in, batch, x.data(), yv.data());
@@ -308,6 +308,17 @@ TEST_CASE("max pooling takes each 2x2 window's maximum and routes the gradient t
     };
     INFO("input " << in.channels << "x" << in.height << "x" << in.width);
     CHECK(gradient_error(&x, dx, 1e-3f, loss) < 1e-4);
+    // As the input of a ReLU's output: the same routing times the ReLU's derivative,
+    // here on values clamped at 0 as a ReLU leaves them (windows of zeros included).
+    std::vector<float> relu_x(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) relu_x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    std::vector<float> routed(x.size(), kCanary);
+    std::vector<float> fused(x.size(), kCanary);
+    conv::max_pool2d_backward(in, batch, relu_x.data(), r.data(), false, routed.data());
+    conv::max_pool2d_backward(in, batch, relu_x.data(), r.data(), true, fused.data());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      CHECK(fused[i] == (relu_x[i] > 0.0f ? routed[i] : 0.0f));
+    }
   }
 }
 

@@ -199,9 +199,10 @@ class TINYAE_EXPORT Network {
                      float* conv_scratch);
   // Gradients of a conv2d, max_pool2d or resize layer from delta = dL/d(its output,
   // before its activation): its weight and bias gradients into gradient, and dL/d(its
-  // input) into dx (null: not needed).
+  // input) into dx (null: not needed); relu_input: a max_pool2d layer's dx includes
+  // the derivative of the ReLU whose output it pools.
   void image_layer_backward(std::int32_t l, std::int32_t rows, const float* x, const float* delta,
-                            float* gradient, float* dx, float* conv_scratch);
+                            float* gradient, float* dx, bool relu_input, float* conv_scratch);
   float* part_conv_scratch(std::int32_t part) {
     return conv_scratch_ + conv_part_floats_ * static_cast<std::size_t>(part);
   }

@@ -509,15 +509,15 @@ namespace {
 // caller passes repeats to route_max_edge instead.
 void route_max(Index c, const float* __restrict x0, const float* __restrict x1,
                const float* __restrict x2, const float* __restrict x3, const float* __restrict g,
-               float* __restrict d0, float* __restrict d1, float* __restrict d2,
+               bool relu, float* __restrict d0, float* __restrict d1, float* __restrict d2,
                float* __restrict d3) {
   for (Index ch = 0; ch < c; ++ch) {
     const float m01 = x1[ch] > x0[ch] ? x1[ch] : x0[ch];
     const float m23 = x3[ch] > x2[ch] ? x3[ch] : x2[ch];
     const float m = m23 > m01 ? m23 : m01;
     // The gradient not yet given to an earlier place, passed along by selects (no
-    // branches, so the loop vectorizes).
-    float rest = g[ch];
+    // branches, so the loop vectorizes); none where a ReLU's output is 0.
+    float rest = !relu || m > 0.0f ? g[ch] : 0.0f;
     d0[ch] = x0[ch] == m ? rest : 0.0f;
     rest = x0[ch] == m ? 0.0f : rest;
     d1[ch] = x1[ch] == m ? rest : 0.0f;
@@ -530,27 +530,29 @@ void route_max(Index c, const float* __restrict x0, const float* __restrict x1,
 
 // The same for a window whose places repeat: each place is written last for its first
 // (winning) occurrence.
-void route_max_edge(Index c, const float* x, const Index* at, const float* g, float* dx) {
+void route_max_edge(Index c, const float* x, const Index* at, const float* g, bool relu,
+                    float* dx) {
   for (Index ch = 0; ch < c; ++ch) {
     Index best = 0;
     for (Index w = 1; w < 4; ++w) best = x[at[w] + ch] > x[at[best] + ch] ? w : best;
-    for (Index w = 3; w >= 0; --w) dx[at[w] + ch] = w == best ? g[ch] : 0.0f;
+    const float routed = !relu || x[at[best] + ch] > 0.0f ? g[ch] : 0.0f;
+    for (Index w = 3; w >= 0; --w) dx[at[w] + ch] = w == best ? routed : 0.0f;
   }
 }
 
 }  // namespace
 
 void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const float* dy,
-                         float* dx) {
+                         bool relu_input, float* dx) {
   const Index c = input.channels;
   // Every input pixel is in one window, so writing each window's places covers dx
   // without clearing it first.
   for_each_pool_window(input, batch, [&](const Index* at, Index o) {
     if (at[1] == at[0] || at[2] == at[0]) {
-      route_max_edge(c, x, at, dy + o, dx);
+      route_max_edge(c, x, at, dy + o, relu_input, dx);
     } else {
-      route_max(c, x + at[0], x + at[1], x + at[2], x + at[3], dy + o, dx + at[0], dx + at[1],
-                dx + at[2], dx + at[3]);
+      route_max(c, x + at[0], x + at[1], x + at[2], x + at[3], dy + o, relu_input, dx + at[0],
+                dx + at[1], dx + at[2], dx + at[3]);
     }
   });
 }

@@ -45,9 +45,11 @@ constexpr Shape max_pool2d_output(Shape input) {
 
 void max_pool2d_forward(Shape input, std::int32_t batch, const float* x, float* y);
 // dx (overwritten) = dy routed to each window's maximum (the first in row-major order
-// on ties), found again from x, so the forward pass keeps no indices.
+// on ties), found again from x, so the forward pass keeps no indices. With relu_input
+// (x is a ReLU's output), also times the ReLU's derivative: nothing is routed where
+// the maximum is 0, so the caller needs no pass over dx for it.
 void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const float* dy,
-                         float* dx);
+                         bool relu_input, float* dx);
 
 // Nearest-neighbour resize to height x width: output (oy, ox) copies input
 // (floor(oy * H / height), floor(ox * W / width)), PyTorch's mode='nearest'.

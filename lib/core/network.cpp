@@ -420,7 +420,7 @@ void Network::layer_forward(std::int32_t l, std::int32_t rows, const float* x, f
 
 void Network::image_layer_backward(std::int32_t l, std::int32_t rows, const float* x,
                                    const float* delta, float* gradient, float* dx,
-                                   float* conv_scratch) {
+                                   bool relu_input, float* conv_scratch) {
   const LayerSpec& layer = spec_.layers[l];
   const Shape in = spec_.layer_input(l);
   switch (layer.kind) {
@@ -430,7 +430,7 @@ void Network::image_layer_backward(std::int32_t l, std::int32_t rows, const floa
                             gradient + spec_.bias_offset(l), dx, conv_scratch);
       return;
     case LayerKind::max_pool2d:
-      if (dx != nullptr) conv::max_pool2d_backward(in, rows, x, delta, dx);
+      if (dx != nullptr) conv::max_pool2d_backward(in, rows, x, delta, relu_input, dx);
       return;
     case LayerKind::resize:
       if (dx != nullptr) {
@@ -472,11 +472,14 @@ void Network::backward_part(const float* input, std::int32_t batch, std::int32_t
       // Image layers: dL/d(input) into the other delta buffer, then the previous
       // layer's penalties and activation derivative.
       float* next = l > 0 ? part_delta(part, 1 - buffer, l - 1) : nullptr;
-      image_layer_backward(l, rows, x, delta, gradient, next, part_conv_scratch(part));
+      const Activation prev = l > 0 ? spec_.layers[l - 1].activation : Activation::identity;
+      const kernels::Sparsity* penalty = sparse && l - 1 == spec_.code_layer ? &sparsity : nullptr;
+      // Pooling a ReLU's output applies the ReLU's derivative as it routes.
+      const bool pool_relu = spec_.layers[l].kind == LayerKind::max_pool2d &&
+                             prev == Activation::relu && penalty == nullptr;
+      image_layer_backward(l, rows, x, delta, gradient, next, pool_relu, part_conv_scratch(part));
       if (l > 0) {
-        const Activation prev = spec_.layers[l - 1].activation;
-        const kernels::Sparsity* penalty = sparse && l - 1 == spec_.code_layer ? &sparsity : nullptr;
-        if (prev != Activation::identity || penalty != nullptr) {
+        if ((prev != Activation::identity && !pool_relu) || penalty != nullptr) {
           k.hidden_delta(rows, in, activations_[l - 1] + r0 * in, in, next, in, prev, penalty);
         }
         buffer = 1 - buffer;
