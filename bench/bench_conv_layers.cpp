@@ -1,5 +1,5 @@
 // The convolutions of mnist-conv (DESIGN.md), one at a time, batch 128, single
-// thread, per ISA: forward (patch matrix + GEMM with bias and activation) and backward
+// thread, per ISA: forward (by the method conv2d_method picks, with bias and activation) and backward
 // (weight, bias and input gradients), in GFLOP/s of useful work (2 * pixels * filters
 // * patch per sample, twice that backward when the input gradient is formed).
 //
