@@ -535,9 +535,14 @@ struct SimdF32 {
   }
 
   static void conv_planes(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
-                          std::int64_t row, std::int64_t plane, std::int64_t count,
+                          std::int64_t row64, std::int64_t plane64, std::int64_t count64,
                           const float* x, const float* w, std::int32_t ldw, float* y,
-                          std::int64_t ldy) {
+                          std::int64_t ldy64) {
+    // Sizes of memory the caller holds, so they fit a pointer difference.
+    const auto row = static_cast<Index>(row64);
+    const auto plane = static_cast<Index>(plane64);
+    const auto count = static_cast<Index>(count64);
+    const auto ldy = static_cast<Index>(ldy64);
     using Rows = void (*)(Index, Index, Index, Index, Index, const float*, const float*, Index,
                           float*, Index);
     static constexpr Rows kRows[8] = {&conv_rows<1>, &conv_rows<2>, &conv_rows<3>, &conv_rows<4>,
@@ -622,9 +627,12 @@ struct SimdF32 {
   }
 
   static void conv_pixels(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
-                          std::int64_t row, std::int64_t count, const float* x, const float* wt,
-                          std::int32_t ldw, const float* bias, Activation act, float* y,
-                          std::int64_t ldy) {
+                          std::int64_t row64, std::int64_t count64, const float* x,
+                          const float* wt, std::int32_t ldw, const float* bias, Activation act,
+                          float* y, std::int64_t ldy64) {
+    const auto row = static_cast<Index>(row64);
+    const auto count = static_cast<Index>(count64);
+    const auto ldy = static_cast<Index>(ldy64);
     if constexpr (NV > 1) {
       if (filters <= W) {  // one vector of filters: taller tiles instead (as in gemm)
         constexpr int kRows = MR * NV < 16 ? MR * NV : 16;
@@ -713,10 +721,14 @@ struct SimdF32 {
   }
 
   static void conv_pixels_gradient(std::int32_t filters, std::int32_t channels,
-                                   std::int32_t kernel, std::int64_t row, std::int64_t lines,
-                                   std::int64_t width, const float* x, const float* dz,
-                                   std::int64_t ldz, float* dwt, std::int32_t lddw,
+                                   std::int32_t kernel, std::int64_t row64, std::int64_t lines64,
+                                   std::int64_t width64, const float* x, const float* dz,
+                                   std::int64_t ldz64, float* dwt, std::int32_t lddw,
                                    bool accumulate) {
+    const auto row = static_cast<Index>(row64);
+    const auto lines = static_cast<Index>(lines64);
+    const auto width = static_cast<Index>(width64);
+    const auto ldz = static_cast<Index>(ldz64);
     if constexpr (NV > 1) {
       if (filters <= W) {  // one vector of filters: more patch entries per tile instead
         constexpr int kRows = MR * NV < 16 ? MR * NV : 16;
