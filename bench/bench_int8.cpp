@@ -9,7 +9,9 @@
 //                    requantization and ReLU clamp in one kernel
 //   float_encode     Network::encode (checks every input is finite, then the kernel)
 //   float_dense      the float kernel alone: f32 dense_forward with bias and ReLU
-//   int8_quantize_input  float -> uint8 for a float caller (not in int8_encode)
+//   int8_quantize_input  float -> uint8 (the table's quantize) for a float caller;
+//                    not in int8_encode
+//   int8_float_in    both: float inputs to int8 codes
 //   dnnl_u8s8s32     the bare integer GEMM of the same shape
 //
 // The weights stay in cache, as in firmware or a server encoding a stream.
@@ -82,20 +84,26 @@ void set_rate(benchmark::State& state, std::int32_t batch) {
                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void int8_encode(benchmark::State& state, const char* isa, std::int32_t batch) {
+// Times the int8 path of an ISA: with from_float, float inputs quantized by its table
+// then encoded; without, the encode of uint8 inputs alone.
+void int8_path(benchmark::State& state, const char* isa, std::int32_t batch, bool from_float) {
   Models& m = models();
   std::vector<unsigned char> memory(tinyae::quantized_encoder_bytes(kSpec, kMaxBatch) + tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());
   tinyae::QuantizedEncoder encoder;
-  if (!m.ok || !encoder.setup(m.model, kMaxBatch, arena, isa).ok()) {
+  const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(isa);
+  if (!m.ok || kt == nullptr || !encoder.setup(m.model, kMaxBatch, arena, isa).ok()) {
     state.SkipWithError("int8 encoder setup failed");
     return;
   }
   const std::vector<float> x = samples(batch);
   std::vector<std::uint8_t> in(x.size());
-  m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  const auto n = static_cast<std::int64_t>(x.size());
+  const auto zero_point = static_cast<float>(m.model.input_zero_point);
+  kt->quantize(x.data(), n, m.model.input_scale, zero_point, in.data());
   std::vector<std::int8_t> code(static_cast<std::size_t>(batch) * kCode);
   for (auto _ : state) {
+    if (from_float) kt->quantize(x.data(), n, m.model.input_scale, zero_point, in.data());
     if (batch == 1) {
       (void)encoder.encode_one(in.data(), code.data());
     } else {
@@ -107,12 +115,14 @@ void int8_encode(benchmark::State& state, const char* isa, std::int32_t batch) {
   set_rate(state, batch);
 }
 
-void int8_quantize_input(benchmark::State& state, std::int32_t batch) {
+void int8_quantize_input(benchmark::State& state, const tinyae::kernels::I8Kernels* kt,
+                         std::int32_t batch) {
   Models& m = models();
   const std::vector<float> x = samples(batch);
   std::vector<std::uint8_t> in(x.size());
+  const auto zero_point = static_cast<float>(m.model.input_zero_point);
   for (auto _ : state) {
-    m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+    kt->quantize(x.data(), static_cast<std::int64_t>(x.size()), m.model.input_scale, zero_point, in.data());
     benchmark::DoNotOptimize(in.data());
     benchmark::ClobberMemory();
   }
@@ -185,8 +195,12 @@ int main(int argc, char** argv) {
   for (std::int32_t batch : {256, 1}) {
     const std::string b = "/batch" + std::to_string(batch);
     for (const char* const* name = tinyae::kernels::kI8IsaNames; *name != nullptr; ++name) {
-      if (tinyae::kernels::i8_for(*name) == nullptr) continue;
-      benchmark::RegisterBenchmark(("int8_encode/" + std::string(*name) + b).c_str(), int8_encode, *name, batch);
+      const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(*name);
+      if (kt == nullptr) continue;
+      const std::string isa = "/" + std::string(*name) + b;
+      benchmark::RegisterBenchmark(("int8_encode" + isa).c_str(), int8_path, *name, batch, false);
+      benchmark::RegisterBenchmark(("int8_quantize_input" + isa).c_str(), int8_quantize_input, kt, batch);
+      benchmark::RegisterBenchmark(("int8_float_in" + isa).c_str(), int8_path, *name, batch, true);
     }
     for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
       const tinyae::kernels::F32Kernels* kt = tinyae::kernels::f32_for(*name);
@@ -194,7 +208,6 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("float_encode/" + std::string(*name) + b).c_str(), float_encode, *name, batch);
       benchmark::RegisterBenchmark(("float_dense/" + std::string(*name) + b).c_str(), float_dense, kt, batch);
     }
-    benchmark::RegisterBenchmark(("int8_quantize_input" + b).c_str(), int8_quantize_input, batch);
 #if defined(TINYAE_BENCH_DNNL)
     benchmark::RegisterBenchmark(("dnnl_u8s8s32" + b).c_str(), dnnl_u8s8s32, batch);
 #endif

@@ -90,7 +90,8 @@ struct QuantizedModel {
 
   // q[i] = clamp(round(x[i] / input_scale + input_zero_point), 0, 255), computed in float
   // as v = clamp(x / scale + zero_point, 0, 255), q = (int)(v + 0.5), NaN -> 0 (the
-  // exported C header does the same float operations).
+  // exported C header does the same float operations). Vectorized on every ISA with
+  // the same bytes as that scalar loop.
   void quantize_input(const float* x, std::int64_t n, std::uint8_t* q) const;
   // out[i] = code_scale * (q[i] - code_zero_point).
   void dequantize_code(const std::int8_t* q, std::int64_t n, float* out) const;

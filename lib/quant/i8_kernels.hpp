@@ -39,11 +39,24 @@ using I8DenseFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const
 using I8PackFn = void (*)(std::int32_t n, std::int32_t k, const std::int8_t* w,
                           const std::int32_t* bias, void* packed, std::int32_t* packed_bias);
 
+// q[i] = the uint8 input of x[i] on the grid real = scale * (q - zero_point), by the
+// float operations QuantizedModel::quantize_input documents (and the exported C header
+// repeats): v = x / scale + zero_point, v = v > 0 ? v : 0 (NaN -> 0), v = v < 255 ? v
+// : 255, q = (int)(v + 0.5f). Division, not a reciprocal: every ISA rounds alike.
+using I8QuantizeFn = void (*)(const float* x, std::int64_t n, float scale, float zero_point,
+                              std::uint8_t* q);
+
 struct I8Kernels {
   const char* isa;
   I8PackFn pack;
   I8DenseFn dense;
+  I8QuantizeFn quantize;
 };
+
+// The plain loop every I8QuantizeFn equals (kI8Scalar's, and armv7's: its NEON has
+// no division and flushes subnormals).
+void quantize_input_scalar(const float* x, std::int64_t n, float scale, float zero_point,
+                           std::uint8_t* q);
 
 // Bytes of packed weights for n outputs and depth k, the same for every ISA (the SIMD
 // layouts pad n to 16 and k to 4: blocks of 16 channels x 4 depths, 64 bytes each).

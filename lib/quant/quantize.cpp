@@ -393,17 +393,8 @@ Status quantize(const Network& net, const float* calibration, std::int32_t rows,
   return Status();
 }
 
-
 void QuantizedModel::quantize_input(const float* x, std::int64_t n, std::uint8_t* q) const {
-  // Locals: q may alias this object (it is a byte pointer), which would stop vectorizing.
-  const float scale = input_scale;
-  const auto zero_point = static_cast<float>(input_zero_point);
-  for (std::int64_t i = 0; i < n; ++i) {
-    float v = x[i] / scale + zero_point;
-    v = v > 0.0f ? v : 0.0f;  // NaN -> 0 as well
-    v = v < 255.0f ? v : 255.0f;
-    q[i] = static_cast<std::uint8_t>(static_cast<std::int32_t>(v + 0.5f));
-  }
+  kernels::i8_best().quantize(x, n, input_scale, static_cast<float>(input_zero_point), q);
 }
 
 void QuantizedModel::dequantize_code(const std::int8_t* q, std::int64_t n, float* out) const {

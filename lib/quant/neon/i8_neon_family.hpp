@@ -121,5 +121,45 @@ void pack_neon(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::
   pack_n16k4(n, k, w, bias, 128, packed, packed_bias);
 }
 
+#if defined(__aarch64__)
+// I8QuantizeFn's rule on 4 floats, as uint32 lanes in [0, 255]. Selects, not vmaxq /
+// vminq: those return NaN for a NaN lane, where the rule's comparisons give 0.
+uint32x4_t quantize4(float32x4_t x, float32x4_t scale, float32x4_t zero_point) {
+  const float32x4_t zero = vdupq_n_f32(0.0f);
+  const float32x4_t top = vdupq_n_f32(255.0f);
+  float32x4_t v = vaddq_f32(vdivq_f32(x, scale), zero_point);
+  v = vbslq_f32(vcgtq_f32(v, zero), v, zero);
+  v = vbslq_f32(vcltq_f32(v, top), v, top);
+  return vcvtq_u32_f32(vaddq_f32(v, vdupq_n_f32(0.5f)));
+}
+
+// 16 floats to 16 bytes.
+uint8x16_t quantize16(const float* x, float32x4_t scale, float32x4_t zero_point) {
+  const uint16x8_t lo = vcombine_u16(vmovn_u32(quantize4(vld1q_f32(x), scale, zero_point)),
+                                     vmovn_u32(quantize4(vld1q_f32(x + 4), scale, zero_point)));
+  const uint16x8_t hi = vcombine_u16(vmovn_u32(quantize4(vld1q_f32(x + 8), scale, zero_point)),
+                                     vmovn_u32(quantize4(vld1q_f32(x + 12), scale, zero_point)));
+  return vcombine_u8(vmovn_u16(lo), vmovn_u16(hi));
+}
+
+void quantize_neon(const float* x, std::int64_t n, float scale, float zero_point, std::uint8_t* q) {
+  const float32x4_t s = vdupq_n_f32(scale);
+  const float32x4_t z = vdupq_n_f32(zero_point);
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) vst1q_u8(q + i, quantize16(x + i, s, z));
+  if (i < n) {  // the tail through a zero-padded copy
+    const auto left = static_cast<std::size_t>(n - i);
+    float in[16] = {};
+    std::uint8_t out[16];
+    std::memcpy(in, x + i, left * sizeof(float));
+    vst1q_u8(out, quantize16(in, s, z));
+    std::memcpy(q + i, out, left);
+  }
+}
+#else
+// ARMv7 NEON has no division and flushes subnormals to zero: the scalar loop (VFP).
+constexpr I8QuantizeFn quantize_neon = quantize_input_scalar;
+#endif
+
 }  // namespace
 }  // namespace tinyae::kernels

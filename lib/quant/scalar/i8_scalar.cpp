@@ -38,7 +38,17 @@ void dense(std::int32_t m, std::int32_t n, std::int32_t k, const std::uint8_t* x
 
 }  // namespace
 
+void quantize_input_scalar(const float* x, std::int64_t n, float scale, float zero_point,
+                           std::uint8_t* q) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    float v = x[i] / scale + zero_point;
+    v = v > 0.0f ? v : 0.0f;  // NaN -> 0 as well
+    v = v < 255.0f ? v : 255.0f;
+    q[i] = static_cast<std::uint8_t>(static_cast<std::int32_t>(v + 0.5f));
+  }
+}
+
 extern const I8Kernels kI8Scalar;
-const I8Kernels kI8Scalar = {"scalar", pack_rows, dense};
+const I8Kernels kI8Scalar = {"scalar", pack_rows, dense, quantize_input_scalar};
 
 }  // namespace tinyae::kernels

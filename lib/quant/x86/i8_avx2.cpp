@@ -40,6 +40,6 @@ struct MaddDot : Ymm<MaddDot> {
 }  // namespace
 
 extern const I8Kernels kI8Avx2;
-const I8Kernels kI8Avx2 = {"avx2", pack_256, dense_tiles<MaddDot>};
+const I8Kernels kI8Avx2 = {"avx2", pack_256, dense_tiles<MaddDot>, quantize_256};
 
 }  // namespace tinyae::kernels

@@ -118,5 +118,41 @@ void pack_256(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::i
   pack_n16k4(n, k, w, bias, 0, packed, packed_bias);
 }
 
+// I8QuantizeFn's rule on 8 floats, as int32 lanes in [0, 255]. vmaxps and vminps are
+// (a > b ? a : b) and (a < b ? a : b), exactly the rule's comparisons (NaN -> 0).
+__m256i quantize8(__m256 x, __m256 scale, __m256 zero_point) {
+  __m256 v = _mm256_add_ps(_mm256_div_ps(x, scale), zero_point);
+  v = _mm256_min_ps(_mm256_max_ps(v, _mm256_setzero_ps()), _mm256_set1_ps(255.0f));
+  return _mm256_cvttps_epi32(_mm256_add_ps(v, _mm256_set1_ps(0.5f)));
+}
+
+// 32 floats to 32 bytes.
+void quantize32(const float* x, __m256 scale, __m256 zero_point, std::uint8_t* q) {
+  const __m256i a = quantize8(_mm256_loadu_ps(x), scale, zero_point);
+  const __m256i b = quantize8(_mm256_loadu_ps(x + 8), scale, zero_point);
+  const __m256i c = quantize8(_mm256_loadu_ps(x + 16), scale, zero_point);
+  const __m256i d = quantize8(_mm256_loadu_ps(x + 24), scale, zero_point);
+  // The packs work per 128-bit half: dwords come out as a0 b0 c0 d0 | a1 b1 c1 d1 (each
+  // 4 bytes of one input's half); the permute puts them back in order.
+  const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(q),
+                      _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+void quantize_256(const float* x, std::int64_t n, float scale, float zero_point, std::uint8_t* q) {
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256 z = _mm256_set1_ps(zero_point);
+  std::int64_t i = 0;
+  for (; i + 32 <= n; i += 32) quantize32(x + i, s, z, q + i);
+  if (i < n) {  // the tail through a zero-padded copy
+    const auto left = static_cast<std::size_t>(n - i);
+    float in[32] = {};
+    alignas(32) std::uint8_t out[32];
+    std::memcpy(in, x + i, left * sizeof(float));
+    quantize32(in, s, z, out);
+    std::memcpy(q + i, out, left);
+  }
+}
+
 }  // namespace
 }  // namespace tinyae::kernels

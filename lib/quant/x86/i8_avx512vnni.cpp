@@ -175,9 +175,36 @@ void pack(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::int32
   pack_n16k4(n, k, w, bias, 0, packed, packed_bias);
 }
 
+// I8QuantizeFn's rule on 16 floats, as int32 lanes in [0, 255]. vmaxps and vminps are
+// (a > b ? a : b) and (a < b ? a : b), exactly the rule's comparisons (NaN -> 0).
+__m512i quantize16(__m512 x, __m512 scale, __m512 zero_point) {
+  __m512 v = _mm512_add_ps(_mm512_div_ps(x, scale), zero_point);
+  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
+  return _mm512_cvttps_epi32(_mm512_add_ps(v, _mm512_set1_ps(0.5f)));
+}
+
+void quantize(const float* x, std::int64_t n, float scale, float zero_point, std::uint8_t* q) {
+  const __m512 s = _mm512_set1_ps(scale);
+  const __m512 z = _mm512_set1_ps(zero_point);
+  std::int64_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    #pragma GCC unroll 4
+    for (int u = 0; u < 4; ++u) {
+      const __m512i v = quantize16(_mm512_loadu_ps(x + i + 16 * u), s, z);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i + 16 * u), _mm512_cvtepi32_epi8(v));
+    }
+  }
+  for (; i < n; i += 16) {
+    const std::int64_t left = n - i;
+    const auto mask = static_cast<__mmask16>(left >= 16 ? 0xFFFFu : (1u << left) - 1u);
+    const __m512i v = quantize16(_mm512_maskz_loadu_ps(mask, x + i), s, z);
+    _mm512_mask_cvtepi32_storeu_epi8(q + i, mask, v);
+  }
+}
+
 }  // namespace
 
 extern const I8Kernels kI8Avx512Vnni;
-const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense};
+const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense, quantize};
 
 }  // namespace tinyae::kernels

@@ -33,6 +33,6 @@ struct VnniDot : Ymm<VnniDot> {
 }  // namespace
 
 extern const I8Kernels kI8AvxVnni;
-const I8Kernels kI8AvxVnni = {"avxvnni", pack_256, dense_tiles<VnniDot>};
+const I8Kernels kI8AvxVnni = {"avxvnni", pack_256, dense_tiles<VnniDot>, quantize_256};
 
 }  // namespace tinyae::kernels
