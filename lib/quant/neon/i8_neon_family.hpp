@@ -92,6 +92,7 @@ void store16(const int32x4_t* sums, const Block& c, const OutputRange& o, std::u
 
 template <class Dot>
 struct Neon {
+  static constexpr int kBlocks = 1;
   using Acc = int32x4_t;
   using Weights = int8x16x4_t;
   using Channels = Block;

@@ -1,7 +1,8 @@
 // What the 256-bit int8 kernels share (included only by i8_avx2.cpp and i8_avxvnni.cpp,
 // each compiled with its own flags; everything here has internal linkage so the linker
 // cannot mix them): the requantization on ymm and Ymm<Dot>, the part of an i8_tiles.hpp
-// policy that does not depend on how the products are formed. A Dot adds
+// policy that does not depend on how the products are formed (and kBlocks = 1, which a
+// Dot may override); also the vectorized input quantization. A Dot adds
 //   kAccs, kRows, kSingleRowSets, Weights, load(w64), broadcast(p, bytes), step(...)
 //   reduce(acc, out[2])   the block's 16 channel sums as two vectors of 8
 #pragma once
@@ -92,6 +93,7 @@ void store8(__m256i acc, const Channels& c, const OutputRange& o, std::uint8_t* 
 
 template <class Dot>
 struct Ymm {
+  static constexpr int kBlocks = 1;
   using Acc = __m256i;
   using Channels = Block;
   using Output = OutputRange;
@@ -112,11 +114,6 @@ struct Ymm {
     if (count > 8) store8(sums[1], c.half[1], o, y + 8, count - 8);
   }
 };
-
-void pack_256(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::int32_t* bias,
-              void* packed, std::int32_t* packed_bias) {
-  pack_n16k4(n, k, w, bias, 0, packed, packed_bias);
-}
 
 // I8QuantizeFn's rule on 8 floats, as int32 lanes in [0, 255]. vmaxps and vminps are
 // (a > b ? a : b) and (a < b ? a : b), exactly the rule's comparisons (NaN -> 0).

@@ -30,9 +30,14 @@ struct VnniDot : Ymm<VnniDot> {
   }
 };
 
+void pack_vnni(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::int32_t* bias,
+               void* packed, std::int32_t* packed_bias) {
+  pack_n16k4(n, k, w, bias, 0, packed, packed_bias);
+}
+
 }  // namespace
 
 extern const I8Kernels kI8AvxVnni;
-const I8Kernels kI8AvxVnni = {"avxvnni", pack_256, dense_tiles<VnniDot>, quantize_256};
+const I8Kernels kI8AvxVnni = {"avxvnni", pack_vnni, dense_tiles<VnniDot>, quantize_256};
 
 }  // namespace tinyae::kernels
