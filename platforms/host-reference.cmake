@@ -39,3 +39,24 @@ function(tinyae_add_encoder_check name target)
       -P ${tinyae_platforms_dir}/compare_with_host.cmake)
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)
 endfunction()
+
+# tinyae_add_int8_header(<target>): compiles the int8 case's exported C header into
+# <target> as C99 (platforms/int8_encode.c, entry points in int8_encode.h). The header is
+# written at build time by the host's int8_reference, which quantizes the case.
+function(tinyae_add_int8_header target)
+  tinyae_host_reference_project()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/int8)
+  get_property(added DIRECTORY PROPERTY TINYAE_INT8_HEADER_RULE)
+  if(NOT added)
+    add_custom_command(OUTPUT ${dir}/fw_int8.h
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+      COMMAND ${TINYAE_HOST_REFERENCE_DIR}/int8_reference header ${dir}/fw_int8.h
+      DEPENDS tinyae_host_reference ${TINYAE_HOST_REFERENCE_DIR}/int8_reference
+      COMMENT "Quantizing the int8 case on the host and exporting its C header")
+    set_source_files_properties(${tinyae_platforms_dir}/int8_encode.c PROPERTIES
+      COMPILE_OPTIONS "-std=c99;-pedantic")
+    set_property(DIRECTORY PROPERTY TINYAE_INT8_HEADER_RULE ON)
+  endif()
+  target_sources(${target} PRIVATE ${tinyae_platforms_dir}/int8_encode.c ${dir}/fw_int8.h)
+  target_include_directories(${target} PRIVATE ${dir} ${tinyae_platforms_dir})
+endfunction()

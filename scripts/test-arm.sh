@@ -2,8 +2,8 @@
 # ARM in CI: installs what is missing, then
 #   aarch64   builds the `aarch64` preset, runs the whole test suite under qemu-aarch64
 #             and shows which kernels ran (must be NEON);
-#   armv7     builds the `armv7` preset's kernel tests and platform checks, runs them
-#             under qemu-arm;
+#   armv7     builds the `armv7` preset's kernel tests, the C-header test (its SMLAD
+#             path) and platform checks, runs them under qemu-arm;
 #   cortex-m  builds the Cortex-M4F firmware (`cortex-m4` preset) and runs it under
 #             qemu-system-arm: host-checked encoder codes, on-device training, no heap.
 # Usage: scripts/test-arm.sh [aarch64] [armv7] [cortex-m]     (default: all three)
@@ -42,8 +42,8 @@ for t in "${targets[@]}"; do
     armv7)
       stage "armv7: build the kernel tests and platform checks"
       cmake --preset armv7 >/dev/null
-      cmake --build --preset armv7 -j "$jobs" --target tinyae_kernel_tests tinyae_quant_tests tinyae_isa_report \
-        tinyae_encode_codes tinyae_host_reference
+      cmake --build --preset armv7 -j "$jobs" --target tinyae_kernel_tests tinyae_quant_tests \
+        tinyae_quant_header_tests tinyae_isa_report tinyae_encode_codes tinyae_encode_int8 tinyae_host_reference
       stage "armv7: kernel tests under qemu-arm"
       # Test programs not built here register as <target>_NOT_BUILT: skip them.
       ctest --preset armv7 -E '_NOT_BUILT'

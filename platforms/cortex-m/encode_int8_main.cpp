@@ -18,23 +18,18 @@ int main() {
   out << "int8 encoder 784-32 (mnist-dense spec, seed "
       << static_cast<unsigned long long>(fw::kEncoderConfig.seed)
       << ", quantized on the host), exported C header\n";
-  if (fw_int8_case_code_size() != fw::kCodeSize) {
-    out << "the header's code size " << fw_int8_case_code_size() << " is not " << fw::kCodeSize << '\n';
-    out.flush();
-    return 1;
-  }
-  float input[fw::kInputSize];
-  std::int8_t code[fw::kCodeSize];
-  for (int sample = 0; sample < fw::kEncoderInputs; ++sample) {
-    fw::encoder_input(sample, input);
-    const long repeats = sample == 0 ? 1 + TINYAE_FW_EXTRA_ENCODES : 1;
-    for (long r = 0; r < repeats; ++r) fw_int8_case_encode(input, code);
+  const bool ok = fw::run_int8_header(TINYAE_FW_EXTRA_ENCODES, [&out](int sample, const std::int8_t* code) {
     out << "sample " << sample << " int8 code:";
     for (int j = 0; j < fw::kCodeSize; ++j) out << (j % 16 == 0 ? "\n  " : " ") << static_cast<int>(code[j]);
     out << '\n';
     for (int j = 0; j < fw::kCodeSize; ++j) {
       out << "int8 " << sample << ' ' << j << ' ' << static_cast<int>(code[j]) << '\n';
     }
+  });
+  if (!ok) {
+    out << "the header's code size " << fw_int8_case_code_size() << " is not " << fw::kCodeSize << '\n';
+    out.flush();
+    return 1;
   }
   out << "done\n";
   out.flush();

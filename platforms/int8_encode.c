@@ -1,6 +1,6 @@
-/* The exported int8 encoder, compiled as C99 by the firmware's C compiler: the
- * header fw_int8.h is written at build time by the host (platforms/reference/
- * int8_reference header) from the case in platforms/int8_case.hpp. */
+/* The exported int8 encoder, compiled as C99 by the target's C compiler (firmware, ARM
+ * Linux): the header fw_int8.h is written at build time by the host (platforms/
+ * reference/int8_reference header) from the case in platforms/int8_case.hpp. */
 #include "int8_encode.h"
 
 #include "fw_int8.h"
