@@ -73,7 +73,11 @@ void run_step(benchmark::State& state, const char* isa, int threads, bool conv) 
       benchmark::Counter(kRows, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void run_sparse_cost_gradient(benchmark::State& state, int threads) {
+void run_sparse_cost_gradient(benchmark::State& state, const char* isa, int threads) {
+  if (!tinyae::force_isa(isa).ok()) {
+    state.SkipWithError("ISA not available");
+    return;
+  }
   constexpr tinyae::NetworkSpec spec = tinyae::reference::kSparsePatches;
   tinyae::TrainConfig config = tinyae::reference::sparse_patches_config();
   config.threads = threads;
@@ -118,7 +122,7 @@ int main(int argc, char** argv) {
   for (int threads : {1, 2}) {
     benchmark::RegisterBenchmark(
         ("cost_gradient_sparse_patches/threads:" + std::to_string(threads)).c_str(),
-        run_sparse_cost_gradient, threads)
+        run_sparse_cost_gradient, best, threads)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   }
