@@ -7,7 +7,8 @@
 //   autoencoder, BCE, Adam, batch 128), per ISA at 1 and 2 threads.
 // - cost_gradient_sparse_patches/threads:N: one full-batch evaluation of the sparse
 //   autoencoder's cost and gradient (256-64-256, 10,240 patches, KL sparsity, weight
-//   decay), as L-BFGS and gradient descent call it.
+//   decay) through compute_gradient; gradient_descent_sparse_patches: the same inside
+//   fit's full-batch gradient descent (s/iteration), as L-BFGS also evaluates it.
 //
 //   tinyae_bench_train --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -73,7 +74,10 @@ void run_step(benchmark::State& state, const char* isa, int threads, bool conv) 
       benchmark::Counter(kRows, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void run_sparse_cost_gradient(benchmark::State& state, const char* isa, int threads) {
+// descent = false: one compute_gradient call (which first scans the data for NaN/Inf);
+// true: fit() with 10 full-batch gradient-descent iterations, each one evaluation of
+// the cost and gradient plus the step, reported per iteration.
+void run_sparse_cost_gradient(benchmark::State& state, const char* isa, int threads, bool descent) {
   if (!tinyae::force_isa(isa).ok()) {
     state.SkipWithError("ISA not available");
     return;
@@ -81,6 +85,11 @@ void run_sparse_cost_gradient(benchmark::State& state, const char* isa, int thre
   constexpr tinyae::NetworkSpec spec = tinyae::reference::kSparsePatches;
   tinyae::TrainConfig config = tinyae::reference::sparse_patches_config();
   config.threads = threads;
+  constexpr int kIterations = 10;
+  if (descent) {
+    config.optimizer = tinyae::Optimizer::sgd;
+    config.epochs = kIterations;
+  }
   constexpr std::int32_t rows = tinyae::reference::kSparsePatchCount;
   Trainer t;
   if (!t.setup(state, spec, config)) return;
@@ -88,12 +97,18 @@ void run_sparse_cost_gradient(benchmark::State& state, const char* isa, int thre
   for (float& v : data) v = 0.1f + 0.8f * v;
   double objective = 0;
   for (auto _ : state) {
-    if (!t.net.compute_gradient(data.data(), rows, 256, &objective).ok()) {
-      state.SkipWithError("compute_gradient failed");
+    const bool ok = descent ? t.net.fit(data.data(), rows, 256).ok()
+                            : t.net.compute_gradient(data.data(), rows, 256, &objective).ok();
+    if (!ok) {
+      state.SkipWithError("training failed");
       return;
     }
   }
   benchmark::DoNotOptimize(objective);
+  if (descent) {
+    state.counters["s/iteration"] = benchmark::Counter(
+        kIterations, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  }
 }
 
 }  // namespace
@@ -119,12 +134,14 @@ int main(int argc, char** argv) {
           ->UseRealTime();
     }
   }
-  for (int threads : {1, 2}) {
-    benchmark::RegisterBenchmark(
-        ("cost_gradient_sparse_patches/threads:" + std::to_string(threads)).c_str(),
-        run_sparse_cost_gradient, best, threads)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+  for (bool descent : {false, true}) {
+    for (int threads : {1, 2}) {
+      const std::string name = descent ? "gradient_descent_sparse_patches" : "cost_gradient_sparse_patches";
+      benchmark::RegisterBenchmark((name + "/threads:" + std::to_string(threads)).c_str(),
+                                   run_sparse_cost_gradient, best, threads, descent)
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+    }
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
