@@ -409,5 +409,11 @@ TEST_CASE("patch sampling rejects bad folders and images", "[sparse][patches][ba
         StatusCode::invalid_argument);
   CHECK(sample_patches(tinyae::test::data_path("no-such-folder"), 16, 10, 1, &p).code() ==
         StatusCode::io_error);
+  // read_patches: a patch file of the wrong side length, then a right one.
+  s = read_patches(tinyae::test::data_path("patches/ufldl8x8_whitened_10000x64_f32.npy"), 16, 10, 1, &p);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("holds 8x8 patches, the network needs 16x16"));
   CHECK(p.values.rows == 0);  // untouched by every failure
+  REQUIRE(read_patches(tinyae::test::data_path("patches/rgb16x16-10000-idx4-ubyte"), 16, 10, 1, &p).ok());
+  CHECK(p.values.rows == 10000);  // a stored set is read whole
 }

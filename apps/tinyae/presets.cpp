@@ -1,7 +1,6 @@
 #include "presets.hpp"
 
 #include <cstdlib>
-#include <filesystem>
 #include <sstream>
 
 namespace tinyae::cli {
@@ -129,16 +128,7 @@ Status load_rows(const std::string& path, std::int32_t columns, float scale, Mat
                  std::int32_t patch_size) {
   if (patch_size > 0) {
     Patches patches;
-    std::error_code ec;
-    const std::string ext = std::filesystem::path(path).extension().string();
-    const bool images = std::filesystem::is_directory(path, ec) || ext == ".png" || ext == ".jpg" ||
-                        ext == ".jpeg" || ext == ".bmp" || ext == ".pgm" || ext == ".ppm";
-    TINYAE_RETURN_IF_ERROR(images ? sample_patches(path, patch_size, reference::kSparsePatchCount, 1, &patches)
-                                  : load_patches(path, true, &patches));
-    if (patches.size != patch_size) {
-      return Status::error(StatusCode::invalid_argument, path.c_str(), " holds ", patches.size, "x",
-                           patches.size, " patches, the network needs ", patch_size, "x", patch_size);
-    }
+    TINYAE_RETURN_IF_ERROR(read_patches(path, patch_size, reference::kSparsePatchCount, 1, &patches));
     *out = std::move(patches.values);
     return Status();
   }

@@ -39,17 +39,6 @@ bool print_iteration(const tinyae::EpochStats& stats, void* user) {
   return true;
 }
 
-// Anything but a folder or an image is taken for a file of patches.
-bool is_patch_file(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return false;
-  const std::string ext = std::filesystem::path(path).extension().string();
-  for (const char* image : {".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".ppm"}) {
-    if (ext == image) return false;
-  }
-  return true;
-}
-
 int fail(const tinyae::Status& s) {
   std::fprintf(stderr, "sparse_patches: %s\n", s.message());
   return 1;
@@ -92,14 +81,8 @@ int main(int argc, char** argv) {
   }
 
   tinyae::Patches patches;
-  tinyae::Status s = is_patch_file(images) ? tinyae::load_patches(images, true, &patches)
-                                           : tinyae::sample_patches(images, kSide, count, 1, &patches);
+  tinyae::Status s = tinyae::read_patches(images, kSide, count, 1, &patches);
   if (!s.ok()) return fail(s);
-  if (patches.size != kSide) {
-    std::fprintf(stderr, "sparse_patches: %s has %dx%d patches, the network needs %dx%d\n",
-                 images.c_str(), patches.size, patches.size, kSide, kSide);
-    return 1;
-  }
   const std::int32_t rows = patches.values.rows;
 
   tinyae::TrainConfig config = tinyae::reference::sparse_patches_config();

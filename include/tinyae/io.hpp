@@ -100,6 +100,11 @@ TINYAE_EXPORT Status sample_patches(const std::string& path, std::int32_t size,
 // 1/255. With preprocess the seed's preprocessing follows; without it the values are
 // taken as they are (for patches preprocessed already).
 TINYAE_EXPORT Status load_patches(const std::string& path, bool preprocess, Patches* out);
+// Preprocessed size x size patches from whatever `path` is: a folder of images or one
+// image (sample_patches with count and seed), or a patch file (load_patches with the
+// preprocessing; its patches must be size x size).
+TINYAE_EXPORT Status read_patches(const std::string& path, std::int32_t size, std::int32_t count,
+                                  std::uint64_t seed, Patches* out);
 
 // A trained network as stored in a model file: its spec and its parameters
 // (per layer: weights, out x in row-major, then biases; no padding).

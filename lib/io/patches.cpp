@@ -201,4 +201,20 @@ Status load_patches(const std::string& path, bool preprocess, Patches* out) {
   return finish(std::move(originals), static_cast<std::int32_t>(side), preprocess, out);
 }
 
+Status read_patches(const std::string& path, std::int32_t size, std::int32_t count,
+                    std::uint64_t seed, Patches* out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec) || has_image_extension(path)) {
+    return sample_patches(path, size, count, seed, out);
+  }
+  Patches patches;
+  TINYAE_RETURN_IF_ERROR(load_patches(path, true, &patches));
+  if (patches.size != size) {
+    return Status::error(StatusCode::invalid_argument, path.c_str(), " holds ", patches.size, "x",
+                         patches.size, " patches, the network needs ", size, "x", size);
+  }
+  *out = std::move(patches);
+  return Status();
+}
+
 }  // namespace tinyae
