@@ -11,11 +11,14 @@
 #include "core/random.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/f32_kernels.hpp"
+#include "reference_math.hpp"
 
 using namespace tinyae;
 
 
 namespace {
+
+using tinyae::test::activate_double;
 
 constexpr float kCanary = -4242.5f;
 
@@ -47,16 +50,6 @@ struct Guarded {
   std::vector<float> values;
   std::int64_t size;
 };
-
-double activate_double(Activation act, double z) {
-  switch (act) {
-    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::tanh: return std::tanh(z);
-    case Activation::relu: return z > 0 ? z : 0;
-    case Activation::identity: break;
-  }
-  return z;
-}
 
 // A convolution case, with the sizes worked out here from the definitions of 'same'
 // (output ceil(in / stride), the odd padding row after) and 'valid'.

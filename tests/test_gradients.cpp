@@ -10,23 +10,16 @@
 #include "kernels/activation.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "test_support.hpp"
+#include "reference_math.hpp"
 
 using namespace tinyae;
 
 namespace {
 
+using tinyae::test::activate_double;
+
 const Activation kActivations[] = {Activation::identity, Activation::sigmoid, Activation::tanh,
                                    Activation::relu};
-
-double activate_double(Activation act, double z) {
-  switch (act) {
-    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::tanh: return std::tanh(z);
-    case Activation::relu: return z > 0 ? z : 0;
-    case Activation::identity: break;
-  }
-  return z;
-}
 
 // The batch-mean loss of outputs a = act(z) against y, written out independently.
 double loss_double(Loss loss, Activation act, const std::vector<double>& z,

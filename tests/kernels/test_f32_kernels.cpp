@@ -13,11 +13,14 @@
 
 #include "kernels/f32_kernels.hpp"
 #include "tinyae/isa.hpp"
+#include "../reference_math.hpp"
 
 namespace tk = tinyae::kernels;
 using tinyae::Activation;
 
 namespace {
+
+using tinyae::test::activate_double;
 
 constexpr float kCanary = -12345.678f;
 const int kSizes[] = {1, 2, 3, 5, 7, 8, 11, 12, 13, 16, 17, 24, 31, 33, 47, 64, 70};
@@ -71,16 +74,6 @@ struct Buf {
     return true;
   }
 };
-
-double act_ref(Activation act, double z) {
-  switch (act) {
-    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::tanh: return std::tanh(z);
-    case Activation::relu: return z > 0 ? z : 0;
-    case Activation::identity: break;
-  }
-  return z;
-}
 
 double deriv_ref(Activation act, double a) {
   switch (act) {
@@ -210,7 +203,7 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
           }
         }
       }
-      const double want = act_ref(act, z);
+      const double want = activate_double(act, z);
       // The activation's slope is at most 1, so the sum's error bound carries over.
       if (std::fabs(y.at(i, f) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
         ++bad;
@@ -289,7 +282,7 @@ void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activati
         z += static_cast<double>(x.at(i, p)) * w.at(j, p);
         mag += std::fabs(static_cast<double>(x.at(i, p)) * w.at(j, p));
       }
-      const double want = act_ref(act, z);
+      const double want = activate_double(act, z);
       // The activations are 1-Lipschitz; the vectorized exp adds a few ulp.
       if (std::fabs(y.at(i, j) - want) > tolerance(k, mag) + 4e-7 * std::fabs(want)) {
         ++bad;
@@ -334,7 +327,7 @@ void check_dense_forward_loss(const tk::F32Kernels& kt, int m, int n, int k, Act
         z += static_cast<double>(x.at(i, p)) * w.at(j, p);
         mag += std::fabs(static_cast<double>(x.at(i, p)) * w.at(j, p));
       }
-      const double a = act_ref(act, z);
+      const double a = activate_double(act, z);
       const double diff = a - y.at(i, j);
       sse += diff * diff;
       sse_mag += diff * diff + 2 * std::fabs(diff) * (tolerance(k, mag) + 1e-6);
@@ -498,7 +491,7 @@ void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
   }
   double worst = 0;
   for (int i = 0; i < count; ++i) {
-    const double want = act_ref(act, z[static_cast<std::size_t>(i)]);
+    const double want = activate_double(act, z[static_cast<std::size_t>(i)]);
     const double got = y[static_cast<std::size_t>(i)];
     REQUIRE(std::isfinite(got));
     // Relative to the value, with an absolute floor near zero crossings.

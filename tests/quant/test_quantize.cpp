@@ -13,12 +13,15 @@
 #include "quant/i8_kernels.hpp"
 #include "reference_requantize.hpp"
 #include "tinyae/quantize.hpp"
+#include "../reference_math.hpp"
 
 using namespace tinyae;
 using tinyae::test::OwnedArena;
 using tinyae::test::Rng;
 
 namespace {
+
+using tinyae::test::activate_double;
 
 // An encoder with two hidden layers of the two table activations, a ReLU layer and a
 // linear code layer: every output mode of the int8 path.
@@ -101,16 +104,6 @@ std::vector<std::int8_t> reference_codes(const QuantizedModel& m, const std::vec
   return codes;
 }
 
-double activate_ref(Activation act, double z) {
-  switch (act) {
-    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-z));
-    case Activation::tanh: return std::tanh(z);
-    case Activation::relu: return z > 0 ? z : 0;
-    case Activation::identity: break;
-  }
-  return z;
-}
-
 }  // namespace
 
 TEST_CASE("quantized tensors represent the float weights biases and activations", "[quant]") {
@@ -159,7 +152,7 @@ TEST_CASE("quantized tensors represent the float weights biases and activations"
     }
     if (layer.table != nullptr) {
       for (int i = 0; i < 256; ++i) {
-        const double a = activate_ref(layer.activation,
+        const double a = activate_double(layer.activation,
                                       double{layer.requantized_scale} * (i - layer.requantized_zero_point));
         const double stored = double{layer.output_scale} * (layer.table[i] - layer.output_zero_point);
         REQUIRE(std::fabs(stored - a) <= layer.output_scale * 0.5 + 1e-6);

@@ -6,32 +6,14 @@
 #include <fstream>
 #include <string>
 
+#include "../cli_support.hpp"
 #include "../test_support.hpp"
 
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run run(const std::string& args) {
-  const std::string command = std::string(TINYAE_CLI) + " " + args + " 2>&1";
-  Run r{-1, ""};
-  std::FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) r.output.append(buffer, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-double number_after(const std::string& text, const std::string& label) {
-  const std::size_t at = text.find(label);
-  REQUIRE(at != std::string::npos);
-  return std::strtod(text.c_str() + at + label.size(), nullptr);
-}
+using tinyae::test::number_after;
+using tinyae::test::Run;
+using tinyae::test::run;
 
 bool has(const Run& r, const char* text) { return r.output.find(text) != std::string::npos; }
 
