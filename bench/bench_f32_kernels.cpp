@@ -31,7 +31,7 @@ using tinyae::Activation;
 
 namespace {
 
-enum class Op { nt, nn, tn, dense, delta };
+enum class Op { nt, nn, tn, dense, loss, delta };
 
 struct Shape {
   const char* what;  // the layer computation this shape is
@@ -44,6 +44,7 @@ const Shape kShapes[] = {
     {"fwd_256x784->32", Op::dense, 256, 32, 784},
     {"fwd_256x784->32", Op::nt, 256, 32, 784},  // the product alone, without the epilogue
     {"fwd_256x32->784", Op::dense, 256, 784, 32},
+    {"fwd_256x32->784_bce", Op::loss, 256, 784, 32},  // the output layer in training
     {"fwd_256x32->784", Op::nt, 256, 784, 32},
     {"dW_32x784_over_256", Op::tn, 32, 784, 256},
     {"dW_784x32_over_256", Op::tn, 784, 32, 256},
@@ -72,6 +73,7 @@ const char* op_name(Op op) {
     case Op::nn: return "gemm_nn";
     case Op::tn: return "gemm_tn";
     case Op::dense: return "dense_forward";
+    case Op::loss: return "dense_forward_loss";
     case Op::delta: return "delta_backward";
   }
   return "?";
@@ -124,6 +126,13 @@ void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
         kt->dense_forward(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.k, buf.bias.data(),
                           Activation::sigmoid, buf.c.data(), s.n);
         break;
+      case Op::loss: {
+        tk::OutputLoss loss{buf.act.data(), s.n, 1.0f / static_cast<float>(s.m * s.n), true};
+        kt->dense_forward_loss(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.k, buf.bias.data(),
+                               Activation::sigmoid, &loss, buf.c.data(), s.n);
+        benchmark::DoNotOptimize(loss.bce_sum);
+        break;
+      }
       case Op::delta:
         kt->delta_backward(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.n, buf.act.data(),
                            s.n, Activation::sigmoid, &kl, buf.c.data(), s.n);
@@ -143,7 +152,8 @@ struct Gemm {
 Gemm as_gemm(const Shape& s) {
   switch (s.op) {
     case Op::nt:
-    case Op::dense: return {false, true, s.k, s.k};
+    case Op::dense:
+    case Op::loss: return {false, true, s.k, s.k};
     case Op::nn:
     case Op::delta: return {false, false, s.k, s.n};
     case Op::tn: return {true, false, s.m, s.n};

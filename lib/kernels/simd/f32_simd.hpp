@@ -51,13 +51,82 @@ struct SimdF32 {
 
   // ---- vector math -------------------------------------------------------------
 
-  TINYAE_KERNEL_INLINE static V activate(V z, Activation act) {
-    switch (act) {
-      case Activation::sigmoid: return V(1.0f) / (V(1.0f) + xsimd::exp(-z));
-      case Activation::tanh: return xsimd::tanh(z);
-      case Activation::relu: return xsimd::max(z, V(0.0f));
-      case Activation::identity: break;
+  // The elementwise math below works on U vectors at once: U independent dependency
+  // chains, interleaved, keep the pipes busy where one chain of ~20 dependent
+  // operations would wait on latency (the epilogues call it with U = 2 to 8).
+#define TINYAE_EACH(u) _Pragma("GCC unroll 16") for (int u = 0; u < U; ++u)
+
+  // exp(x), x clamped to [-86.5, 88] (so exp(-100) gives 2.7e-38, not 0): x = n ln2 + r
+  // by Cody-Waite, Cephes' degree-5 polynomial for exp(r) (xsimd's), and 2^n added to the
+  // exponent bits. Inline and branch-free: xsimd::exp's range selects and ldexp cost
+  // about twice as much, and where it is not inlined the call spills every vector.
+  template <int U>
+  TINYAE_KERNEL_INLINE static void fast_exp(V* x) {
+    using I = xsimd::batch<std::int32_t, Arch>;
+    const V magic(12582912.0f);  // 1.5 * 2^23: t's low bits hold round(x / ln2)
+    V t[U], r[U], y[U];
+    TINYAE_EACH(u) x[u] = xsimd::min(xsimd::max(x[u], V(-86.5f)), V(88.0f));
+    TINYAE_EACH(u) t[u] = xsimd::fma(x[u], V(1.44269504088896341f), magic);
+    TINYAE_EACH(u) r[u] = xsimd::fnma(t[u] - magic, V(0.693359375f), x[u]);
+    TINYAE_EACH(u) r[u] = xsimd::fnma(t[u] - magic, V(-2.12194440e-4f), r[u]);
+    TINYAE_EACH(u) y[u] = xsimd::fma(V(1.3997796e-3f), r[u], V(8.3955629e-3f));
+    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(4.1665401e-2f));
+    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(1.6666277e-1f));
+    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(5.0000000e-1f));
+    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u] * r[u], r[u]) + V(1.0f);
+    TINYAE_EACH(u) {
+      const I scale = xsimd::bitwise_cast<I>(t[u]) << 23;  // n in the exponent field
+      x[u] = xsimd::bitwise_cast<V>(xsimd::bitwise_cast<I>(y[u]) + scale);
     }
+  }
+
+  // 1 / d for d >= 1. AVX-512: the 14-bit estimate and one Newton step (within 1 ulp of
+  // the quotient), a third of a division's cost; elsewhere the division.
+  template <int U>
+  TINYAE_KERNEL_INLINE static void reciprocal(V* d) {
+#if defined(__AVX512F__)
+    if constexpr (W == 16) {
+      V r[U];
+      TINYAE_EACH(u) r[u] = V(_mm512_rcp14_ps(d[u]));
+      TINYAE_EACH(u) d[u] = xsimd::fma(xsimd::fnma(d[u], r[u], V(1.0f)), r[u], r[u]);
+      return;
+    }
+#endif
+    TINYAE_EACH(u) d[u] = V(1.0f) / d[u];
+  }
+
+  // log(1 + e) for e in [0, 1]: e * g(e), g a degree-8 least-squares fit of log1p(e)/e
+  // (relative error below 2e-7 in float), so it stays accurate as e -> 0.
+  template <int U>
+  TINYAE_KERNEL_INLINE static void log1p_unit(const V* e, V* out) {
+    V g[U];
+    TINYAE_EACH(u) g[u] = xsimd::fma(V(0.0051058256f), e[u], V(-0.028991956f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(0.077380739f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(-0.135905996f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(0.190713093f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(-0.248339459f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(0.333179355f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(-0.499994367f));
+    TINYAE_EACH(u) g[u] = xsimd::fma(g[u], e[u], V(0.99999994f));
+    TINYAE_EACH(u) out[u] = e[u] * g[u];
+  }
+
+  template <int U>
+  TINYAE_KERNEL_INLINE static void activate(V* z, Activation act) {
+    switch (act) {
+      case Activation::sigmoid:
+        TINYAE_EACH(u) z[u] = -z[u];
+        fast_exp<U>(z);
+        TINYAE_EACH(u) z[u] += V(1.0f);
+        reciprocal<U>(z);
+        return;
+      case Activation::tanh: TINYAE_EACH(u) z[u] = xsimd::tanh(z[u]); return;
+      case Activation::relu: TINYAE_EACH(u) z[u] = xsimd::max(z[u], V(0.0f)); return;
+      case Activation::identity: return;
+    }
+  }
+  TINYAE_KERNEL_INLINE static V activate(V z, Activation act) {
+    activate<1>(&z, act);
     return z;
   }
 
@@ -160,6 +229,56 @@ struct SimdF32 {
 
   // ---- GEMM --------------------------------------------------------------------
 
+#if defined(__AVX2__)
+  // r[i][j] <- r[j][i] for a W x W tile (W = 16 or 8).
+  static void transpose(V* r) {
+#if defined(__AVX512F__)
+    if constexpr (W == 16) {
+      __m512 t[16], u[16];
+      for (int i = 0; i < 8; ++i) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+      }
+      // u[4i + c], in its 128-bit lane L: column 4L + c of rows 4i .. 4i + 3.
+      for (int i = 0; i < 4; ++i) {
+        u[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int c = 0; c < 4; ++c) {
+        const __m512 even_lo = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
+        const __m512 even_hi = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+        const __m512 odd_lo = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+        const __m512 odd_hi = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+        r[c] = V(_mm512_shuffle_f32x4(even_lo, even_hi, 0x88));
+        r[8 + c] = V(_mm512_shuffle_f32x4(even_lo, even_hi, 0xDD));
+        r[4 + c] = V(_mm512_shuffle_f32x4(odd_lo, odd_hi, 0x88));
+        r[12 + c] = V(_mm512_shuffle_f32x4(odd_lo, odd_hi, 0xDD));
+      }
+      return;
+    }
+#endif
+    if constexpr (W == 8) {
+      __m256 t[8], u[8];
+      for (int i = 0; i < 4; ++i) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+      }
+      for (int i = 0; i < 2; ++i) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+      }
+      for (int c = 0; c < 4; ++c) {
+        r[c] = V(_mm256_permute2f128_ps(u[c], u[4 + c], 0x20));
+        r[4 + c] = V(_mm256_permute2f128_ps(u[c], u[4 + c], 0x31));
+      }
+    }
+  }
+#endif
+
   // Packs B's columns [j0, j0 + nvalid) and rows [pc, pc + kc) as dst[p][NR].
   // nn: B is k x n (row p holds the columns); nt: B is n x k (row j holds the depth).
   static void pack_b(const float* b, Index ldb, bool nt, Index pc, Index kc, Index j0,
@@ -179,6 +298,26 @@ struct SimdF32 {
       }
       return;
     }
+#if defined(__AVX2__)
+    if constexpr (W == 16 || W == 8) {
+      // By W x W transposes: whole-vector loads and stores instead of one float at a
+      // time (the scalar copy below took a tenth of an mnist-dense training step).
+      for (int v = 0; v < NV; ++v) {
+        const Index rows = lanes(nvalid, v);  // valid columns j of this vector
+        for (Index p0 = 0; p0 < kc; p0 += W) {
+          const Index depth = kc - p0 < W ? kc - p0 : W;
+          V r[W];
+          for (Index jj = 0; jj < W; ++jj) {
+            const float* src = b + (j0 + v * W + jj) * ldb + pc + p0;
+            r[jj] = jj < rows ? load_n(src, depth, 0.0f) : V(0.0f);
+          }
+          transpose(r);
+          for (Index pp = 0; pp < depth; ++pp) r[pp].store_aligned(dst + (p0 + pp) * NR + v * W);
+        }
+      }
+      return;
+    }
+#endif
     for (Index j = 0; j < NR; ++j) {
       if (j < nvalid) {
         const float* src = b + (j0 + j) * ldb + pc;
@@ -189,59 +328,109 @@ struct SimdF32 {
     }
   }
 
-  // The output delta from pre-activations z (count lanes valid) against targets y;
-  // adds (a - y)^2 and the bce terms to sums[0] and sums[1]. For bce, one exp serves
-  // both the sigmoid and the cross-entropy: e = exp(-|z|), sigmoid(z) = 1/(1+e) for
-  // z >= 0 and e/(1+e) below, bce = max(z, 0) - z y + log(1 + e).
-  TINYAE_KERNEL_INLINE static V loss_delta(V z, V y, Index count, const OutputLoss& loss,
-                                           Activation act, V* sums) {
-    V diff;
-    V delta;
+  // The output deltas from pre-activations z against targets y, in place, U vectors
+  // (count lanes of each valid: count < W only with U = 1); adds (a - y)^2 and the bce
+  // terms to sums[0] and sums[1]. For bce, one exp serves both the sigmoid and the
+  // cross-entropy: e = exp(-|z|), sigmoid(z) = 1/(1+e) for z >= 0 and e/(1+e) below,
+  // bce = max(z, 0) - z y + log(1 + e).
+  template <int U>
+  TINYAE_KERNEL_INLINE static void loss_delta(V* z, const V* y, Index count,
+                                              const OutputLoss& loss, Activation act, V* sums) {
+    V diff[U];
     if (loss.bce) {
-      const V e = xsimd::exp(-xsimd::abs(z));
-      const V inv = V(1.0f) / (V(1.0f) + e);
-      diff = xsimd::select(z >= V(0.0f), inv, e * inv) - y;
-      V t = xsimd::max(z, V(0.0f)) - z * y + xsimd::log(V(1.0f) + e);
-      if (count < W) t = load_partial_of(t, count);
-      sums[1] += t;
-      delta = V(loss.scale) * diff;
+      V e[U], inv[U], t[U];
+      TINYAE_EACH(u) e[u] = -xsimd::abs(z[u]);
+      fast_exp<U>(e);
+      TINYAE_EACH(u) inv[u] = V(1.0f) + e[u];
+      reciprocal<U>(inv);
+      log1p_unit<U>(e, t);
+      TINYAE_EACH(u) {
+        diff[u] = xsimd::select(z[u] >= V(0.0f), inv[u], e[u] * inv[u]) - y[u];
+        t[u] += xsimd::max(z[u], V(0.0f)) - z[u] * y[u];
+        if (count < W) t[u] = load_partial_of(t[u], count);
+        sums[1] += t[u];
+        z[u] = V(loss.scale) * diff[u];
+      }
     } else {
-      const V a = activate(z, act);
-      diff = a - y;
-      delta = V(loss.scale) * diff * derivative(a, act);
+      V a[U];
+      TINYAE_EACH(u) a[u] = z[u];
+      activate<U>(a, act);
+      TINYAE_EACH(u) {
+        diff[u] = a[u] - y[u];
+        z[u] = V(loss.scale) * diff[u] * derivative(a[u], act);
+      }
     }
-    if (count < W) diff = load_partial_of(diff, count);
-    sums[0] = xsimd::fma(diff, diff, sums[0]);
-    return delta;
+    TINYAE_EACH(u) {
+      if (count < W) diff[u] = load_partial_of(diff[u], count);
+      sums[0] = xsimd::fma(diff[u], diff[u], sums[0]);
+    }
   }
 
-  // One row of a finished tile: loads C if asked, applies the epilogue, stores.
-  // acc holds NV vectors for row i of C (global row gi, columns from j0).
-  TINYAE_KERNEL_INLINE static void finish_row(V* acc, float* c, Index nvalid, bool load_c, const Epilogue* ep,
-                         Index gi, Index j0, const V* klv, V* sums) {
-    for (int v = 0; v < NV; ++v) {
-      const Index count = nvalid - v * W;
-      if (count <= 0) break;
-      V r = acc[v];
-      if (load_c) r += load_n(c + v * W, count, 0.0f);
-      if (ep != nullptr) {
+  // The epilogue over a stored tile: rows [i0, i0 + rows) of C, columns [j0, j0 + nvalid).
+  // It runs in its own function, after the tile is stored, so its math (exp, divisions,
+  // their constants) never competes with the accumulators for registers or forces them
+  // to be spilled around a call.
+  __attribute__((noinline)) static void finish_tile(int rows, float* c, Index ldc,
+                                                    Index nvalid, const Epilogue& ep, Index i0,
+                                                    Index j0) {
+    V sums[2] = {V(0.0f), V(0.0f)};
+    if (ep.kind != Epilogue::Kind::backward && nvalid == NR) {
+      // Two rows of full vectors at a time: 2 * NV independent chains.
+      V bias[NV];
+      for (int v = 0; v < NV; ++v) {
+        bias[v] = ep.bias != nullptr ? V::load_unaligned(ep.bias + j0 + v * W) : V(0.0f);
+      }
+      int i = 0;
+      for (; i + 2 <= rows; i += 2) finish_rows<2>(c + i * ldc, ldc, ep, i0 + i, j0, bias, sums);
+      if (i < rows) finish_rows<1>(c + i * ldc, ldc, ep, i0 + i, j0, bias, sums);
+    } else {
+      for (int v = 0; v < NV; ++v) {
+        const Index count = nvalid - v * W;
+        if (count <= 0) break;
         const Index j = j0 + v * W;
-        if (ep->kind == Epilogue::Kind::forward) {
-          if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
-          r = activate(r, ep->act);
-        } else if (ep->kind == Epilogue::Kind::loss) {
-          if (ep->bias != nullptr) r += load_n(ep->bias + j, count, 0.0f);
-          const OutputLoss& loss = *ep->loss;
-          const V y = load_n(loss.target + gi * loss.ld_target + j, count, 0.0f);
-          r = loss_delta(r, y, count, loss, ep->act, sums);
-        } else {
-          const V av = load_n(ep->a + gi * ep->lda + j, count, 0.0f);
-          if (ep->kl != nullptr) r += sparsity_term(*ep->kl, klv[v], av);
-          r *= derivative(av, ep->act);
+        const V bias = ep.bias != nullptr ? load_n(ep.bias + j, count, 0.0f) : V(0.0f);
+        const V klv = ep.kl != nullptr ? kl_at(*ep.kl, j, count) : V(0.0f);
+        for (int i = 0; i < rows; ++i) {
+          float* ci = c + i * ldc + v * W;
+          V r = load_n(ci, count, 0.0f);
+          const Index gi = i0 + i;
+          if (ep.kind == Epilogue::Kind::forward) {
+            r = activate(r + bias, ep.act);
+          } else if (ep.kind == Epilogue::Kind::loss) {
+            const OutputLoss& loss = *ep.loss;
+            const V y = load_n(loss.target + gi * loss.ld_target + j, count, 0.0f);
+            r += bias;
+            loss_delta<1>(&r, &y, count, loss, ep.act, sums);
+          } else {
+            const V av = load_n(ep.a + gi * ep.lda + j, count, 0.0f);
+            if (ep.kl != nullptr) r += sparsity_term(*ep.kl, klv, av);
+            r *= derivative(av, ep.act);
+          }
+          store_n(r, ci, count);
         }
       }
-      store_n(r, c + v * W, count);
     }
+    if (ep.kind == Epilogue::Kind::loss) add_sums(sums, ep.loss);
+  }
+
+  // The forward or loss epilogue on R full rows of a strip (R * NV vectors at once).
+  template <int R>
+  TINYAE_KERNEL_INLINE static void finish_rows(float* c, Index ldc, const Epilogue& ep,
+                                               Index gi, Index j0, const V* bias, V* sums) {
+    constexpr int U = R * NV;
+    V r[U];
+    TINYAE_EACH(u) r[u] = V::load_unaligned(c + (u / NV) * ldc + (u % NV) * W) + bias[u % NV];
+    if (ep.kind == Epilogue::Kind::forward) {
+      activate<U>(r, ep.act);
+    } else {
+      const OutputLoss& loss = *ep.loss;
+      V y[U];
+      TINYAE_EACH(u) {
+        y[u] = V::load_unaligned(loss.target + (gi + u / NV) * loss.ld_target + j0 + (u % NV) * W);
+      }
+      loss_delta<U>(r, y, W, loss, ep.act, sums);
+    }
+    TINYAE_EACH(u) r[u].store_unaligned(c + (u / NV) * ldc + (u % NV) * W);
   }
 
   // C tile [M x nvalid] (+)= A[M x kc] * Bpacked[kc x NR]; a(i, p) = a[i * rs + p * cs].
@@ -268,15 +457,7 @@ struct SimdF32 {
       }
       a += cs;
     }
-    V klv[NV];
-    for (int v = 0; v < NV; ++v) klv[v] = V(0.0f);
-    if (ep != nullptr && ep->kind == Epilogue::Kind::backward && ep->kl != nullptr) {
-      for (int v = 0; v < NV; ++v) {
-        const Index count = nvalid - v * W;
-        klv[v] = count > 0 ? kl_at(*ep->kl, j0 + v * W, count) : V(0.0f);
-      }
-    }
-    if (ep == nullptr && nvalid == NR) {  // the common case, kept lean
+    if (nvalid == NR) {  // the common case, kept lean
 #pragma GCC unroll 16
       for (int i = 0; i < M; ++i) {
 #pragma GCC unroll 4
@@ -285,12 +466,19 @@ struct SimdF32 {
           (load_c ? acc[i][v] + V::load_unaligned(ci) : acc[i][v]).store_unaligned(ci);
         }
       }
-      return;
-    }
-    V sums[2] = {V(0.0f), V(0.0f)};
+    } else {
 #pragma GCC unroll 16
-    for (int i = 0; i < M; ++i) finish_row(acc[i], c + i * ldc, nvalid, load_c, ep, i0 + i, j0, klv, sums);
-    if (ep != nullptr && ep->kind == Epilogue::Kind::loss) add_sums(sums, ep->loss);
+      for (int i = 0; i < M; ++i) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          const Index count = nvalid - v * W;
+          if (count <= 0) break;
+          float* ci = c + i * ldc + v * W;
+          store_n(load_c ? acc[i][v] + load_n(ci, count, 0.0f) : acc[i][v], ci, count);
+        }
+      }
+    }
+    if (ep != nullptr) finish_tile(M, c, ldc, nvalid, *ep, i0, j0);
   }
 
   static void add_sums(const V* sums, OutputLoss* loss) {
@@ -812,7 +1000,9 @@ struct SimdF32 {
         const Index count = n - j < W ? n - j : W;
         const V z = load_n(d + j, count, 0.0f);
         const V y = load_n(loss->target + j, count, 0.0f);
-        store_n(loss_delta(z, y, count, *loss, act, sums), d + j, count);
+        V delta = z;
+        loss_delta<1>(&delta, &y, count, *loss, act, sums);
+        store_n(delta, d + j, count);
       }
       add_sums(sums, loss);
       return;
