@@ -463,98 +463,14 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
   }
 }
 
-namespace {
-
-// Calls visit(in_offsets[4], out_offset) for every pooling window, with the float
-// offsets of its (up to 4, repeated at odd edges) input pixels in row-major order.
-template <class Visit>
-void for_each_pool_window(Shape input, std::int32_t batch, Visit visit) {
-  const Shape out = max_pool2d_output(input);
-  const Index c = input.channels;
-  Index o = 0;
-  for (std::int32_t s = 0; s < batch; ++s) {
-    const Index base = s * input.size();
-    for (std::int32_t oy = 0; oy < out.height; ++oy) {
-      const Index y0 = 2 * oy;
-      const Index y1 = y0 + 1 < input.height ? y0 + 1 : y0;
-      for (std::int32_t ox = 0; ox < out.width; ++ox, o += c) {
-        const Index x0 = 2 * ox;
-        const Index x1 = x0 + 1 < input.width ? x0 + 1 : x0;
-        const Index at[4] = {base + (y0 * input.width + x0) * c, base + (y0 * input.width + x1) * c,
-                             base + (y1 * input.width + x0) * c, base + (y1 * input.width + x1) * c};
-        visit(at, o);
-      }
-    }
-  }
-}
-
-}  // namespace
-
 void max_pool2d_forward(Shape input, std::int32_t batch, const float* x, float* y) {
-  const Index c = input.channels;
-  for_each_pool_window(input, batch, [&](const Index* at, Index o) {
-    for (Index ch = 0; ch < c; ++ch) {
-      float m = x[at[0] + ch];
-      for (int w = 1; w < 4; ++w) m = x[at[w] + ch] > m ? x[at[w] + ch] : m;
-      y[o + ch] = m;
-    }
-  });
+  kernels::f32().max_pool2d(batch, input.height, input.width, input.channels, x, y);
 }
-
-namespace {
-
-// One window's gradient: dy at its first maximum, zero at its other places, channel by
-// channel. x0..x3 and d0..d3 are the window's four places in row-major order; in a
-// full window they are distinct (restrict lets the loop vectorize), at odd edges the
-// caller passes repeats to route_max_edge instead.
-void route_max(Index c, const float* __restrict x0, const float* __restrict x1,
-               const float* __restrict x2, const float* __restrict x3, const float* __restrict g,
-               bool relu, float* __restrict d0, float* __restrict d1, float* __restrict d2,
-               float* __restrict d3) {
-  for (Index ch = 0; ch < c; ++ch) {
-    const float m01 = x1[ch] > x0[ch] ? x1[ch] : x0[ch];
-    const float m23 = x3[ch] > x2[ch] ? x3[ch] : x2[ch];
-    const float m = m23 > m01 ? m23 : m01;
-    // The gradient not yet given to an earlier place, passed along by selects (no
-    // branches, so the loop vectorizes); none where a ReLU's output is 0.
-    float rest = !relu || m > 0.0f ? g[ch] : 0.0f;
-    d0[ch] = x0[ch] == m ? rest : 0.0f;
-    rest = x0[ch] == m ? 0.0f : rest;
-    d1[ch] = x1[ch] == m ? rest : 0.0f;
-    rest = x1[ch] == m ? 0.0f : rest;
-    d2[ch] = x2[ch] == m ? rest : 0.0f;
-    rest = x2[ch] == m ? 0.0f : rest;
-    d3[ch] = rest;
-  }
-}
-
-// The same for a window whose places repeat: each place is written last for its first
-// (winning) occurrence.
-void route_max_edge(Index c, const float* x, const Index* at, const float* g, bool relu,
-                    float* dx) {
-  for (Index ch = 0; ch < c; ++ch) {
-    Index best = 0;
-    for (Index w = 1; w < 4; ++w) best = x[at[w] + ch] > x[at[best] + ch] ? w : best;
-    const float routed = !relu || x[at[best] + ch] > 0.0f ? g[ch] : 0.0f;
-    for (Index w = 3; w >= 0; --w) dx[at[w] + ch] = w == best ? routed : 0.0f;
-  }
-}
-
-}  // namespace
 
 void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const float* dy,
                          bool relu_input, float* dx) {
-  const Index c = input.channels;
-  // Every input pixel is in one window, so writing each window's places covers dx
-  // without clearing it first.
-  for_each_pool_window(input, batch, [&](const Index* at, Index o) {
-    if (at[1] == at[0] || at[2] == at[0]) {
-      route_max_edge(c, x, at, dy + o, relu_input, dx);
-    } else {
-      route_max(c, x + at[0], x + at[1], x + at[2], x + at[3], dy + o, relu_input, dx + at[0],
-                dx + at[1], dx + at[2], dx + at[3]);
-    }
-  });
+  kernels::f32().max_pool2d_backward(batch, input.height, input.width, input.channels, x, dy,
+                                     relu_input, dx);
 }
 
 namespace {

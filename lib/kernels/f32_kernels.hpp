@@ -136,6 +136,19 @@ using ConvPixelsGradientFn = void (*)(std::int32_t filters, std::int32_t channel
                                       const float* dz, std::int64_t ldz, float* dwt,
                                       std::int32_t lddw, bool accumulate);
 
+// 2x2 max pooling, stride 2, 'same' padding, over channels-last images (batch x height
+// x width x channels) to (height + 1) / 2 x (width + 1) / 2; at an odd edge the window
+// repeats its last row or column (pool_windows.hpp).
+//   forward: y = the window's maximum (the first one on ties);
+//   backward: dx = dy at the window's first maximum in row-major order, 0 at its other
+//   places; 0 in the whole window when relu_input and the maximum is not above 0 (the
+//   ReLU before the pool passed no gradient there). Writes every element of dx.
+using MaxPoolFn = void (*)(std::int32_t batch, std::int32_t height, std::int32_t width,
+                           std::int32_t channels, const float* x, float* y);
+using MaxPoolBackwardFn = void (*)(std::int32_t batch, std::int32_t height, std::int32_t width,
+                                   std::int32_t channels, const float* x, const float* dy,
+                                   bool relu_input, float* dx);
+
 struct F32Kernels {
   const char* isa;
   GemmNtFn gemm_nt;
@@ -154,6 +167,8 @@ struct F32Kernels {
   ConvPlanesFn conv_planes;
   ConvPixelsFn conv_pixels;
   ConvPixelsGradientFn conv_pixels_gradient;
+  MaxPoolFn max_pool2d;
+  MaxPoolBackwardFn max_pool2d_backward;
 };
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only

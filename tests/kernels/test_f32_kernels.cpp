@@ -4,6 +4,7 @@
 // and canaries around (and between the rows of) every output.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -464,6 +465,52 @@ void check_activation_backward(const tk::F32Kernels& kt, int m, int n, Activatio
 
 // sigmoid/tanh through the kernel's vectorized exp, over the whole useful range and
 // past it (saturation must give 0/1/-1, never NaN).
+// 2x2 max pooling against windows walked here: each output pixel's distinct input
+// pixels, the first maximum in row-major order. Values come from a few levels, so
+// ties are common, and half of them are 0 (a ReLU's output) when relu is on.
+void check_max_pool(const tk::F32Kernels& kt, int batch, int height, int width, int channels,
+                    bool relu, std::uint64_t seed) {
+  Lcg rng{seed};
+  const int out_h = (height + 1) / 2, out_w = (width + 1) / 2;
+  const auto in_size = static_cast<std::size_t>(batch * height * width * channels);
+  const auto out_size = static_cast<std::size_t>(batch * out_h * out_w * channels);
+  std::vector<float> x(in_size), dy(out_size), y(out_size), dx(in_size, 99.0f);
+  for (float& v : x) {
+    const float level = std::floor(4.0f * rng.next());  // -4 .. 3
+    v = relu && level < 0 ? 0.0f : level;
+  }
+  for (float& v : dy) v = rng.next();
+  kt.max_pool2d(batch, height, width, channels, x.data(), y.data());
+  kt.max_pool2d_backward(batch, height, width, channels, x.data(), dy.data(), relu, dx.data());
+  std::vector<float> want_dx(in_size, 0.0f);
+  const auto at = [&](int s, int py, int px, int c) {
+    return static_cast<std::size_t>(((s * height + py) * width + px) * channels + c);
+  };
+  for (int s = 0; s < batch; ++s) {
+    for (int oy = 0; oy < out_h; ++oy) {
+      for (int ox = 0; ox < out_w; ++ox) {
+        for (int c = 0; c < channels; ++c) {
+          std::size_t best = at(s, 2 * oy, 2 * ox, c);
+          for (int py = 2 * oy; py < std::min(2 * oy + 2, height); ++py) {
+            for (int px = 2 * ox; px < std::min(2 * ox + 2, width); ++px) {
+              if (x[at(s, py, px, c)] > x[best]) best = at(s, py, px, c);
+            }
+          }
+          const auto o = static_cast<std::size_t>(((s * out_h + oy) * out_w + ox) * channels + c);
+          INFO(kt.isa << " max pool " << height << "x" << width << "x" << channels << " at " << o);
+          REQUIRE(y[o] == x[best]);
+          if (!relu || x[best] > 0.0f) want_dx[best] = dy[o];
+        }
+      }
+    }
+  }
+  for (std::size_t i = 0; i < in_size; ++i) {
+    INFO(kt.isa << " max pool backward " << height << "x" << width << "x" << channels
+                << " relu " << relu << " at " << i);
+    REQUIRE(dx[i] == want_dx[i]);
+  }
+}
+
 void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
   const int count = 4001;
   std::vector<float> z(static_cast<std::size_t>(count));
@@ -669,6 +716,15 @@ void run_all(const char* isa) {
             check_conv_pixels_gradient(*kt, filters, channels, kernel, lines, width,
                                        (filters + lines) % 2 == 0, (channels + kernel) % 3, ++seed);
           }
+        }
+      }
+    }
+  }
+  SECTION("max pooling forward and backward over odd and even sizes and channel tails") {
+    for (int channels : {1, 3, 8, 16, 17, 33}) {
+      for (int height : {1, 2, 5, 7, 14}) {
+        for (int width : {1, 4, 7}) {
+          check_max_pool(*kt, 2, height, width, channels, (channels + height) % 2 == 0, ++seed);
         }
       }
     }

@@ -3,6 +3,7 @@
 
 #include "../activation.hpp"
 #include "../f32_kernels.hpp"
+#include "../pool_windows.hpp"
 
 namespace tinyae::kernels {
 namespace {
@@ -230,6 +231,33 @@ void conv_pixels_gradient(std::int32_t filters, std::int32_t channels, std::int3
   }
 }
 
+void max_pool2d(std::int32_t batch, std::int32_t height, std::int32_t width,
+                std::int32_t channels, const float* x, float* y) {
+  for_each_pool_window(batch, height, width, channels, [&](const std::ptrdiff_t* at,
+                                                           std::ptrdiff_t o) {
+    for (std::int32_t ch = 0; ch < channels; ++ch) {
+      float m = x[at[0] + ch];
+      for (int w = 1; w < 4; ++w) m = x[at[w] + ch] > m ? x[at[w] + ch] : m;
+      y[o + ch] = m;
+    }
+  });
+}
+
+void max_pool2d_backward(std::int32_t batch, std::int32_t height, std::int32_t width,
+                         std::int32_t channels, const float* x, const float* dy,
+                         bool relu_input, float* dx) {
+  for_each_pool_window(batch, height, width, channels, [&](const std::ptrdiff_t* at,
+                                                           std::ptrdiff_t o) {
+    for (std::int32_t ch = 0; ch < channels; ++ch) {
+      int first = 0;
+      for (int w = 1; w < 4; ++w) first = x[at[w] + ch] > x[at[first] + ch] ? w : first;
+      const float routed = !relu_input || x[at[first] + ch] > 0.0f ? dy[o + ch] : 0.0f;
+      // Last to first, so a place the window repeats keeps its first occurrence's value.
+      for (int w = 3; w >= 0; --w) dx[at[w] + ch] = w == first ? routed : 0.0f;
+    }
+  });
+}
+
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
@@ -237,6 +265,6 @@ const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
                                dense_forward_loss, conv_planes,   conv_pixels,
-                               conv_pixels_gradient};
+                               conv_pixels_gradient, max_pool2d, max_pool2d_backward};
 
 }  // namespace tinyae::kernels

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <xsimd/xsimd.hpp>
 #if defined(__AVX2__) || defined(__AVX512F__)
@@ -21,6 +22,7 @@
 #endif
 
 #include "../f32_kernels.hpp"
+#include "../pool_windows.hpp"
 
 namespace tinyae::kernels {
 namespace {
@@ -938,6 +940,51 @@ struct SimdF32 {
     }
   }
 
+  // ---- max pooling over channels-last pixels (see f32_kernels.hpp) ----------------
+
+  static void max_pool2d(std::int32_t batch, std::int32_t height, std::int32_t width,
+                         std::int32_t channels, const float* x, float* y) {
+    for_each_pool_window(batch, height, width, channels, [&](const Index* at, Index o) {
+      for (Index ch = 0; ch < channels; ch += W) {
+        const Index count = channels - ch < W ? channels - ch : W;
+        V m = load_n(x + at[0] + ch, count, 0.0f);
+        for (int w = 1; w < 4; ++w) {
+          const V v = load_n(x + at[w] + ch, count, 0.0f);
+          m = xsimd::select(v > m, v, m);
+        }
+        store_n(m, y + o + ch, count);
+      }
+    });
+  }
+
+  // The scalar kernel's rule with selects: the gradient not yet routed passes from
+  // place to place until the first maximum takes it (branches here mispredicted on the
+  // data and kept the loop from vectorizing).
+  static void max_pool2d_backward(std::int32_t batch, std::int32_t height, std::int32_t width,
+                                  std::int32_t channels, const float* x, const float* dy,
+                                  bool relu_input, float* dx) {
+    const V floor(relu_input ? 0.0f : -std::numeric_limits<float>::infinity());
+    for_each_pool_window(batch, height, width, channels, [&](const Index* at, Index o) {
+      for (Index ch = 0; ch < channels; ch += W) {
+        const Index count = channels - ch < W ? channels - ch : W;
+        V xv[4];
+        for (int w = 0; w < 4; ++w) xv[w] = load_n(x + at[w] + ch, count, 0.0f);
+        V m = xv[0];
+        for (int w = 1; w < 4; ++w) m = xsimd::select(xv[w] > m, xv[w], m);
+        V rest = xsimd::select(m > floor, load_n(dy + o + ch, count, 0.0f), V(0.0f));
+        V d[4];
+        for (int w = 0; w < 3; ++w) {
+          const auto first = xv[w] == m;
+          d[w] = xsimd::select(first, rest, V(0.0f));
+          rest = xsimd::select(first, V(0.0f), rest);
+        }
+        d[3] = rest;
+        // Last to first, so a place the window repeats keeps its first occurrence's value.
+        for (int w = 3; w >= 0; --w) store_n(d[w], dx + at[w] + ch, count);
+      }
+    });
+  }
+
   // ---- the table's entries -----------------------------------------------------
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
@@ -1140,7 +1187,8 @@ struct SimdF32 {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
-                      &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient};
+                      &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient,
+                      &max_pool2d, &max_pool2d_backward};
   }
 };
 
