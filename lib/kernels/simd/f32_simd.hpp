@@ -1171,7 +1171,11 @@ struct SimdF32 {
     return chunked_sum(n, [&](std::int64_t i, Index count) {
       const V zv = load_n(z + i, count, 0.0f);
       const V yv = load_n(y + i, count, 0.0f);
-      const V t = xsimd::max(zv, V(0.0f)) - zv * yv + xsimd::log1p(xsimd::exp(-xsimd::abs(zv)));
+      V e = -xsimd::abs(zv);
+      fast_exp<1>(&e);
+      V t;
+      log1p_unit<1>(&e, &t);
+      t += xsimd::max(zv, V(0.0f)) - zv * yv;
       return count < W ? load_partial_of(t, count) : t;
     });
   }
