@@ -549,25 +549,42 @@ double Network::train_batch(const float* input, const float* target, std::int32_
   // depend on the number of threads. Parts go to whichever thread is free (a thread
   // the OS holds back does not hold the others up), and without the KL penalty's batch
   // means a part runs its backward pass right after its forward pass (no barrier).
-  TINYAE_PRAGMA(omp parallel num_threads(threads_) if (parts > 1)) {
-    if (rhohat_ == nullptr) {
-      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
-      for (std::int32_t p = 0; p < parts; ++p) {
-        forward_part(input, target, batch, p);
-        backward_part(input, batch, p);
-      }
-    } else {
-      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
-      for (std::int32_t p = 0; p < parts; ++p) forward_part(input, target, batch, p);
-      TINYAE_PRAGMA(omp single)
+  if (parts == 1 || threads_ == 1) {
+    // One thread: the same parts and sums in the same order, without entering OpenMP,
+    // whose per-region cost was most of a per-sample step of a small network.
+    for (std::int32_t p = 0; p < parts; ++p) {
+      forward_part(input, target, batch, p);
+      if (rhohat_ == nullptr) backward_part(input, batch, p);
+    }
+    if (rhohat_ != nullptr) {
       mean_code_activations(batch, parts);
-      TINYAE_PRAGMA(omp for schedule(dynamic, 1))
       for (std::int32_t p = 0; p < parts; ++p) backward_part(input, batch, p);
     }
-    TINYAE_PRAGMA(omp for schedule(static))
     for (std::int64_t c = 0; c < chunks; ++c) {
       const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;
       finish_gradient(c * kUpdateChunk, end, parts, step);
+    }
+  } else {
+    TINYAE_PRAGMA(omp parallel num_threads(threads_)) {
+      if (rhohat_ == nullptr) {
+        TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+        for (std::int32_t p = 0; p < parts; ++p) {
+          forward_part(input, target, batch, p);
+          backward_part(input, batch, p);
+        }
+      } else {
+        TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+        for (std::int32_t p = 0; p < parts; ++p) forward_part(input, target, batch, p);
+        TINYAE_PRAGMA(omp single)
+        mean_code_activations(batch, parts);
+        TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+        for (std::int32_t p = 0; p < parts; ++p) backward_part(input, batch, p);
+      }
+      TINYAE_PRAGMA(omp for schedule(static))
+      for (std::int64_t c = 0; c < chunks; ++c) {
+        const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;
+        finish_gradient(c * kUpdateChunk, end, parts, step);
+      }
     }
   }
   double loss = 0;
