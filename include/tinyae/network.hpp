@@ -160,6 +160,9 @@ class TINYAE_EXPORT Network {
   Status reconstruct(const float* data, std::int32_t rows, std::int32_t cols, float* out);
   // code (rows x code size) = the code layer's activations.
   Status encode(const float* data, std::int32_t rows, std::int32_t cols, float* code);
+  // out (rows x output size) = the decoder (the layers after the code layer) on codes
+  // (rows x cols, cols = the code size): what reconstruct() makes of them.
+  Status decode(const float* code, std::int32_t rows, std::int32_t cols, float* out);
   // Reconstruction errors of data against targets (rows x cols; null = data itself,
   // e.g. noisy inputs against their clean originals for a denoiser).
   Status evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,
@@ -183,9 +186,13 @@ class TINYAE_EXPORT Network {
     double sse = 0;
     double l1 = 0;    // sum of |code activation|
   };
-  Status check_data(const float* data, std::int32_t rows, std::int32_t cols) const;
+  // Rows x cols finite floats, cols = the input width of layer first_layer.
+  Status check_data(const float* data, std::int32_t rows, std::int32_t cols,
+                    std::int32_t first_layer = 0) const;
+  // Layers first_layer .. last_layer on data (rows x that first layer's input width).
   Status run_inference(const float* data, const float* targets, std::int32_t rows,
-                       std::int32_t last_layer, float* out, Metrics* metrics);
+                       std::int32_t first_layer, std::int32_t last_layer, float* out,
+                       Metrics* metrics);
   // One batch: forward, backward, gradients summed over the parts in a fixed order,
   // weight decay, and (when step) the optimizer step. Returns the batch objective
   // times batch (data loss summed over samples, plus batch * sparsity penalties); adds

@@ -21,6 +21,13 @@
 //   output_zero_point, output_min, output_max); ReLU is that clamp (output_min is the
 //   zero point); sigmoid and tanh layers requantize to their input's 8-bit grid and look
 //   the output up in a 256-entry table built from the layer's scales.
+// - Convolutions (channels-last, as the float layers): the same sum per output pixel
+//   and filter over its kernel x kernel x C window. Taps in the padding read the input
+//   zero point (real 0, the float layer's zero padding), so the folded bias is exact at
+//   the borders too. Max pooling compares the stored bytes (monotone in the real value:
+//   exact) and keeps its input's scale and zero point. The code is int8: the code layer
+//   and, when the code layer is a max pooling, the layer with weights before it and the
+//   poolings between them store int8.
 // - requantize(acc, m, shift), m in [2^30, 2^31), shift in [-31, 30]: gemmlowp's and
 //   TFLite's reference "double rounding" MultiplyByQuantizedMultiplier:
 //     a = acc * 2^max(shift, 0)                            (never overflows: checked)
@@ -33,6 +40,7 @@
 #include <cstdint>
 
 #include "tinyae/arena.hpp"
+#include "tinyae/conv_geometry.hpp"
 #include "tinyae/network.hpp"
 #include "tinyae/network_spec.hpp"
 #include "tinyae/status.hpp"
@@ -54,9 +62,19 @@ struct QuantizeOptions {
   float input_max = 1.0f;
 };
 
-// One quantized dense layer (see the top of this file). Tensors live in the arena
-// quantize() was given.
+// One quantized layer (see the top of this file): dense, conv2d or max_pool2d. Tensors
+// live in the arena quantize() was given.
 struct QuantizedLayer {
+  LayerKind kind = LayerKind::dense;
+  Shape input_shape{};   // C x H x W, stored channels-last; dense: vectors
+  Shape output_shape{};
+  // conv2d: the window and where it starts (conv::Conv2dGeometry's fields).
+  std::int32_t kernel = 0;
+  std::int32_t stride = 0;
+  std::int32_t pad_top = 0;
+  std::int32_t pad_left = 0;
+  // The weight matrix is outputs x inputs: dense: output size x input size; conv2d:
+  // filters x (kernel * kernel * C) in (ky, kx, c) order; max_pool2d: none (0 x 0).
   std::int32_t inputs = 0;
   std::int32_t outputs = 0;
   Activation activation = Activation::identity;
@@ -76,6 +94,18 @@ struct QuantizedLayer {
   float output_scale = 0;  // of the stored values: uint8, or int8 for the code layer
   std::int32_t output_zero_point = 0;
   bool signed_output = false;
+
+  // A conv2d layer's geometry, as the float layer's.
+  constexpr conv::Conv2dGeometry conv_geometry() const {
+    conv::Conv2dGeometry g;
+    g.input = input_shape;
+    g.output = output_shape;
+    g.kernel = kernel;
+    g.stride = stride;
+    g.pad_top = pad_top;
+    g.pad_left = pad_left;
+    return g;
+  }
 };
 
 struct QuantizedModel {
@@ -116,9 +146,36 @@ constexpr bool valid_encoder(const NetworkSpec& spec) {
   return spec.num_layers > 0 && spec.num_layers <= kMaxLayers && spec.code_layer >= 0 &&
          spec.code_layer < spec.num_layers;
 }
+// An int8 convolution is lowered onto the dense kernel: the uint8 patch matrix of a
+// few samples at a time (about conv::kConvChunkFloats bytes, so it stays in L2), padded
+// with the input zero point, times the filters. A 1x1 stride-1 convolution reads its
+// input as it is.
+constexpr std::int64_t i8_patch_bytes_per_sample(const conv::Conv2dGeometry& g) {
+  return g.kernel == 1 && g.stride == 1 ? 0 : g.pixels() * g.patch();
+}
+constexpr std::int32_t i8_conv_chunk_samples(const conv::Conv2dGeometry& g, std::int32_t batch) {
+  return conv::conv_chunk_samples(i8_patch_bytes_per_sample(g), batch);
+}
+constexpr std::size_t i8_conv_scratch_bytes(const conv::Conv2dGeometry& g, std::int32_t batch) {
+  return bytes_of(std::int64_t{i8_conv_chunk_samples(g, batch)} * i8_patch_bytes_per_sample(g));
+}
+// Weight-matrix depth of layer l (0 for layers without weights).
+constexpr std::int64_t weight_depth(const NetworkSpec& spec, std::int32_t l) {
+  return spec.bias_count(l) > 0 ? spec.weight_count(l) / spec.bias_count(l) : 0;
+}
 // Calibration runs the float encoder over this many rows at a time.
 inline constexpr std::int32_t kCalibrationRows = 64;
 inline constexpr std::int32_t kHistogramBins = 2048;
+// Scratch floats of the float convolutions calibration runs.
+constexpr std::int64_t calibration_conv_floats(const NetworkSpec& spec) {
+  std::int64_t floats = 0;
+  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+    if (spec.layers[l].kind != LayerKind::conv2d) continue;
+    const std::int64_t n = conv::conv2d_forward_scratch(conv::conv2d_geometry(spec, l), kCalibrationRows);
+    floats = n > floats ? n : floats;
+  }
+  return floats;
+}
 }  // namespace detail
 
 // Exact bytes quantize() keeps in the arena for spec's encoder (0 for a spec without
@@ -127,15 +184,16 @@ constexpr std::size_t quantized_model_bytes(const NetworkSpec& spec) {
   if (!detail::valid_encoder(spec)) return 0;
   std::size_t bytes = 0;
   for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
-    const std::int64_t out = spec.layers[l].output.size();
-    bytes += detail::bytes_of(spec.weight_count(l)) + 3 * detail::bytes_of(4 * out);
+    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+    bytes += detail::bytes_of(spec.weight_count(l)) + 3 * detail::bytes_of(4 * spec.bias_count(l));
     if (detail::has_table(spec.layers[l].activation)) bytes += detail::bytes_of(256);
   }
   return bytes;
 }
 
 // Exact extra bytes quantize() uses while it runs (float activations of
-// detail::kCalibrationRows rows, histograms) and gives back before it returns.
+// detail::kCalibrationRows rows, the float convolutions' scratch, histograms) and gives
+// back before it returns.
 constexpr std::size_t quantize_work_bytes(const NetworkSpec& spec) {
   if (!detail::valid_encoder(spec)) return 0;
   std::int64_t width = 0;
@@ -144,6 +202,7 @@ constexpr std::size_t quantize_work_bytes(const NetworkSpec& spec) {
   }
   const std::int64_t quantities = 1 + 2 * std::int64_t{spec.code_layer + 1};
   return 3 * detail::bytes_of(4 * width * detail::kCalibrationRows) +
+         detail::bytes_of(4 * detail::calibration_conv_floats(spec)) +
          detail::bytes_of(4 * quantities * detail::kHistogramBins);
 }
 
@@ -158,21 +217,28 @@ TINYAE_EXPORT Status quantize(const Network& net, const float* calibration, std:
                               std::int32_t cols, const QuantizeOptions& options, Arena& arena,
                               QuantizedModel* out);
 
-// Whether quantize() can handle a network of this spec (a code layer, dense layers).
+// Whether quantize() can handle a network of this spec: a code layer, and up to it
+// dense, conv2d and max_pool2d layers (no resize).
 TINYAE_EXPORT Status quantizable(const NetworkSpec& spec);
 
 // Exact bytes QuantizedEncoder::setup takes for spec's encoder and up to max_batch rows
-// per kernel call (weights in the kernels' layout, two activation buffers).
+// per kernel call (weights in the kernels' layout, two activation buffers, the
+// convolutions' patch matrix).
 constexpr std::size_t quantized_encoder_bytes(const NetworkSpec& spec, std::int32_t max_batch) {
   if (!detail::valid_encoder(spec) || max_batch <= 0) return 0;
   std::size_t bytes = 0;
+  std::size_t patches = 0;
   std::int64_t hidden = 0;
   for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
     const std::int64_t out = spec.layers[l].output.size();
-    bytes += detail::packed_layer_bytes(spec.layer_input(l).size(), out);
     if (l < spec.code_layer && out > hidden) hidden = out;
+    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+    bytes += detail::packed_layer_bytes(detail::weight_depth(spec, l), spec.bias_count(l));
+    if (spec.layers[l].kind != LayerKind::conv2d) continue;
+    const std::size_t p = detail::i8_conv_scratch_bytes(conv::conv2d_geometry(spec, l), max_batch);
+    patches = p > patches ? p : patches;
   }
-  return bytes + 2 * detail::bytes_of(hidden * max_batch);
+  return bytes + 2 * detail::bytes_of(hidden * max_batch) + patches;
 }
 
 // Runs a QuantizedModel with the best integer kernels the CPU has (or the ones named
@@ -201,6 +267,7 @@ class TINYAE_EXPORT QuantizedEncoder {
   const void* packed_[kMaxLayers] = {};
   const std::int32_t* packed_bias_[kMaxLayers] = {};
   std::uint8_t* buffers_[2] = {};
+  std::uint8_t* patches_ = nullptr;  // the convolutions' patch matrix
 };
 
 }  // namespace tinyae

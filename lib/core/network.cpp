@@ -306,7 +306,8 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
   return Status();
 }
 
-Status Network::check_data(const float* data, std::int32_t rows, std::int32_t cols) const {
+Status Network::check_data(const float* data, std::int32_t rows, std::int32_t cols,
+                           std::int32_t first_layer) const {
   if (parameters_ == nullptr) {
     return Status::error(StatusCode::invalid_argument, "network is not set up");
   }
@@ -314,9 +315,11 @@ Status Network::check_data(const float* data, std::int32_t rows, std::int32_t co
     return Status::error(StatusCode::invalid_argument, "data has ", rows,
                          " rows; need at least 1");
   }
-  if (cols != spec_.input.size()) {
-    return Status::error(StatusCode::invalid_argument, "data has ", cols,
-                         " columns but the network's input has ", spec_.input.size());
+  const std::int64_t width = spec_.layer_input(first_layer).size();
+  if (cols != width) {
+    return Status::error(StatusCode::invalid_argument, "data has ", cols, " columns but the ",
+                         first_layer == 0 ? "network's input" : "decoder's input (the code)",
+                         " has ", width);
   }
   if (data == nullptr) return Status::error(StatusCode::invalid_argument, "data is null");
   const std::int64_t n = std::int64_t{rows} * cols;
@@ -911,16 +914,17 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
 }
 
 Status Network::run_inference(const float* data, const float* targets, std::int32_t rows,
-                              std::int32_t last_layer, float* out, Metrics* metrics) {
+                              std::int32_t first_layer, std::int32_t last_layer, float* out,
+                              Metrics* metrics) {
   const std::int32_t cols = static_cast<std::int32_t>(spec_.input.size());
+  const std::int64_t data_cols = spec_.layer_input(first_layer).size();
   const auto out_size = static_cast<std::int32_t>(spec_.layers[last_layer].output.size());
   const bool final_logits = last_layer == spec_.num_layers - 1 && detail::keeps_logits(spec_);
   ErrorSums sums;
   for (std::int32_t start = 0; start < rows; start += max_batch_) {
     const std::int32_t batch = rows - start < max_batch_ ? rows - start : max_batch_;
-    const float* x = data + std::int64_t{start} * cols;
-    const float* a = x;
-    for (std::int32_t l = 0; l <= last_layer; ++l) {
+    const float* a = data + start * data_cols;
+    for (std::int32_t l = first_layer; l <= last_layer; ++l) {
       float* y = (l == last_layer && out != nullptr && !final_logits)
                      ? out + std::int64_t{start} * out_size
                      : scratch_[l % 2];
@@ -949,13 +953,22 @@ Status Network::run_inference(const float* data, const float* targets, std::int3
 Status Network::reconstruct(const float* data, std::int32_t rows, std::int32_t cols, float* out) {
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
-  return run_inference(data, data, rows, spec_.num_layers - 1, out, nullptr);
+  return run_inference(data, data, rows, 0, spec_.num_layers - 1, out, nullptr);
 }
 
 Status Network::encode(const float* data, std::int32_t rows, std::int32_t cols, float* code) {
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (code == nullptr) return Status::error(StatusCode::invalid_argument, "code output is null");
-  return run_inference(data, data, rows, spec_.code_layer, code, nullptr);
+  return run_inference(data, data, rows, 0, spec_.code_layer, code, nullptr);
+}
+
+Status Network::decode(const float* code, std::int32_t rows, std::int32_t cols, float* out) {
+  if (spec_.code_layer < 0 || spec_.code_layer + 1 >= spec_.num_layers) {
+    return Status::error(StatusCode::invalid_argument, "the network has no decoder after a code layer");
+  }
+  TINYAE_RETURN_IF_ERROR(check_data(code, rows, cols, spec_.code_layer + 1));
+  if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
+  return run_inference(code, nullptr, rows, spec_.code_layer + 1, spec_.num_layers - 1, out, nullptr);
 }
 
 Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,
@@ -963,7 +976,7 @@ Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols
   TINYAE_RETURN_IF_ERROR(check_data(data, rows, cols));
   if (targets != nullptr) TINYAE_RETURN_IF_ERROR(check_data(targets, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "metrics output is null");
-  return run_inference(data, targets != nullptr ? targets : data, rows, spec_.num_layers - 1,
+  return run_inference(data, targets != nullptr ? targets : data, rows, 0, spec_.num_layers - 1,
                        nullptr, out);
 }
 

@@ -50,6 +50,26 @@ void put_array(std::string* out, const char* type, const std::string& name, cons
   out->append("\n};\n");
 }
 
+// "784 -> 32 relu" or "conv2d 3x3 stride 1: 28x28x1 -> 28x28x16 relu" (shapes H x W x C).
+std::string describe(const QuantizedLayer& layer) {
+  std::string d;
+  const Shape& i = layer.input_shape;
+  const Shape& o = layer.output_shape;
+  switch (layer.kind) {
+    case LayerKind::conv2d:
+      put(&d, "conv2d %dx%d stride %d: %dx%dx%d -> %dx%dx%d %s", layer.kernel, layer.kernel, layer.stride,
+          i.height, i.width, i.channels, o.height, o.width, o.channels, activation_name(layer.activation));
+      break;
+    case LayerKind::max_pool2d:
+      put(&d, "max_pool2d: %dx%dx%d -> %dx%dx%d", i.height, i.width, i.channels, o.height, o.width, o.channels);
+      break;
+    default:
+      put(&d, "%d -> %d %s", layer.inputs, layer.outputs, activation_name(layer.activation));
+      break;
+  }
+  return d;
+}
+
 const char* const kArithmetic = R"(/* Arithmetic (integers only), per layer and output channel j:
  *   acc = bias[j] + sum_i w[j][i] * x[i]          int32 (the exporter checked it fits)
  *   v   = clamp(requantize(acc, mult[j], shift[j]) + zero_point, lo, hi)
@@ -60,6 +80,11 @@ const char* const kArithmetic = R"(/* Arithmetic (integers only), per layer and 
  *   b = SaturatingRoundingDoublingHighMul(a, mult)   (a*b + nudge) / 2^31, truncated
  *   requantize = RoundingDivideByPOT(b, max(-shift, 0))   nearest, ties away from zero
  * It assumes >> of a negative number is arithmetic, as on every common compiler.
+ * Images are channels-last (row, column, channel). A convolution is that sum per
+ * output pixel over its kernel x kernel x C window (weights in (ky, kx, c) order),
+ * taps outside the image reading the input zero point (real 0). Max pooling (2x2,
+ * stride 2, an odd last row or column alone) compares the stored bytes, as int8 on
+ * the code's grid.
  */
 )";
 
@@ -76,10 +101,20 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
   }
   const std::string n = name;
   const std::string N = upper(name);
-  std::int32_t hidden = 0;
-  for (std::int32_t l = 0; l + 1 < model.num_layers; ++l) {
-    hidden = model.layers[l].outputs > hidden ? model.layers[l].outputs : hidden;
+  // Scratch: two buffers for the widest hidden layer, then one patch (a convolution's
+  // window, kernel x kernel x C bytes).
+  std::int64_t hidden = 0;
+  std::int32_t patch = 0;
+  bool has_conv = false;
+  bool has_pool = false;
+  for (std::int32_t l = 0; l < model.num_layers; ++l) {
+    const QuantizedLayer& layer = model.layers[l];
+    if (l + 1 < model.num_layers && layer.output_shape.size() > hidden) hidden = layer.output_shape.size();
+    has_conv = has_conv || layer.kind == LayerKind::conv2d;
+    has_pool = has_pool || layer.kind == LayerKind::max_pool2d;
+    if (layer.kind == LayerKind::conv2d && layer.inputs > patch) patch = layer.inputs;
   }
+  const std::int64_t scratch = 2 * hidden + patch;
   std::string h;
   put(&h, "/* %s.h: an int8 autoencoder encoder exported by tinyae. Self-contained C99: it\n", n.c_str());
   h.append(" * needs only <stdint.h>; no heap, no library, no floating point in the encoder.\n *\n");
@@ -92,16 +127,16 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
   put(&h, " * Code: int8, value = %s_CODE_SCALE * (q - %s_CODE_ZERO_POINT).\n", N.c_str(), N.c_str());
   h.append(" * Layers:");
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
-    const QuantizedLayer& layer = model.layers[l];
-    put(&h, "%s %d -> %d %s", l == 0 ? "" : ",", layer.inputs, layer.outputs, activation_name(layer.activation));
+    put(&h, "%s %s", l == 0 ? "" : ",", describe(model.layers[l]).c_str());
   }
   h.append(" (code).\n */\n");
   h.append(kArithmetic);
   put(&h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", N.c_str(), N.c_str());
   put(&h, "#define %s_INPUT_SIZE %d\n", N.c_str(), model.input_size);
   put(&h, "#define %s_CODE_SIZE %d\n", N.c_str(), model.code_size);
-  put(&h, "/* Two buffers for the widest hidden layer (at least 1 byte, to size an array). */\n");
-  put(&h, "#define %s_SCRATCH_BYTES %d\n", N.c_str(), hidden > 0 ? 2 * hidden : 1);
+  put(&h, "/* Two buffers for the widest hidden layer and a convolution window (at least 1\n"
+          " * byte, to size an array). */\n");
+  put(&h, "#define %s_SCRATCH_BYTES %lld\n", N.c_str(), static_cast<long long>(scratch > 0 ? scratch : 1));
   put(&h, "#define %s_INPUT_SCALE %s\n", N.c_str(), float_literal(model.input_scale).c_str());
   put(&h, "#define %s_INPUT_ZERO_POINT (%d)\n", N.c_str(), model.input_zero_point);
   put(&h, "#define %s_CODE_SCALE %s\n", N.c_str(), float_literal(model.code_scale).c_str());
@@ -110,10 +145,13 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
     const std::string id = std::to_string(l);
-    put(&h, "/* Layer %d: %d -> %d, %s; input scale %s, zero point %d; output scale %s, zero point %d. */\n",
-        l, layer.inputs, layer.outputs, activation_name(layer.activation),
-        float_literal(layer.input_scale).c_str(), layer.input_zero_point,
+    put(&h, "/* Layer %d: %s; input scale %s, zero point %d; output scale %s, zero point %d. */\n",
+        l, describe(layer).c_str(), float_literal(layer.input_scale).c_str(), layer.input_zero_point,
         float_literal(layer.output_scale).c_str(), layer.output_zero_point);
+    if (layer.kind == LayerKind::max_pool2d) {
+      h.append("\n");
+      continue;
+    }
     put_array(&h, "int8_t", n + "_w" + id, layer.weights, std::int64_t{layer.outputs} * layer.inputs);
     put_array(&h, "int32_t", n + "_b" + id, layer.bias, layer.outputs);
     put_array(&h, "int32_t", n + "_m" + id, layer.multiplier, layer.outputs);
@@ -194,18 +232,79 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
            "    for (i = 0; i < inputs; ++i) acc += (int32_t)wj[i] * (int32_t)x[i];\n");
   put(&h, "    y[j] = %s_output(acc, mult[j], shift[j], zero_point, lo, hi, table);\n", p);
   h.append("  }\n}\n\n");
+  if (has_conv) {
+    put(&h, "/* An h x w x c image convolved into oh x ow x filters: each output pixel's window\n"
+            " * copied to patch (the input zero point `pad` outside the image), then the dense\n"
+            " * layer on it. */\n"
+            "static inline void %s_conv(const uint8_t *x, int32_t h, int32_t w, int32_t c,\n", p);
+    h.append("    int32_t kernel, int32_t stride, int32_t pad_top, int32_t pad_left, int32_t oh,\n"
+             "    int32_t ow, uint8_t pad, uint8_t *patch, int32_t filters, const int8_t *wt,\n"
+             "    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t zero_point,\n"
+             "    int32_t lo, int32_t hi, const uint8_t *table, uint8_t *y) {\n"
+             "  int32_t oy, ox, ky, kx, ch;\n"
+             "  for (oy = 0; oy < oh; ++oy) {\n"
+             "    for (ox = 0; ox < ow; ++ox) {\n"
+             "      uint8_t *p = patch;\n"
+             "      for (ky = 0; ky < kernel; ++ky) {\n"
+             "        const int32_t iy = oy * stride - pad_top + ky;\n"
+             "        for (kx = 0; kx < kernel; ++kx, p += c) {\n"
+             "          const int32_t ix = ox * stride - pad_left + kx;\n"
+             "          if (iy < 0 || iy >= h || ix < 0 || ix >= w) {\n"
+             "            for (ch = 0; ch < c; ++ch) p[ch] = pad;\n"
+             "          } else {\n"
+             "            for (ch = 0; ch < c; ++ch) p[ch] = x[(iy * w + ix) * c + ch];\n"
+             "          }\n        }\n      }\n");
+    put(&h, "      %s_dense(patch, kernel * kernel * c, filters, wt, bias, mult, shift, zero_point, lo,\n", p);
+    h.append("          hi, table, y + (oy * ow + ox) * filters);\n    }\n  }\n}\n\n");
+  }
+  if (has_pool) {
+    put(&h, "/* 2x2 max pooling, stride 2, of an h x w x c image; flip = 0x80 compares int8 bytes\n"
+            " * (x ^ 0x80 orders them as unsigned), 0 uint8 ones. */\n"
+            "static inline void %s_max_pool(const uint8_t *x, int32_t h, int32_t w, int32_t c,\n", p);
+    h.append("    uint8_t flip, uint8_t *y) {\n"
+             "  int32_t oy, ox, ch;\n"
+             "  for (oy = 0; oy < (h + 1) / 2; ++oy) {\n"
+             "    const int32_t y0 = 2 * oy, y1 = 2 * oy + 1 < h ? 2 * oy + 1 : 2 * oy;\n"
+             "    for (ox = 0; ox < (w + 1) / 2; ++ox) {\n"
+             "      const int32_t x0 = 2 * ox, x1 = 2 * ox + 1 < w ? 2 * ox + 1 : 2 * ox;\n"
+             "      for (ch = 0; ch < c; ++ch, ++y) {\n"
+             "        const uint8_t a = (uint8_t)(x[(y0 * w + x0) * c + ch] ^ flip);\n"
+             "        const uint8_t b = (uint8_t)(x[(y0 * w + x1) * c + ch] ^ flip);\n"
+             "        const uint8_t d = (uint8_t)(x[(y1 * w + x0) * c + ch] ^ flip);\n"
+             "        const uint8_t e = (uint8_t)(x[(y1 * w + x1) * c + ch] ^ flip);\n"
+             "        const uint8_t ab = a > b ? a : b, de = d > e ? d : e;\n"
+             "        *y = (uint8_t)((ab > de ? ab : de) ^ flip);\n"
+             "      }\n    }\n  }\n}\n\n");
+  }
   put(&h, "/* code[%s_CODE_SIZE] from in[%s_INPUT_SIZE]; scratch: %s_SCRATCH_BYTES bytes. */\n", N.c_str(), N.c_str(), N.c_str());
   put(&h, "static inline void %s_encode(const uint8_t *in, int8_t *code, void *scratch) {\n", p);
   h.append("  uint8_t *buffer = (uint8_t *)scratch;\n");
-  if (hidden == 0) h.append("  (void)buffer;\n");
+  if (scratch == 0) h.append("  (void)buffer;\n");
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
     const std::string x = l == 0 ? "in" : "buffer + " + std::to_string(((l - 1) % 2) * hidden);
     const std::string y = l + 1 == model.num_layers ? "(uint8_t *)code" : "buffer + " + std::to_string((l % 2) * hidden);
     const std::string table = layer.table != nullptr ? n + "_t" + std::to_string(l) : "0";
-    put(&h, "  %s_dense(%s, %d, %d, %s_w%d, %s_b%d, %s_m%d, %s_s%d, %d, %d, %d, %s, %s);\n", p,
-        x.c_str(), layer.inputs, layer.outputs, p, l, p, l, p, l, p, l, layer.requantized_zero_point,
-        layer.clamp_min, layer.clamp_max, table.c_str(), y.c_str());
+    const Shape& i = layer.input_shape;
+    const Shape& o = layer.output_shape;
+    switch (layer.kind) {
+      case LayerKind::conv2d:
+        put(&h, "  %s_conv(%s, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, buffer + %lld, %d,\n", p, x.c_str(),
+            i.height, i.width, i.channels, layer.kernel, layer.stride, layer.pad_top, layer.pad_left,
+            o.height, o.width, layer.input_zero_point, static_cast<long long>(2 * hidden), o.channels);
+        put(&h, "      %s_w%d, %s_b%d, %s_m%d, %s_s%d, %d, %d, %d, %s, %s);\n", p, l, p, l, p, l, p, l,
+            layer.requantized_zero_point, layer.clamp_min, layer.clamp_max, table.c_str(), y.c_str());
+        break;
+      case LayerKind::max_pool2d:
+        put(&h, "  %s_max_pool(%s, %d, %d, %d, %s, %s);\n", p, x.c_str(), i.height, i.width, i.channels,
+            layer.signed_output ? "0x80" : "0", y.c_str());
+        break;
+      default:
+        put(&h, "  %s_dense(%s, %d, %d, %s_w%d, %s_b%d, %s_m%d, %s_s%d, %d, %d, %d, %s, %s);\n", p,
+            x.c_str(), layer.inputs, layer.outputs, p, l, p, l, p, l, p, l, layer.requantized_zero_point,
+            layer.clamp_min, layer.clamp_max, table.c_str(), y.c_str());
+        break;
+    }
   }
   h.append("}\n\n");
   put(&h, "/* in = clamp(round(x / %s_INPUT_SCALE) + %s_INPUT_ZERO_POINT, 0, 255). */\n", N.c_str(), N.c_str());

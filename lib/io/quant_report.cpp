@@ -3,29 +3,12 @@
 #include <cmath>
 #include <vector>
 
-#include "../kernels/f32_kernels.hpp"
 #include "tinyae/quantize_io.hpp"
 
 namespace tinyae {
 namespace {
 
 constexpr std::int32_t kRowsPerStep = 256;
-
-// out (rows x output size) = the network's decoder (layers after the code layer) on codes.
-void decode(const Network& net, const float* codes, std::int32_t rows, std::vector<float>* a,
-            std::vector<float>* b, float* out) {
-  const NetworkSpec& spec = net.spec();
-  const kernels::F32Kernels& k = kernels::f32();
-  const float* x = codes;
-  for (std::int32_t l = spec.code_layer + 1; l < spec.num_layers; ++l) {
-    const auto in = static_cast<std::int32_t>(spec.layer_input(l).size());
-    const auto n = static_cast<std::int32_t>(spec.layers[l].output.size());
-    float* y = l + 1 == spec.num_layers ? out : (l % 2 == 0 ? a : b)->data();
-    k.dense_forward(rows, n, in, x, in, net.parameters() + spec.weight_offset(l), in,
-                    net.parameters() + spec.bias_offset(l), spec.layers[l].activation, y, n);
-    x = y;
-  }
-}
 
 }  // namespace
 
@@ -43,12 +26,11 @@ Status measure_quantization(Network& net, QuantizedEncoder& encoder, const float
     return Status::error(StatusCode::invalid_argument, "the network has no decoder after its code layer");
   }
   const std::int32_t code = model.code_size;
-  const std::size_t width = static_cast<std::size_t>(spec.max_width());
   std::vector<float> float_codes(static_cast<std::size_t>(kRowsPerStep) * code);
   std::vector<float> int8_codes(float_codes.size());
   std::vector<std::int8_t> q_codes(float_codes.size());
   std::vector<std::uint8_t> q_in(static_cast<std::size_t>(kRowsPerStep) * static_cast<std::size_t>(cols > 0 ? cols : 0));
-  std::vector<float> a(kRowsPerStep * width), b(kRowsPerStep * width), recon(kRowsPerStep * width);
+  std::vector<float> recon(static_cast<std::size_t>(kRowsPerStep) * static_cast<std::size_t>(cols > 0 ? cols : 0));
   QuantizationReport r;
   double abs_sum = 0;
   double cosine_sum = 0;
@@ -80,7 +62,7 @@ Status measure_quantization(Network& net, QuantizedEncoder& encoder, const float
       r.code_cosine_min = cosine < r.code_cosine_min ? cosine : r.code_cosine_min;
     }
     for (const auto& [codes, se] : {std::pair{&float_codes, &float_se}, std::pair{&int8_codes, &int8_se}}) {
-      decode(net, codes->data(), batch, &a, &b, recon.data());
+      TINYAE_RETURN_IF_ERROR(net.decode(codes->data(), batch, code, recon.data()));
       for (std::int64_t i = 0; i < std::int64_t{batch} * cols; ++i) {
         const double d = static_cast<double>(recon[static_cast<std::size_t>(i)]) - x[i];
         *se += d * d;

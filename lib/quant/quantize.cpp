@@ -3,8 +3,10 @@
 
 #include <cmath>
 
+#include "../core/conv_layers.hpp"
 #include "../kernels/activation.hpp"
 #include "../kernels/f32_kernels.hpp"
+#include "i8_conv.hpp"
 #include "i8_kernels.hpp"
 #include "requantize.hpp"
 
@@ -63,13 +65,15 @@ std::int32_t quantize_to(const Grid& g, double real) {
 
 // The float encoder over calibration rows, a block at a time, showing every quantity to
 // visit(index, values, count): the input (index kLayerInput), then per layer l its
-// pre-activation (2l) and its output (2l + 1).
+// pre-activation (2l) and its output (2l + 1); max pooling keeps its input's grid and
+// shows nothing.
 struct Calibrator {
   const Network& net;
   const float* data;
   std::int32_t rows;
   float* pre;
   float* post[2];
+  float* conv_scratch;
 
   template <class Visit>
   void run(Visit&& visit) const {
@@ -82,13 +86,24 @@ struct Calibrator {
       const float* x = data + std::int64_t{start} * cols;
       visit(kLayerInput, x, std::int64_t{batch} * cols);
       for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+        const LayerSpec& layer = spec.layers[l];
         const auto in = static_cast<std::int32_t>(spec.layer_input(l).size());
-        const auto out = static_cast<std::int32_t>(spec.layers[l].output.size());
+        const auto out = static_cast<std::int32_t>(layer.output.size());
         const float* w = net.parameters() + spec.weight_offset(l);
         const float* b = net.parameters() + spec.bias_offset(l);
         const std::int64_t n = std::int64_t{batch} * out;
-        k.dense_forward(batch, out, in, x, in, w, in, b, Activation::identity, pre, out);
         float* y = post[l % 2];
+        if (layer.kind == LayerKind::max_pool2d) {
+          conv::max_pool2d_forward(spec.layer_input(l), batch, x, y);
+          x = y;
+          continue;
+        }
+        if (layer.kind == LayerKind::conv2d) {
+          conv::conv2d_forward(k, conv::conv2d_geometry(spec, l), batch, x, w, b, Activation::identity,
+                               pre, conv_scratch);
+        } else {
+          k.dense_forward(batch, out, in, x, in, w, in, b, Activation::identity, pre, out);
+        }
         for (std::int64_t i = 0; i < n; ++i) y[i] = kernels::activate(spec.layers[l].activation, pre[i]);
         visit(2 * l, pre, n);
         visit(2 * l + 1, y, n);
@@ -137,6 +152,7 @@ void narrow_to_percentile(const Calibrator& c, double percentile, std::int32_t q
 Status check_weights(const Network& net) {
   const NetworkSpec& spec = net.spec();
   for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+    if (spec.weight_count(l) == 0) continue;  // max pooling
     const float* w = net.parameters() + spec.weight_offset(l);
     const float* b = net.parameters() + spec.bias_offset(l);
     bool any_nonzero = false;
@@ -288,7 +304,8 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
   std::int32_t* ints[kMaxLayers][3] = {};
   std::uint8_t* tables[kMaxLayers] = {};
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
-    const std::int32_t n = static_cast<std::int32_t>(spec.layers[l].output.size());
+    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+    const std::int64_t n = spec.bias_count(l);
     TINYAE_RETURN_IF_ERROR(arena.allocate_array(spec.weight_count(l), &weights[l]));
     for (std::int32_t*& t : ints[l]) TINYAE_RETURN_IF_ERROR(arena.allocate_array(n, &t));
     if (detail::has_table(spec.layers[l].activation)) {
@@ -301,12 +318,14 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
     width = spec.layers[l].output.size() > width ? spec.layers[l].output.size() : width;
   }
   const std::int32_t quantities = 1 + 2 * model.num_layers;
-  Calibrator calibrator{net, calibration, rows, nullptr, {nullptr, nullptr}};
+  Calibrator calibrator{net, calibration, rows, nullptr, {nullptr, nullptr}, nullptr};
   std::uint32_t* histograms = nullptr;
   TINYAE_RETURN_IF_ERROR(arena.allocate_array(width * detail::kCalibrationRows, &calibrator.pre));
   for (float*& p : calibrator.post) {
     TINYAE_RETURN_IF_ERROR(arena.allocate_array(width * detail::kCalibrationRows, &p));
   }
+  const std::int64_t conv_floats = detail::calibration_conv_floats(spec);
+  if (conv_floats > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(conv_floats, &calibrator.conv_scratch));
   TINYAE_RETURN_IF_ERROR(
       arena.allocate_array(std::int64_t{quantities} * detail::kHistogramBins, &histograms));
 
@@ -324,12 +343,37 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
   model.input_size = static_cast<std::int32_t>(spec.input.size());
   model.input_scale = in.scale;
   model.input_zero_point = in.zero_point;
+  // The code is int8: the code layer stores it, and when that is a max pooling, so do
+  // the poolings before it and the layer with weights they pool.
+  bool stores_int8[kMaxLayers] = {};
+  for (std::int32_t l = spec.code_layer; l >= 0; --l) {
+    stores_int8[l] = true;
+    if (spec.layers[l].kind != LayerKind::max_pool2d) break;
+  }
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     QuantizedLayer& layer = model.layers[l];
-    layer.inputs = static_cast<std::int32_t>(spec.layer_input(l).size());
-    layer.outputs = static_cast<std::int32_t>(spec.layers[l].output.size());
-    layer.activation = spec.layers[l].activation;
-    layer.signed_output = l == spec.code_layer;
+    const LayerSpec& spec_layer = spec.layers[l];
+    layer.kind = spec_layer.kind;
+    layer.input_shape = spec.layer_input(l);
+    layer.output_shape = spec_layer.output;
+    layer.activation = spec_layer.activation;
+    layer.signed_output = stores_int8[l];
+    if (spec_layer.kind == LayerKind::max_pool2d) {  // the bytes of its input's grid
+      layer.kernel = 2;
+      layer.stride = 2;
+      layer.input_scale = layer.output_scale = in.scale;
+      layer.input_zero_point = layer.output_zero_point = in.zero_point;
+      continue;
+    }
+    if (spec_layer.kind == LayerKind::conv2d) {
+      const conv::Conv2dGeometry g = conv::conv2d_geometry(spec, l);
+      layer.kernel = g.kernel;
+      layer.stride = g.stride;
+      layer.pad_top = g.pad_top;
+      layer.pad_left = g.pad_left;
+    }
+    layer.inputs = static_cast<std::int32_t>(detail::weight_depth(spec, l));
+    layer.outputs = static_cast<std::int32_t>(spec.bias_count(l));
     const Grid index = grid_for(ranges[1 + 2 * l], 0, 255);
     const Grid stored = layer.signed_output ? grid_for(ranges[2 + 2 * l], -128, 127)
                                             : grid_for(ranges[2 + 2 * l], 0, 255);
@@ -337,7 +381,7 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
                                           ints[l][1], ints[l][2], tables[l]));
     in = stored;
   }
-  model.code_size = model.layers[spec.code_layer].outputs;
+  model.code_size = static_cast<std::int32_t>(spec.code_shape().size());
   model.code_scale = in.scale;
   model.code_zero_point = in.zero_point;
   return Status();
@@ -351,17 +395,24 @@ Status quantizable(const NetworkSpec& spec) {
                          "the network has no code layer: quantize needs an encoder (layers up "
                          "to a code layer)");
   }
+  bool has_weights = false;
   for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
-    // Only dense layers have integer kernels: any other kind, present or future, lands here.
-    if (spec.layers[l].kind != LayerKind::dense) {
-      return Status::error(StatusCode::unsupported, "layer ", l, " is of kind ",
-                           static_cast<int>(spec.layers[l].kind),
-                           ", not dense: the int8 encoder handles dense layers only");
+    const LayerKind kind = spec.layers[l].kind;
+    // Any other kind, present or future, lands here.
+    if (kind != LayerKind::dense && kind != LayerKind::conv2d && kind != LayerKind::max_pool2d) {
+      return Status::error(StatusCode::unsupported, "layer ", l, " (before the code layer ",
+                           spec.code_layer, ") is of kind ", layer_kind_name(kind),
+                           ": the int8 encoder handles dense, conv2d and max_pool2d layers");
     }
+    has_weights = has_weights || kind != LayerKind::max_pool2d;
     if (static_cast<std::uint8_t>(spec.layers[l].activation) >
         static_cast<std::uint8_t>(Activation::relu)) {
       return Status::error(StatusCode::unsupported, "layer ", l, " has an unknown activation");
     }
+  }
+  if (!has_weights) {
+    return Status::error(StatusCode::unsupported,
+                         "the encoder has no dense or conv2d layer: nothing to quantize");
   }
   return Status();
 }
@@ -424,20 +475,33 @@ Status QuantizedEncoder::setup(const QuantizedModel& model, std::int32_t max_bat
     return Status::error(StatusCode::invalid_argument, "max batch must be at least 1, got ",
                          max_batch);
   }
+  for (std::int32_t l = 0; l < model.num_layers; ++l) {
+    if (model.layers[l].kind == LayerKind::resize) {
+      return Status::error(StatusCode::unsupported, "quantized layer ", l,
+                           " is a resize: the int8 encoder has no such layer");
+    }
+  }
   const kernels::I8Kernels* k = nullptr;
   TINYAE_RETURN_IF_ERROR(kernels::i8_select(isa, &k));
   std::size_t need = 0;
+  std::size_t patches = 0;
   std::int64_t hidden = 0;
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
+    const std::int64_t out = layer.output_shape.size();
+    if (l + 1 < model.num_layers && out > hidden) hidden = out;
+    if (layer.kind == LayerKind::max_pool2d) continue;
     need += detail::packed_layer_bytes(layer.inputs, layer.outputs);
-    if (l + 1 < model.num_layers && layer.outputs > hidden) hidden = layer.outputs;
+    if (layer.kind != LayerKind::conv2d) continue;
+    const std::size_t p = detail::i8_conv_scratch_bytes(layer.conv_geometry(), max_batch);
+    patches = p > patches ? p : patches;
   }
-  need += 2 * detail::bytes_of(hidden * max_batch);
+  need += 2 * detail::bytes_of(hidden * max_batch) + patches;
   if (need > arena.available()) return arena_error("the quantized encoder", need, arena);
 
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
+    if (layer.kind == LayerKind::max_pool2d) continue;
     void* packed = nullptr;
     std::int32_t* bias = nullptr;
     const std::int64_t bytes = kernels::packed_weight_bytes(layer.outputs, layer.inputs);
@@ -450,6 +514,7 @@ Status QuantizedEncoder::setup(const QuantizedModel& model, std::int32_t max_bat
   if (hidden > 0) {
     for (std::uint8_t*& b : buffers_) TINYAE_RETURN_IF_ERROR(arena.allocate_array(hidden * max_batch, &b));
   }
+  if (patches > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(static_cast<std::int64_t>(patches), &patches_));
   model_ = model;
   kernels_ = k;
   max_batch_ = max_batch;
@@ -470,8 +535,21 @@ void QuantizedEncoder::run(const std::uint8_t* input, std::int32_t rows, std::in
       const kernels::I8DenseParams params{packed_bias_[l], layer.multiplier, layer.shift,
                                           layer.requantized_zero_point, layer.clamp_min,
                                           layer.clamp_max, layer.table};
-      k.dense(batch, layer.outputs, layer.inputs, x, layer.inputs, packed_[l], params, y,
-              layer.outputs);
+      switch (layer.kind) {
+        case LayerKind::dense:
+          k.dense(batch, layer.outputs, layer.inputs, x, layer.inputs, packed_[l], params, y,
+                  layer.outputs);
+          break;
+        case LayerKind::conv2d:
+          kernels::i8_conv2d(k, layer.conv_geometry(), batch, x,
+                             static_cast<std::uint8_t>(layer.input_zero_point), packed_[l], params,
+                             y, patches_);
+          break;
+        case LayerKind::max_pool2d:
+          kernels::i8_max_pool2d(layer.input_shape, batch, x, layer.signed_output, y);
+          break;
+        case LayerKind::resize: break;  // setup() refused it
+      }
       x = y;
     }
   }

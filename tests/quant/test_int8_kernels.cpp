@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "../test_support.hpp"
+#include "quant/i8_conv.hpp"
 #include "quant/i8_kernels.hpp"
+#include "tinyae/quantize.hpp"
 #include "reference_requantize.hpp"
 
 namespace tk = tinyae::kernels;
@@ -120,13 +122,9 @@ Output run(const tk::I8Kernels& kt, const Case& c) {
   return y;
 }
 
-// The test's own computation: int64 sums, the gemmlowp transcription, clamp, table.
-std::uint8_t expected(const Case& c, std::int32_t i, std::int32_t j) {
-  std::int64_t acc = c.bias[static_cast<std::size_t>(j)];
-  for (std::int32_t p = 0; p < c.k; ++p) {
-    acc += static_cast<std::int64_t>(c.w[static_cast<std::size_t>(j) * c.k + p]) *
-           c.input()[static_cast<std::size_t>(i) * c.ldx + p];
-  }
+// The byte stored for channel j's sum acc (bias included): the gemmlowp
+// transcription, clamp, table.
+std::uint8_t output_byte(const Case& c, std::int64_t acc, std::int32_t j) {
   REQUIRE(acc >= INT32_MIN);
   REQUIRE(acc <= INT32_MAX);
   std::int32_t v = tinyae::test::ref_requantize(static_cast<std::int32_t>(acc),
@@ -135,6 +133,16 @@ std::uint8_t expected(const Case& c, std::int32_t i, std::int32_t j) {
                    c.params.output_zero_point;
   v = v < c.params.clamp_min ? c.params.clamp_min : v > c.params.clamp_max ? c.params.clamp_max : v;
   return c.params.table != nullptr ? c.params.table[v] : static_cast<std::uint8_t>(v & 0xFF);
+}
+
+// The test's own computation: int64 sums, then output_byte.
+std::uint8_t expected(const Case& c, std::int32_t i, std::int32_t j) {
+  std::int64_t acc = c.bias[static_cast<std::size_t>(j)];
+  for (std::int32_t p = 0; p < c.k; ++p) {
+    acc += static_cast<std::int64_t>(c.w[static_cast<std::size_t>(j) * c.k + p]) *
+           c.input()[static_cast<std::size_t>(i) * c.ldx + p];
+  }
+  return output_byte(c, acc, j);
 }
 
 const char* mode_name(Mode mode) {
@@ -219,6 +227,187 @@ TEST_CASE("int8 kernels equal the scalar reference on encoder layer shapes", "[q
     for (Mode mode : {Mode::uint8, Mode::int8, Mode::relu, Mode::table}) {
       check_case(Case(s.m, s.n, s.k, mode, seed), mode);
       ++seed;
+    }
+  }
+}
+
+namespace {
+
+// One convolution: an image batch (channels-last), the filters and their
+// requantization from a Case of n = filters, k = kernel * kernel * C.
+struct ConvCase {
+  tinyae::conv::Conv2dGeometry g;
+  std::int32_t batch;
+  std::uint8_t pad;
+  Case c;
+  std::vector<std::uint8_t> x;
+
+  ConvCase(tinyae::Shape in, std::int32_t filters, std::int32_t kernel, std::int32_t stride,
+           tinyae::Padding padding, std::int32_t samples, Mode mode, std::uint64_t seed)
+      : g(tinyae::conv::conv2d_geometry(in, filters, kernel, stride, padding)), batch(samples),
+        pad(static_cast<std::uint8_t>(seed * 37 % 256)),
+        c(1, filters, kernel * kernel * in.channels, mode, seed) {
+    Rng rng{seed + 99};
+    x.resize(static_cast<std::size_t>(batch * in.size()));
+    for (std::uint8_t& v : x) v = static_cast<std::uint8_t>(rng.range(0, 255));
+  }
+};
+
+// The padding before the first row or column, written out as TensorFlow documents it.
+std::int32_t pad_before(std::int32_t in, std::int32_t kernel, std::int32_t stride, tinyae::Padding padding,
+                        std::int32_t* out) {
+  *out = padding == tinyae::Padding::same ? (in + stride - 1) / stride : (in - kernel) / stride + 1;
+  if (padding == tinyae::Padding::valid) return 0;
+  const std::int32_t total = (*out - 1) * stride + kernel - in;
+  return total > 0 ? total / 2 : 0;
+}
+
+// A plain direct convolution: for every sample, output pixel and filter, the int64 sum
+// over the window (taps outside the image read pad), then output_byte.
+std::vector<std::uint8_t> reference_conv(const ConvCase& cc, tinyae::Padding padding) {
+  const tinyae::Shape in = cc.g.input;
+  const std::int32_t kk = cc.g.kernel;
+  const std::int32_t f = cc.g.output.channels;
+  std::int32_t oh = 0, ow = 0;
+  const std::int32_t top = pad_before(in.height, kk, cc.g.stride, padding, &oh);
+  const std::int32_t left = pad_before(in.width, kk, cc.g.stride, padding, &ow);
+  REQUIRE(oh == cc.g.output.height);
+  REQUIRE(ow == cc.g.output.width);
+  std::vector<std::uint8_t> y;
+  for (std::int32_t s = 0; s < cc.batch; ++s) {
+    for (std::int32_t oy = 0; oy < oh; ++oy) {
+      for (std::int32_t ox = 0; ox < ow; ++ox) {
+        for (std::int32_t j = 0; j < f; ++j) {
+          std::int64_t acc = cc.c.bias[static_cast<std::size_t>(j)];
+          for (std::int32_t ky = 0; ky < kk; ++ky) {
+            for (std::int32_t kx = 0; kx < kk; ++kx) {
+              for (std::int32_t ch = 0; ch < in.channels; ++ch) {
+                const std::int32_t iy = oy * cc.g.stride - top + ky;
+                const std::int32_t ix = ox * cc.g.stride - left + kx;
+                const bool inside = iy >= 0 && iy < in.height && ix >= 0 && ix < in.width;
+                const std::int32_t v =
+                    inside ? cc.x[static_cast<std::size_t>(((s * in.height + iy) * in.width + ix) * in.channels + ch)]
+                           : cc.pad;
+                const std::int8_t w =
+                    cc.c.w[static_cast<std::size_t>(j) * static_cast<std::size_t>(cc.c.k) +
+                           static_cast<std::size_t>((ky * kk + kx) * in.channels + ch)];
+                acc += std::int64_t{w} * v;
+              }
+            }
+          }
+          y.push_back(output_byte(cc.c, acc, j));
+        }
+      }
+    }
+  }
+  return y;
+}
+
+// kt's convolution of cc, with a canary past the output and past the patch scratch.
+std::vector<std::uint8_t> run_conv(const tk::I8Kernels& kt, const ConvCase& cc) {
+  const auto bytes = static_cast<std::size_t>(tk::packed_weight_bytes(cc.c.n, cc.c.k));
+  const std::size_t scratch = tinyae::detail::i8_conv_scratch_bytes(cc.g, cc.batch);
+  tinyae::test::OwnedArena memory(bytes + 4 * static_cast<std::size_t>(cc.c.n) + scratch + 256);
+  void* packed = nullptr;
+  std::int32_t* bias = nullptr;
+  std::uint8_t* patches = nullptr;
+  REQUIRE(memory.arena.allocate(bytes, &packed).ok());
+  REQUIRE(memory.arena.allocate_array(cc.c.n, &bias).ok());
+  REQUIRE(memory.arena.allocate_array(static_cast<std::int64_t>(scratch) + 1, &patches).ok());
+  patches[scratch] = kCanary;
+  kt.pack(cc.c.n, cc.c.k, cc.c.w.data(), cc.c.bias.data(), packed, bias);
+  tk::I8DenseParams p = cc.c.params;
+  p.bias = bias;
+  std::vector<std::uint8_t> y(static_cast<std::size_t>(cc.batch * cc.g.output.size()) + 1, kCanary);
+  tk::i8_conv2d(kt, cc.g, cc.batch, cc.x.data(), cc.pad, packed, p, y.data(), patches);
+  CHECK(y.back() == kCanary);
+  CHECK(patches[scratch] == kCanary);
+  y.pop_back();
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("int8 convolutions equal a direct convolution on every ISA", "[quant][kernels][conv]") {
+  using tinyae::Padding;
+  const tinyae::Shape images[] = {{1, 9, 7}, {3, 6, 11}, {8, 5, 5}, {16, 7, 6}};
+  std::uint64_t seed = 5000;
+  std::int32_t cases = 0;
+  for (const tinyae::Shape& in : images) {
+    for (std::int32_t kernel : {1, 3, 5}) {
+      for (std::int32_t stride : {1, 2}) {
+        for (Padding padding : {Padding::same, Padding::valid}) {
+          if (padding == Padding::valid && (kernel > in.height || kernel > in.width)) continue;
+          for (std::int32_t filters : {1, 5, 8, 16}) {
+            const auto mode = static_cast<Mode>(seed % 4);
+            const std::int32_t batch = 1 + static_cast<std::int32_t>(seed % 3);
+            const ConvCase cc(in, filters, kernel, stride, padding, batch, mode, seed++);
+            INFO("input " << in.channels << "x" << in.height << "x" << in.width << " kernel " << kernel
+                          << " stride " << stride << (padding == Padding::same ? " same" : " valid")
+                          << " filters " << filters << " batch " << batch << " mode " << mode_name(mode));
+            const std::vector<std::uint8_t> want = reference_conv(cc, padding);
+            for (const char* const* name = tk::kI8IsaNames; *name != nullptr; ++name) {
+              const tk::I8Kernels* kt = tk::i8_for(*name);
+              if (kt == nullptr) continue;
+              INFO("isa " << kt->isa);
+              REQUIRE(run_conv(*kt, cc) == want);
+            }
+            ++cases;
+          }
+        }
+      }
+    }
+  }
+  CHECK(cases > 150);
+}
+
+TEST_CASE("int8 convolutions of several samples use chunks of the patch matrix", "[quant][kernels][conv]") {
+  // 14x14x16 -> 3x3 convolution (mnist-conv's second): 196 x 144 bytes of patches per
+  // sample, so a batch of 5 runs in chunks of 2 (and the last is partial).
+  const ConvCase cc({16, 14, 14}, 8, 3, 1, tinyae::Padding::same, 5, Mode::relu, 77);
+  REQUIRE(tinyae::detail::i8_conv_chunk_samples(cc.g, 5) < 5);
+  REQUIRE(5 % tinyae::detail::i8_conv_chunk_samples(cc.g, 5) != 0);
+  const std::vector<std::uint8_t> want = reference_conv(cc, tinyae::Padding::same);
+  for (const char* const* name = tk::kI8IsaNames; *name != nullptr; ++name) {
+    const tk::I8Kernels* kt = tk::i8_for(*name);
+    if (kt == nullptr) continue;
+    INFO("isa " << kt->isa);
+    REQUIRE(run_conv(*kt, cc) == want);
+  }
+}
+
+TEST_CASE("int8 max pooling takes the largest byte of each window as uint8 or int8", "[quant][kernels][conv]") {
+  Rng rng{31};
+  for (const tinyae::Shape in : {tinyae::Shape{1, 4, 4}, tinyae::Shape{3, 5, 7}, tinyae::Shape{16, 7, 7},
+                                 tinyae::Shape{8, 1, 1}, tinyae::Shape{5, 2, 3}}) {
+    const std::int32_t batch = 2;
+    std::vector<std::uint8_t> x(static_cast<std::size_t>(batch * in.size()));
+    for (std::uint8_t& v : x) v = static_cast<std::uint8_t>(rng.range(0, 255));
+    const std::int32_t oh = (in.height + 1) / 2;
+    const std::int32_t ow = (in.width + 1) / 2;
+    for (const bool is_signed : {false, true}) {
+      INFO(in.channels << "x" << in.height << "x" << in.width << (is_signed ? " int8" : " uint8"));
+      std::vector<std::uint8_t> y(static_cast<std::size_t>(batch * oh * ow * in.channels) + 1, kCanary);
+      tk::i8_max_pool2d(in, batch, x.data(), is_signed, y.data());
+      CHECK(y.back() == kCanary);
+      for (std::int32_t s = 0; s < batch; ++s) {
+        for (std::int32_t oy = 0; oy < oh; ++oy) {
+          for (std::int32_t ox = 0; ox < ow; ++ox) {
+            for (std::int32_t ch = 0; ch < in.channels; ++ch) {
+              std::int32_t best = -1000;
+              for (std::int32_t iy = 2 * oy; iy < 2 * oy + 2 && iy < in.height; ++iy) {
+                for (std::int32_t ix = 2 * ox; ix < 2 * ox + 2 && ix < in.width; ++ix) {
+                  const std::int32_t b = x[static_cast<std::size_t>(((s * in.height + iy) * in.width + ix) * in.channels + ch)];
+                  const std::int32_t v = is_signed && b > 127 ? b - 256 : b;
+                  best = v > best ? v : best;
+                }
+              }
+              const std::size_t at = static_cast<std::size_t>(((s * oh + oy) * ow + ox) * in.channels + ch);
+              REQUIRE(y[at] == static_cast<std::uint8_t>(best & 0xFF));
+            }
+          }
+        }
+      }
     }
   }
 }

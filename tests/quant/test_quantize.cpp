@@ -71,6 +71,70 @@ struct Quantized {
   QuantizedModel model;
 };
 
+// Channel j's stored value (as a number: negative for int8) from its sum: the gemmlowp
+// transcription, the clamp and the table.
+std::int32_t reference_output(const QuantizedLayer& layer, std::int64_t acc, std::int32_t j) {
+  REQUIRE(acc == static_cast<std::int32_t>(acc));
+  std::int32_t v = test::ref_requantize(static_cast<std::int32_t>(acc), layer.multiplier[j],
+                                        layer.shift[j]) + layer.requantized_zero_point;
+  v = v < layer.clamp_min ? layer.clamp_min : v > layer.clamp_max ? layer.clamp_max : v;
+  if (layer.table != nullptr) {
+    v = layer.table[v];
+    if (layer.signed_output && v > 127) v -= 256;
+  }
+  return v;
+}
+
+// A convolution written out directly (channels-last): every output pixel and filter
+// sums its window, taps outside the image reading the input zero point.
+std::vector<std::int32_t> reference_conv(const QuantizedLayer& layer, const std::vector<std::int32_t>& x) {
+  const Shape in = layer.input_shape;
+  const Shape out = layer.output_shape;
+  std::vector<std::int32_t> y;
+  for (std::int32_t oy = 0; oy < out.height; ++oy) {
+    for (std::int32_t ox = 0; ox < out.width; ++ox) {
+      for (std::int32_t j = 0; j < out.channels; ++j) {
+        std::int64_t acc = layer.bias[j];
+        for (std::int32_t ky = 0; ky < layer.kernel; ++ky) {
+          for (std::int32_t kx = 0; kx < layer.kernel; ++kx) {
+            const std::int32_t iy = oy * layer.stride - layer.pad_top + ky;
+            const std::int32_t ix = ox * layer.stride - layer.pad_left + kx;
+            const bool inside = iy >= 0 && iy < in.height && ix >= 0 && ix < in.width;
+            for (std::int32_t ch = 0; ch < in.channels; ++ch) {
+              const std::int32_t v = inside ? x[static_cast<std::size_t>((iy * in.width + ix) * in.channels + ch)]
+                                            : layer.input_zero_point;
+              acc += std::int64_t{layer.weights[std::int64_t{j} * layer.inputs +
+                                                (ky * layer.kernel + kx) * in.channels + ch]} * v;
+            }
+          }
+        }
+        y.push_back(reference_output(layer, acc, j));
+      }
+    }
+  }
+  return y;
+}
+
+std::vector<std::int32_t> reference_pool(const QuantizedLayer& layer, const std::vector<std::int32_t>& x) {
+  const Shape in = layer.input_shape;
+  std::vector<std::int32_t> y;
+  for (std::int32_t oy = 0; oy < (in.height + 1) / 2; ++oy) {
+    for (std::int32_t ox = 0; ox < (in.width + 1) / 2; ++ox) {
+      for (std::int32_t ch = 0; ch < in.channels; ++ch) {
+        std::int32_t best = INT32_MIN;
+        for (std::int32_t iy = 2 * oy; iy < 2 * oy + 2 && iy < in.height; ++iy) {
+          for (std::int32_t ix = 2 * ox; ix < 2 * ox + 2 && ix < in.width; ++ix) {
+            const std::int32_t v = x[static_cast<std::size_t>((iy * in.width + ix) * in.channels + ch)];
+            best = v > best ? v : best;
+          }
+        }
+        y.push_back(best);
+      }
+    }
+  }
+  return y;
+}
+
 // The codes from the model's integer tensors alone: int64 sums, the gemmlowp
 // transcription, the clamp and the table, layer by layer.
 std::vector<std::int8_t> reference_codes(const QuantizedModel& m, const std::vector<std::uint8_t>& in,
@@ -81,21 +145,22 @@ std::vector<std::int8_t> reference_codes(const QuantizedModel& m, const std::vec
                                 in.begin() + static_cast<std::ptrdiff_t>(r + 1) * m.input_size);
     for (std::int32_t l = 0; l < m.num_layers; ++l) {
       const QuantizedLayer& layer = m.layers[l];
+      REQUIRE(static_cast<std::int64_t>(x.size()) == layer.input_shape.size());
+      if (layer.kind == LayerKind::conv2d) {
+        x = reference_conv(layer, x);
+        continue;
+      }
+      if (layer.kind == LayerKind::max_pool2d) {
+        x = reference_pool(layer, x);
+        continue;
+      }
       std::vector<std::int32_t> y(static_cast<std::size_t>(layer.outputs));
       for (std::int32_t j = 0; j < layer.outputs; ++j) {
         std::int64_t acc = layer.bias[j];
         for (std::int32_t i = 0; i < layer.inputs; ++i) {
           acc += std::int64_t{layer.weights[std::int64_t{j} * layer.inputs + i]} * x[static_cast<std::size_t>(i)];
         }
-        REQUIRE(acc == static_cast<std::int32_t>(acc));
-        std::int32_t v = test::ref_requantize(static_cast<std::int32_t>(acc), layer.multiplier[j],
-                                              layer.shift[j]) + layer.requantized_zero_point;
-        v = v < layer.clamp_min ? layer.clamp_min : v > layer.clamp_max ? layer.clamp_max : v;
-        if (layer.table != nullptr) {
-          v = layer.table[v];
-          if (layer.signed_output && v > 127) v -= 256;
-        }
-        y[static_cast<std::size_t>(j)] = v;
+        y[static_cast<std::size_t>(j)] = reference_output(layer, acc, j);
       }
       x = y;
     }
@@ -293,12 +358,13 @@ TEST_CASE("quantize rejects untrained networks and networks that are not encoder
   CHECK(s.code() == StatusCode::non_finite);
   CHECK(contains(s, "layer 2 has a non-finite weight"));
 
-  // A layer kind without integer kernels (any kind but dense), and no code layer.
+  // A layer kind without integer kernels (any kind but dense, conv2d, max_pool2d), and
+  // no code layer.
   NetworkSpec other = kDeep;
   other.layers[1].kind = static_cast<LayerKind>(7);
   s = quantizable(other);
   CHECK(s.code() == StatusCode::unsupported);
-  CHECK(contains(s, "layer 1 is of kind 7, not dense"));
+  CHECK(contains(s, "layer 1 (before the code layer 3) is of kind unknown"));
   NetworkSpec no_code = kDeep;
   no_code.code_layer = -1;
   s = quantizable(no_code);
@@ -386,4 +452,152 @@ TEST_CASE("the quantized encoder rejects bad setup and input", "[quant][bad-inpu
   CHECK(contains(encoder.encode(in, 0, code), "need at least 1"));
   CHECK(contains(encoder.encode(nullptr, 1, code), "null"));
   CHECK(contains(encoder.encode_one(in, nullptr), "null"));
+}
+
+namespace {
+
+// Conv encoders: a table activation, a 5x5 stride-2 and a 1x1 convolution, and a
+// pooled code (the pooling before it and the 1x1 convolution store int8), ...
+constexpr NetworkSpec kConvPooledCode = NetworkSpec(Shape{3, 11, 9})
+                                            .conv2d(5, 3, 1, Padding::same, Activation::tanh)
+                                            .max_pool2d()
+                                            .conv2d(8, 5, 2, Padding::same, Activation::relu)
+                                            .conv2d(4, 1, 1, Padding::valid, Activation::sigmoid)
+                                            .max_pool2d()
+                                            .code()
+                                            .resize(11, 9)
+                                            .conv2d(3, 3, 1, Padding::same, Activation::sigmoid);
+// ... and a 'valid' stride-2 convolution read flattened by a linear dense code layer.
+constexpr NetworkSpec kConvDenseCode = NetworkSpec(Shape{2, 8, 8})
+                                           .conv2d(6, 3, 2, Padding::valid, Activation::relu)
+                                           .max_pool2d()
+                                           .dense(7, Activation::identity)
+                                           .code()
+                                           .dense(128, Activation::sigmoid);
+
+}  // namespace
+
+TEST_CASE("quantized conv encoders keep the float geometry and store the code as int8", "[quant][conv]") {
+  for (const NetworkSpec& spec : {kConvPooledCode, kConvDenseCode}) {
+    Fixture f(spec);
+    const auto cols = static_cast<std::int32_t>(spec.input.size());
+    const std::vector<float> calib = calibration_rows(40, cols, 11);
+    // Exactly the documented bytes, work memory included.
+    const std::size_t need = quantized_model_bytes(spec) + quantize_work_bytes(spec);
+    OwnedArena small(need - 1);
+    QuantizedModel model;
+    CHECK(contains(quantize(f.net, calib.data(), 40, cols, {}, small.arena, &model), "missing 1"));
+    OwnedArena exact(need);
+    REQUIRE(quantize(f.net, calib.data(), 40, cols, {}, exact.arena, &model).ok());
+    CHECK(exact.arena.used() == quantized_model_bytes(spec));
+    CHECK(model.code_size == spec.code_shape().size());
+    for (std::int32_t l = 0; l < model.num_layers; ++l) {
+      INFO("layer " << l);
+      const QuantizedLayer& layer = model.layers[l];
+      CHECK(layer.kind == spec.layers[l].kind);
+      CHECK(layer.input_shape == spec.layer_input(l));
+      CHECK(layer.output_shape == spec.layers[l].output);
+      if (l > 0) {
+        CHECK(layer.input_scale == model.layers[l - 1].output_scale);
+        CHECK(layer.input_zero_point == model.layers[l - 1].output_zero_point);
+      }
+      if (layer.kind == LayerKind::max_pool2d) {  // the input's bytes, no tensors
+        CHECK(layer.output_scale == layer.input_scale);
+        CHECK(layer.output_zero_point == layer.input_zero_point);
+        CHECK(layer.weights == nullptr);
+        continue;
+      }
+      CHECK(static_cast<std::int64_t>(layer.inputs) * layer.outputs == spec.weight_count(l));
+      CHECK(layer.outputs == spec.bias_count(l));
+      if (layer.kind == LayerKind::conv2d) {
+        const conv::Conv2dGeometry g = conv::conv2d_geometry(spec, l);
+        CHECK(layer.kernel == g.kernel);
+        CHECK(layer.stride == g.stride);
+        CHECK(layer.pad_top == g.pad_top);
+        CHECK(layer.pad_left == g.pad_left);
+        CHECK(layer.inputs == g.patch());
+      }
+    }
+    if (spec.code_layer == 4) {  // pooled code: the 1x1 convolution and the pooling store int8
+      for (std::int32_t l = 0; l < model.num_layers; ++l) CHECK(model.layers[l].signed_output == (l >= 3));
+      // Sigmoid: its table holds int8 values of [0, 1] on the code's grid.
+      CHECK(model.layers[3].output_zero_point == -128);
+    } else {
+      for (std::int32_t l = 0; l < model.num_layers; ++l) CHECK(model.layers[l].signed_output == (l == 2));
+    }
+    CHECK(model.code_scale == model.layers[spec.code_layer].output_scale);
+    CHECK(model.code_zero_point == model.layers[spec.code_layer].output_zero_point);
+  }
+}
+
+TEST_CASE("quantized conv encoders compute what the integer tensors say on every ISA", "[quant][conv]") {
+  for (const NetworkSpec& spec : {kConvPooledCode, kConvDenseCode}) {
+    Fixture f(spec, 21);
+    const auto cols = static_cast<std::int32_t>(spec.input.size());
+    const std::int32_t code = static_cast<std::int32_t>(spec.code_shape().size());
+    const std::vector<float> calib = calibration_rows(150, cols, 12);
+    Quantized q(spec);
+    REQUIRE(quantize(f.net, calib.data(), 150, cols, {}, q.memory.arena, &q.model).ok());
+    const std::int32_t rows = 70;
+    std::vector<float> x = calibration_rows(rows, cols, 13);
+    for (std::size_t i = 0; i < x.size(); i += 7) x[i] = 1.6f * x[i] - 0.3f;  // clamps take part
+    std::vector<std::uint8_t> in(x.size());
+    q.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+    const std::vector<std::int8_t> want = reference_codes(q.model, in, rows);
+    // The codes are not all one value (every layer passes something on).
+    CHECK(std::vector<std::int8_t>(want.size(), want[0]) != want);
+    for (const char* const* name = kernels::kI8IsaNames; *name != nullptr; ++name) {
+      if (kernels::i8_for(*name) == nullptr) continue;
+      for (std::int32_t max_batch : {1, 3, 64}) {
+        INFO("spec with code layer " << spec.code_layer << " isa " << *name << " max batch " << max_batch);
+        OwnedArena memory(quantized_encoder_bytes(spec, max_batch));
+        QuantizedEncoder encoder;
+        REQUIRE(encoder.setup(q.model, max_batch, memory.arena, *name).ok());
+        CHECK(memory.arena.available() == 0);  // the exact size
+        std::vector<std::int8_t> codes(want.size(), 99);
+        REQUIRE(encoder.encode(in.data(), rows, codes.data()).ok());
+        REQUIRE(codes == want);
+        std::vector<std::int8_t> one(static_cast<std::size_t>(code));
+        REQUIRE(encoder.encode_one(in.data() + std::int64_t{cols} * 41, one.data()).ok());
+        REQUIRE(one == std::vector<std::int8_t>(want.begin() + code * 41, want.begin() + code * 42));
+      }
+    }
+  }
+}
+
+TEST_CASE("quantize rejects conv encoders it cannot run and calibration of the wrong width", "[quant][conv][bad-input]") {
+  // A resize before the code layer: the code is not reachable by int8 layers.
+  constexpr NetworkSpec resized = NetworkSpec(Shape{1, 8, 8})
+                                      .conv2d(4, 3, 1, Padding::same, Activation::relu)
+                                      .resize(4, 4)
+                                      .conv2d(2, 3, 1, Padding::same, Activation::relu)
+                                      .code()
+                                      .resize(8, 8)
+                                      .conv2d(1, 3, 1, Padding::same, Activation::sigmoid);
+  Status s = quantizable(resized);
+  CHECK(s.code() == StatusCode::unsupported);
+  CHECK(contains(s, "layer 1 (before the code layer 2) is of kind resize"));
+  Fixture f(resized);
+  const std::vector<float> calib = calibration_rows(10, 64, 14);
+  OwnedArena memory(1 << 20);
+  QuantizedModel model;
+  CHECK(contains(quantize(f.net, calib.data(), 10, 64, {}, memory.arena, &model), "kind resize"));
+  CHECK(memory.arena.used() == 0);
+
+  // No code layer; a code reached by pooling alone (nothing to quantize).
+  NetworkSpec no_code = kConvPooledCode;
+  no_code.code_layer = -1;
+  CHECK(contains(quantizable(no_code), "no code layer"));
+  constexpr NetworkSpec pools_only =
+      NetworkSpec(Shape{2, 4, 4}).max_pool2d().code().resize(4, 4);
+  CHECK(contains(quantizable(pools_only), "no dense or conv2d layer"));
+
+  // Calibration rows one pixel short of the 3x11x9 image.
+  Fixture conv(kConvPooledCode);
+  const std::vector<float> rows = calibration_rows(10, 297, 15);
+  Quantized q(kConvPooledCode);
+  s = quantize(conv.net, rows.data(), 10, 296, {}, q.memory.arena, &q.model);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "calibration data has 296 columns but the network's input has 297"));
+  CHECK(q.memory.arena.used() == 0);
 }
