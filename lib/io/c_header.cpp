@@ -125,11 +125,9 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
   put(&h, " *   float c = %s_dequantize_code(code[j]);\n *\n", n.c_str());
   put(&h, " * Input: uint8, x = %s_INPUT_SCALE * (q - %s_INPUT_ZERO_POINT).\n", N.c_str(), N.c_str());
   put(&h, " * Code: int8, value = %s_CODE_SCALE * (q - %s_CODE_ZERO_POINT).\n", N.c_str(), N.c_str());
-  h.append(" * Layers:");
-  for (std::int32_t l = 0; l < model.num_layers; ++l) {
-    put(&h, "%s %s", l == 0 ? "" : ",", describe(model.layers[l]).c_str());
-  }
-  h.append(" (code).\n */\n");
+  h.append(" * Layers (the last gives the code):\n");
+  for (std::int32_t l = 0; l < model.num_layers; ++l) put(&h, " *   %s\n", describe(model.layers[l]).c_str());
+  h.append(" */\n");
   h.append(kArithmetic);
   put(&h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", N.c_str(), N.c_str());
   put(&h, "#define %s_INPUT_SIZE %d\n", N.c_str(), model.input_size);

@@ -123,6 +123,23 @@ TEST_CASE("the exported C header compiles as C99 and gives the library's bytes",
   check_header("sigmoid_code", reference::kIdentity838, 13, false);
 }
 
+TEST_CASE("the exported C header runs conv encoders with the library's bytes", "[quant][c-header][conv]") {
+  // mnist-conv's encoder: 'same' 3x3 convolutions, poolings, a pooled int8 code.
+  check_header("mnist_conv", reference::kMnistConv, 14, true);
+  // Odd channel counts, 5x5 stride 2, 1x1, 'valid', a tanh table and a dense code after
+  // a pooling.
+  check_header("conv_mixed",
+               NetworkSpec(Shape{3, 9, 7})
+                   .conv2d(5, 5, 2, Padding::same, Activation::tanh)
+                   .conv2d(7, 1, 1, Padding::valid, Activation::relu)
+                   .max_pool2d()
+                   .conv2d(6, 2, 1, Padding::valid, Activation::sigmoid)
+                   .dense(9, Activation::identity)
+                   .code()
+                   .dense(189, Activation::sigmoid),
+               15, false);
+}
+
 TEST_CASE("save_c_header rejects names that are not C identifiers and empty models", "[quant][c-header][bad-input]") {
   QuantizedModel empty;
   Status s = save_c_header(test::temp_path("x.h"), empty, "ok_name");

@@ -75,3 +75,29 @@ TEST_CASE("cli: quantize and export --c-header reject bad input clearly", "[quan
   r = run("quantize --model " + kOut + "/bad/model.tae --isa sse9" + kData);
   CHECK(has(r, "unknown int8 ISA 'sse9'"));
 }
+
+TEST_CASE("cli: quantize takes an mnist-conv model and exports its conv encoder", "[quant][cli][mnist-conv]") {
+  const std::string images = tinyae::test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz");
+  const std::string out = kOut + "_conv";  // its own folder: CLI tests run in parallel
+  REQUIRE(std::system(("rm -rf " + out).c_str()) == 0);
+  Run train = run("train --preset mnist-conv --data " + images + " --holdout 5 --epochs 1 --batch 32 --out " + out);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  Run q = run("quantize --model " + out + "/model.tae --data " + images + " --calibration-rows 500 --test " +
+              images + " --input-range 0 1 --c-header " + out + "/conv.h --name conv");
+  INFO(q.output);
+  REQUIRE(q.exit_code == 0);
+  CHECK(has(q, "6 encoder layer(s), min-max calibration on 500 samples"));
+  CHECK(has(q, "on 10000 held-out samples"));
+  const double float_mse = number_after(q.output, "float encoder ");
+  CHECK(float_mse > 0);
+  CHECK(number_after(q.output, "int8 encoder ") < 1.05 * float_mse);
+  CHECK(number_after(q.output, "cosine similarity mean ") > 0.99);
+  CHECK(has(q, "conv_encode: 784 inputs -> 128 int8 codes"));
+  std::ifstream header(out + "/conv.h");
+  const std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
+  CHECK(text.find("static inline void conv_conv(") != std::string::npos);
+  CHECK(text.find("conv_max_pool(buffer + 0, 7, 7, 8, 0x80, (uint8_t *)code);") != std::string::npos);
+  // Two buffers for the 28x28x16 output and one 3x3x16 window.
+  CHECK(text.find("#define CONV_SCRATCH_BYTES 25232") != std::string::npos);
+}
