@@ -1,7 +1,8 @@
 // The int8 encoder against the float encoder on mnist-dense's encoder (784 -> 32, ReLU),
 // batch 256 and batch 1, single thread: every int8 ISA this CPU runs, every float ISA,
 // and oneDNN's u8 x s8 -> s32 GEMM alone (no bias, requantization or activation) when
-// it was found. Names: <what>/<isa>/batch<N>.
+// it was found; and on mnist-conv's encoder (28x28x1 -> conv 16 -> pool -> conv 8 ->
+// pool -> conv 8 -> pool = 4x4x8). Names: <what>/<isa>/batch<N>.
 //
 //   tinyae_bench_int8 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
@@ -13,6 +14,8 @@
 //                    not in int8_encode
 //   int8_float_in    both: float inputs to int8 codes
 //   dnnl_u8s8s32     the bare integer GEMM of the same shape
+//   conv_int8_encode, conv_float_encode   the same two for mnist-conv's encoder
+//                    (GOP/s counts its convolutions' multiply-adds)
 //
 // The weights stay in cache, as in firmware or a server encoding a stream.
 #include <benchmark/benchmark.h>
@@ -37,6 +40,7 @@
 namespace {
 
 constexpr tinyae::NetworkSpec kSpec = tinyae::reference::kMnistDense;
+constexpr tinyae::NetworkSpec kConvSpec = tinyae::reference::kMnistConv;
 constexpr std::int32_t kMaxBatch = 256;
 constexpr std::int32_t kIn = 784;
 constexpr std::int32_t kCode = 32;
@@ -51,44 +55,62 @@ std::vector<float> samples(std::int32_t rows) {
   return x;
 }
 
-// mnist-dense with its seeded initial weights, and its int8 encoder calibrated on
-// synthetic [0, 1) inputs: the kernels' speed does not depend on the values.
+// A reference network with its seeded initial weights (Adam, batch 256), and its int8
+// encoder calibrated on synthetic [0, 1) inputs: the kernels' speed does not depend on
+// the values.
 struct Models {
-  std::vector<unsigned char> net_memory = std::vector<unsigned char>(
-      tinyae::arena_bytes(kSpec, tinyae::reference::mnist_dense_config()) + tinyae::kAlignment);
-  std::vector<unsigned char> quant_memory = std::vector<unsigned char>(
-      tinyae::quantized_model_bytes(kSpec) + tinyae::quantize_work_bytes(kSpec) + tinyae::kAlignment);
+  tinyae::NetworkSpec spec;
+  tinyae::TrainConfig config;
+  std::vector<unsigned char> net_memory;
+  std::vector<unsigned char> quant_memory;
   tinyae::Network net;
   tinyae::QuantizedModel model;
+  double ops_per_sample = 0;  // 2 x the encoder's multiply-adds
   bool ok = false;
 
-  Models() {
+  explicit Models(const tinyae::NetworkSpec& s) : spec(s), config(tinyae::reference::mnist_dense_config()) {
+    config.batch_size = kMaxBatch;
+    net_memory.resize(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
+    quant_memory.resize(tinyae::quantized_model_bytes(spec) + tinyae::quantize_work_bytes(spec) + tinyae::kAlignment);
     tinyae::Arena arena(net_memory.data(), net_memory.size());
     tinyae::Arena quant(quant_memory.data(), quant_memory.size());
     const std::vector<float> calib = samples(512);
     tinyae::QuantizeOptions options;
     options.fixed_input_range = true;
-    ok = net.setup(kSpec, tinyae::reference::mnist_dense_config(), arena).ok() &&
+    ok = net.setup(spec, config, arena).ok() &&
          tinyae::quantize(net, calib.data(), 512, kIn, options, quant, &model).ok();
+    for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+      const std::int64_t positions = spec.layers[l].kind == tinyae::LayerKind::conv2d
+                                         ? spec.layers[l].output.height * spec.layers[l].output.width
+                                         : 1;
+      ops_per_sample += 2.0 * static_cast<double>(positions * spec.weight_count(l));
+    }
   }
+  std::int32_t code() const { return model.code_size; }
 };
 
 Models& models() {
-  static Models m;
+  static Models m(kSpec);
   return m;
 }
 
-void set_rate(benchmark::State& state, std::int32_t batch) {
+Models& conv_models() {
+  static Models m(kConvSpec);
+  return m;
+}
+
+void set_rate(benchmark::State& state, const Models& m, std::int32_t batch) {
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["GOP/s"] = benchmark::Counter(2.0 * batch * kIn * kCode * 1e-9,
+  state.counters["GOP/s"] = benchmark::Counter(batch * m.ops_per_sample * 1e-9,
                                                benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // Times the int8 path of an ISA: with from_float, float inputs quantized by its table
 // then encoded; without, the encode of uint8 inputs alone.
-void int8_path(benchmark::State& state, const char* isa, std::int32_t batch, bool from_float) {
-  Models& m = models();
-  std::vector<unsigned char> memory(tinyae::quantized_encoder_bytes(kSpec, kMaxBatch) + tinyae::kAlignment);
+void int8_path(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch,
+               bool from_float) {
+  Models& m = *models_of;
+  std::vector<unsigned char> memory(tinyae::quantized_encoder_bytes(m.spec, kMaxBatch) + tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());
   tinyae::QuantizedEncoder encoder;
   const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(isa);
@@ -101,7 +123,7 @@ void int8_path(benchmark::State& state, const char* isa, std::int32_t batch, boo
   const auto n = static_cast<std::int64_t>(x.size());
   const auto zero_point = static_cast<float>(m.model.input_zero_point);
   kt->quantize(x.data(), n, m.model.input_scale, zero_point, in.data());
-  std::vector<std::int8_t> code(static_cast<std::size_t>(batch) * kCode);
+  std::vector<std::int8_t> code(static_cast<std::size_t>(batch) * m.code());
   for (auto _ : state) {
     if (from_float) kt->quantize(x.data(), n, m.model.input_scale, zero_point, in.data());
     if (batch == 1) {
@@ -112,7 +134,7 @@ void int8_path(benchmark::State& state, const char* isa, std::int32_t batch, boo
     benchmark::DoNotOptimize(code.data());
     benchmark::ClobberMemory();
   }
-  set_rate(state, batch);
+  set_rate(state, m, batch);
 }
 
 void int8_quantize_input(benchmark::State& state, const tinyae::kernels::I8Kernels* kt,
@@ -129,20 +151,20 @@ void int8_quantize_input(benchmark::State& state, const tinyae::kernels::I8Kerne
   state.counters["samples/s"] = benchmark::Counter(batch, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void float_encode(benchmark::State& state, const char* isa, std::int32_t batch) {
-  Models& m = models();
+void float_encode(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch) {
+  Models& m = *models_of;
   if (!m.ok || !tinyae::force_isa(isa).ok()) {
     state.SkipWithError("float ISA not available");
     return;
   }
   const std::vector<float> x = samples(batch);
-  std::vector<float> code(static_cast<std::size_t>(batch) * kCode);
+  std::vector<float> code(static_cast<std::size_t>(batch) * m.code());
   for (auto _ : state) {
     (void)m.net.encode(x.data(), batch, kIn, code.data());
     benchmark::DoNotOptimize(code.data());
     benchmark::ClobberMemory();
   }
-  set_rate(state, batch);
+  set_rate(state, m, batch);
 }
 
 void float_dense(benchmark::State& state, const tinyae::kernels::F32Kernels* kt, std::int32_t batch) {
@@ -155,7 +177,7 @@ void float_dense(benchmark::State& state, const tinyae::kernels::F32Kernels* kt,
     benchmark::DoNotOptimize(code.data());
     benchmark::ClobberMemory();
   }
-  set_rate(state, batch);
+  set_rate(state, m, batch);
 }
 
 #if defined(TINYAE_BENCH_DNNL)
@@ -172,7 +194,7 @@ void dnnl_u8s8s32(benchmark::State& state, std::int32_t batch) {
     benchmark::DoNotOptimize(c.data());
     benchmark::ClobberMemory();
   }
-  set_rate(state, batch);
+  set_rate(state, m, batch);
 }
 #endif
 
@@ -183,7 +205,8 @@ int main(int argc, char** argv) {
   omp_set_num_threads(1);  // oneDNN's pool: the targets are single-thread
 #endif
   Models& m = models();
-  if (!m.ok) {
+  Models& conv = conv_models();
+  if (!m.ok || !conv.ok) {
     std::fprintf(stderr, "tinyae_bench_int8: could not set up the models\n");
     return 1;
   }
@@ -198,14 +221,17 @@ int main(int argc, char** argv) {
       const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(*name);
       if (kt == nullptr) continue;
       const std::string isa = "/" + std::string(*name) + b;
-      benchmark::RegisterBenchmark(("int8_encode" + isa).c_str(), int8_path, *name, batch, false);
+      benchmark::RegisterBenchmark(("int8_encode" + isa).c_str(), int8_path, &m, *name, batch, false);
       benchmark::RegisterBenchmark(("int8_quantize_input" + isa).c_str(), int8_quantize_input, kt, batch);
-      benchmark::RegisterBenchmark(("int8_float_in" + isa).c_str(), int8_path, *name, batch, true);
+      benchmark::RegisterBenchmark(("int8_float_in" + isa).c_str(), int8_path, &m, *name, batch, true);
+      benchmark::RegisterBenchmark(("conv_int8_encode" + isa).c_str(), int8_path, &conv, *name, batch, false);
     }
     for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
       const tinyae::kernels::F32Kernels* kt = tinyae::kernels::f32_for(*name);
       if (kt == nullptr) continue;
-      benchmark::RegisterBenchmark(("float_encode/" + std::string(*name) + b).c_str(), float_encode, *name, batch);
+      benchmark::RegisterBenchmark(("float_encode/" + std::string(*name) + b).c_str(), float_encode, &m, *name, batch);
+      benchmark::RegisterBenchmark(("conv_float_encode/" + std::string(*name) + b).c_str(), float_encode, &conv,
+                                   *name, batch);
       benchmark::RegisterBenchmark(("float_dense/" + std::string(*name) + b).c_str(), float_dense, kt, batch);
     }
 #if defined(TINYAE_BENCH_DNNL)

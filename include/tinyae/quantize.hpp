@@ -146,18 +146,31 @@ constexpr bool valid_encoder(const NetworkSpec& spec) {
   return spec.num_layers > 0 && spec.num_layers <= kMaxLayers && spec.code_layer >= 0 &&
          spec.code_layer < spec.num_layers;
 }
-// An int8 convolution is lowered onto the dense kernel: the uint8 patch matrix of a
-// few samples at a time (about conv::kConvChunkFloats bytes, so it stays in L2), padded
-// with the input zero point, times the filters. A 1x1 stride-1 convolution reads its
-// input as it is.
+// An int8 convolution is lowered onto the dense kernel: a few samples at a time (about
+// conv::kConvChunkFloats bytes, so they stay in L2) are copied into grids padded with
+// the input zero point, then into their uint8 patch matrix, times the filters. A 1x1
+// stride-1 convolution reads its input as it is.
+//
+// The padded grid: the rows and columns the windows cover, (oh - 1) * stride + kernel
+// by (ow - 1) * stride + kernel pixels.
+constexpr std::int64_t i8_grid_pixels(const conv::Conv2dGeometry& g) {
+  return std::int64_t{(g.output.height - 1) * g.stride + g.kernel} *
+         ((g.output.width - 1) * g.stride + g.kernel);
+}
+// Patch rows are copied in whole 16-byte moves that may run past a row's end (the next
+// row overwrites it): the patch matrix and the grid each have this much slack.
+inline constexpr std::int64_t kI8CopySlack = 16;
 constexpr std::int64_t i8_patch_bytes_per_sample(const conv::Conv2dGeometry& g) {
-  return g.kernel == 1 && g.stride == 1 ? 0 : g.pixels() * g.patch();
+  return g.kernel == 1 && g.stride == 1 ? 0 : g.pixels() * g.patch() + i8_grid_pixels(g) * g.input.channels;
 }
 constexpr std::int32_t i8_conv_chunk_samples(const conv::Conv2dGeometry& g, std::int32_t batch) {
   return conv::conv_chunk_samples(i8_patch_bytes_per_sample(g), batch);
 }
 constexpr std::size_t i8_conv_scratch_bytes(const conv::Conv2dGeometry& g, std::int32_t batch) {
-  return bytes_of(std::int64_t{i8_conv_chunk_samples(g, batch)} * i8_patch_bytes_per_sample(g));
+  const std::int64_t per_sample = i8_patch_bytes_per_sample(g);
+  return per_sample == 0 ? 0
+                         : bytes_of(std::int64_t{i8_conv_chunk_samples(g, batch)} * per_sample +
+                                    2 * kI8CopySlack);
 }
 // Weight-matrix depth of layer l (0 for layers without weights).
 constexpr std::int64_t weight_depth(const NetworkSpec& spec, std::int32_t l) {

@@ -36,6 +36,35 @@ void for_each_patch_run(const Conv2dGeometry& g, std::int32_t samples, Visit vis
   }
 }
 
+// The patch matrix of `samples` images: row r = output pixel r's window, with zeros
+// where it hangs over the border (written once each, no clearing pass).
+void im2col(const Conv2dGeometry& g, std::int32_t samples, const float* x, float* col) {
+  const Index c = g.input.channels;
+  const Index run = g.kernel * c;
+  const Index image = g.input.size();
+  for (std::int32_t s = 0; s < samples; ++s) {
+    for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
+      const std::int32_t iy0 = oy * g.stride - g.pad_top;
+      for (std::int32_t ox = 0; ox < g.output.width; ++ox) {
+        const std::int32_t ix0 = ox * g.stride - g.pad_left;
+        const Index begin = (ix0 < 0 ? -ix0 : 0) * c;
+        const Index end = (ix0 + g.kernel > g.input.width ? g.input.width - ix0 : g.kernel) * c;
+        for (std::int32_t ky = 0; ky < g.kernel; ++ky, col += run) {
+          const std::int32_t iy = iy0 + ky;
+          if (iy < 0 || iy >= g.input.height || begin >= end) {
+            for (Index i = 0; i < run; ++i) col[i] = 0.0f;
+            continue;
+          }
+          const float* src = x + s * image + (Index{iy} * g.input.width + ix0) * c;
+          for (Index i = 0; i < begin; ++i) col[i] = 0.0f;
+          for (Index i = begin; i < end; ++i) col[i] = src[i];  // short runs: memcpy costs more
+          for (Index i = end; i < run; ++i) col[i] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
 // The adjoint of im2col: dx (overwritten) = each patch-matrix entry added back to the
 // input value it was copied from.
 void col2im(const Conv2dGeometry& g, std::int32_t samples, const float* col, float* dx) {
@@ -318,7 +347,7 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
     const auto rows = static_cast<std::int32_t>(n * g.pixels());
     const float* col = xs;
     if (method == ConvMethod::patches) {
-      im2col(g, n, xs, 0.0f, scratch);
+      im2col(g, n, xs, scratch);
       col = scratch;
     }
     if (filters == 1) {
@@ -406,7 +435,7 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
     const auto rows = static_cast<std::int32_t>(n * g.pixels());
     const float* col = xs;
     if (method == ConvMethod::patches) {
-      im2col(g, n, xs, 0.0f, scratch);
+      im2col(g, n, xs, scratch);
       col = scratch;
     }
     // dW (+)= dZ^T * patches, summed over the chunks in order.

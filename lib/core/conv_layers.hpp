@@ -25,38 +25,6 @@
 
 namespace tinyae::conv {
 
-// The patch matrix of `samples` images: row r = output pixel r's window in (ky, kx, c)
-// order, with `pad` where it hangs over the border (written once each, no clearing
-// pass). Float layers pad with 0; the int8 encoder with its input zero point (real 0).
-template <class T>
-void im2col(const Conv2dGeometry& g, std::int32_t samples, const T* x, T pad, T* col) {
-  using Index = std::int64_t;
-  const Index c = g.input.channels;
-  const Index run = g.kernel * c;
-  const Index image = g.input.size();
-  for (std::int32_t s = 0; s < samples; ++s) {
-    for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
-      const std::int32_t iy0 = oy * g.stride - g.pad_top;
-      for (std::int32_t ox = 0; ox < g.output.width; ++ox) {
-        const std::int32_t ix0 = ox * g.stride - g.pad_left;
-        const Index begin = (ix0 < 0 ? -ix0 : 0) * c;
-        const Index end = (ix0 + g.kernel > g.input.width ? g.input.width - ix0 : g.kernel) * c;
-        for (std::int32_t ky = 0; ky < g.kernel; ++ky, col += run) {
-          const std::int32_t iy = iy0 + ky;
-          if (iy < 0 || iy >= g.input.height || begin >= end) {
-            for (Index i = 0; i < run; ++i) col[i] = pad;
-            continue;
-          }
-          const T* src = x + s * image + (Index{iy} * g.input.width + ix0) * c;
-          for (Index i = 0; i < begin; ++i) col[i] = pad;
-          for (Index i = begin; i < end; ++i) col[i] = src[i];  // short runs: memcpy costs more
-          for (Index i = end; i < run; ++i) col[i] = pad;
-        }
-      }
-    }
-  }
-}
-
 // y (batch x output) = act(conv(x) + bias); bias may be null.
 void conv2d_forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t batch,
                     const float* x, const float* weights, const float* bias, Activation act,

@@ -1,6 +1,7 @@
 #include "i8_conv.hpp"
 
-#include "../core/conv_layers.hpp"
+#include <cstring>
+
 #include "tinyae/quantize.hpp"
 
 namespace tinyae::kernels {
@@ -39,9 +40,58 @@ void max_pool(Shape input, std::int32_t batch, const std::uint8_t* x, std::uint8
 
 }  // namespace
 
+namespace {
+
+// Copies `samples` images into grids of gh x gw pixels (the windows' extent), the image
+// at (pad_top, pad_left), pad everywhere else.
+void pad_to_grid(const conv::Conv2dGeometry& g, std::int32_t samples, const std::uint8_t* x,
+                 std::uint8_t pad, std::int32_t gh, std::int32_t gw, std::uint8_t* grid) {
+  const Index c = g.input.channels;
+  const Index row = gw * c;
+  // Columns of the grid the image fills: [left, right).
+  const std::int32_t left = g.pad_left < gw ? g.pad_left : gw;
+  const std::int32_t right = g.pad_left + g.input.width < gw ? g.pad_left + g.input.width : gw;
+  for (std::int32_t s = 0; s < samples; ++s) {
+    const std::uint8_t* image = x + s * g.input.size();
+    for (std::int32_t gy = 0; gy < gh; ++gy, grid += row) {
+      const std::int32_t iy = gy - g.pad_top;
+      if (iy < 0 || iy >= g.input.height || right <= left) {
+        std::memset(grid, pad, static_cast<std::size_t>(row));
+        continue;
+      }
+      std::memset(grid, pad, static_cast<std::size_t>(left * c));
+      std::memcpy(grid + left * c, image + Index{iy} * g.input.width * c,
+                  static_cast<std::size_t>((right - left) * c));
+      std::memset(grid + right * c, pad, static_cast<std::size_t>((gw - right) * c));
+    }
+  }
+}
+
+// The patch matrix from the grids: each window row is `run` contiguous grid bytes,
+// moved in Chunk-byte copies that may overrun into the next row (rewritten next).
+template <std::int32_t Chunk>
+void grid_to_patches(const conv::Conv2dGeometry& g, std::int32_t samples, const std::uint8_t* grid,
+                     std::int32_t gh, std::int32_t gw, std::uint8_t* col) {
+  const Index c = g.input.channels;
+  const Index run = g.kernel * c;
+  for (std::int32_t s = 0; s < samples; ++s, grid += Index{gh} * gw * c) {
+    for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
+      for (std::int32_t ox = 0; ox < g.output.width; ++ox) {
+        const std::uint8_t* window = grid + (Index{oy} * g.stride * gw + Index{ox} * g.stride) * c;
+        for (std::int32_t ky = 0; ky < g.kernel; ++ky, col += run) {
+          const std::uint8_t* src = window + Index{ky} * gw * c;
+          for (Index i = 0; i < run; i += Chunk) std::memcpy(col + i, src + i, Chunk);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
 void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t batch,
                const std::uint8_t* x, std::uint8_t pad, const void* packed, const I8DenseParams& p,
-               std::uint8_t* y, std::uint8_t* patches) {
+               std::uint8_t* y, std::uint8_t* scratch) {
   const std::int32_t patch = g.patch();
   const std::int32_t filters = g.output.channels;
   const auto pixels = static_cast<std::int32_t>(g.pixels());
@@ -49,10 +99,22 @@ void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t b
     k.dense(batch * pixels, filters, patch, x, patch, packed, p, y, filters);
     return;
   }
+  const std::int32_t gh = (g.output.height - 1) * g.stride + g.kernel;
+  const std::int32_t gw = (g.output.width - 1) * g.stride + g.kernel;
   const std::int32_t chunk = detail::i8_conv_chunk_samples(g, batch);
+  std::uint8_t* patches = scratch;
+  std::uint8_t* grid = scratch + Index{chunk} * pixels * patch + detail::kI8CopySlack;
+  const Index run = g.kernel * g.input.channels;
   for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
     const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
-    conv::im2col(g, n, x + s0 * g.input.size(), pad, patches);
+    pad_to_grid(g, n, x + s0 * g.input.size(), pad, gh, gw, grid);
+    if (run <= 4) {
+      grid_to_patches<4>(g, n, grid, gh, gw, patches);
+    } else if (run <= 8) {
+      grid_to_patches<8>(g, n, grid, gh, gw, patches);
+    } else {
+      grid_to_patches<16>(g, n, grid, gh, gw, patches);
+    }
     k.dense(n * pixels, filters, patch, patches, patch, packed, p, y + s0 * g.output.size(), filters);
   }
 }

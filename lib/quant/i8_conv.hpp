@@ -4,9 +4,10 @@
 // A convolution is lowered onto the dense kernel by im2col: the uint8 patch matrix of
 // a few samples at a time (detail::i8_conv_chunk_samples) times the filters, so every
 // ISA gives the dense kernel's bytes (bit-identical by construction, no per-ISA
-// convolution code) and the GEMM does all the arithmetic. Copying a byte per tap
-// costs far less than the multiply-adds it feeds (kernel * kernel * C of them per
-// filter), and a direct kernel per ISA would repeat each dense micro-kernel.
+// convolution code) and the GEMM does all the arithmetic. The images are first copied
+// into grids padded with the input zero point, so the patch matrix is built with no
+// border tests, by whole 4-, 8- or 16-byte moves. A direct kernel per ISA would repeat
+// each dense micro-kernel and its requantization.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +19,11 @@ namespace tinyae::kernels {
 
 // y (batch x output, channels-last) = the int8 convolution of x (batch x input), the
 // dense layer's arithmetic per output pixel and filter. packed: the filters (F x K)
-// packed by k.pack; pad: the input zero point; patches: detail::i8_conv_scratch_bytes
+// packed by k.pack; pad: the input zero point; scratch: detail::i8_conv_scratch_bytes
 // (g, batch) bytes (unused by 1x1 stride-1 convolutions).
 void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t batch,
                const std::uint8_t* x, std::uint8_t pad, const void* packed, const I8DenseParams& p,
-               std::uint8_t* y, std::uint8_t* patches);
+               std::uint8_t* y, std::uint8_t* scratch);
 
 // 2x2 max pooling, stride 2, 'same' padding (H x W -> ceil(H/2) x ceil(W/2)) of stored
 // bytes, compared as int8 when is_signed (the code's grid), else as uint8.
