@@ -182,7 +182,11 @@ struct SimdF32 {
 #endif
     alignas(kAlign) float buf[W];
     v.store_aligned(buf);
-    for (Index j = 0; j < count; ++j) p[j] = buf[j];
+    // Bounded by W, not count: GCC 12 made a count-long memcpy of the loop and warned
+    // (aarch64, -Werror) about paths with count >= W, which never get here.
+    for (Index j = 0; j < W; ++j) {
+      if (j < count) p[j] = buf[j];
+    }
   }
 #if defined(__AVX2__)
   // All-ones in the lanes below count.
