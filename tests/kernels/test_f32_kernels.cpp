@@ -709,7 +709,7 @@ void run_all(const char* isa) {
   }
   SECTION("conv_pixels_gradient over filter strips, channels, kernels and image sizes") {
     for (int filters : {1, 3, 8, 9, 16, 17, 40}) {
-      for (int channels : {1, 2, 3, 8, 16}) {
+      for (int channels : {1, 2, 3, 4, 8, 16}) {
         for (int kernel : {1, 2, 3, 5}) {
           for (int lines : {1, 3, 7}) {
             const int width = lines == 3 ? 28 : lines + 4;

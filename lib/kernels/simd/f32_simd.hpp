@@ -752,12 +752,15 @@ struct SimdF32 {
 
   // R pixels x the NV vectors of filters at wt, y (nvalid of them valid): broadcast
   // pixel values times weight vectors, the GEMM micro-kernel's scheme with the patch
-  // matrix's addresses worked out from the tap instead of read from memory.
-  template <int R, bool kFull>
-  TINYAE_KERNEL_INLINE static void pixel_tile(Index channels, Index kernel, Index row,
+  // matrix's addresses worked out from the tap instead of read from memory. kC > 0 is
+  // the channel count known at compile time: the pixels' offsets become constant
+  // displacements (at run time, 16 of them do not fit in registers).
+  template <int R, bool kFull, int kC>
+  TINYAE_KERNEL_INLINE static void pixel_tile(Index channels_in, Index kernel, Index row,
                                               const float* x, const float* wt, Index ldw,
                                               Index nvalid, const float* bias, Activation act,
                                               float* y, Index ldy) {
+    const Index channels = kC > 0 ? kC : channels_in;
     V acc[R][NV];
     for (int r = 0; r < R; ++r) {
       for (int v = 0; v < NV; ++v) acc[r][v] = V(0.0f);
@@ -792,31 +795,51 @@ struct SimdF32 {
     return left <= 0 ? 0 : (left < W ? left : W);
   }
 
-  template <int M, bool kFull>
+  template <int M, bool kFull, int kC>
   static void pixel_edge(int rows, Index channels, Index kernel, Index row, const float* x,
                          const float* wt, Index ldw, Index nvalid, const float* bias,
                          Activation act, float* y, Index ldy) {
     if constexpr (M > 0) {
       if (rows == M) {
-        pixel_tile<M, kFull>(channels, kernel, row, x, wt, ldw, nvalid, bias, act, y, ldy);
+        pixel_tile<M, kFull, kC>(channels, kernel, row, x, wt, ldw, nvalid, bias, act, y, ldy);
       } else {
-        pixel_edge<M - 1, kFull>(rows, channels, kernel, row, x, wt, ldw, nvalid, bias, act, y, ldy);
+        pixel_edge<M - 1, kFull, kC>(rows, channels, kernel, row, x, wt, ldw, nvalid, bias, act,
+                                     y, ldy);
       }
     }
   }
 
-  template <bool kFull>
+  template <bool kFull, int kC>
   static void pixel_strip(Index channels, Index kernel, Index row, Index count, const float* x,
                           const float* wt, Index ldw, Index nvalid, const float* bias,
                           Activation act, float* y, Index ldy) {
     Index i = 0;
     for (; i + MR <= count; i += MR) {
-      pixel_tile<MR, kFull>(channels, kernel, row, x + i * channels, wt, ldw, nvalid, bias, act,
-                            y + i * ldy, ldy);
+      pixel_tile<MR, kFull, kC>(channels, kernel, row, x + i * channels, wt, ldw, nvalid, bias,
+                                act, y + i * ldy, ldy);
     }
     if (i < count) {
-      pixel_edge<MR - 1, kFull>(static_cast<int>(count - i), channels, kernel, row,
-                                x + i * channels, wt, ldw, nvalid, bias, act, y + i * ldy, ldy);
+      pixel_edge<MR - 1, kFull, kC>(static_cast<int>(count - i), channels, kernel, row,
+                                    x + i * channels, wt, ldw, nvalid, bias, act, y + i * ldy, ldy);
+    }
+  }
+
+  template <bool kFull>
+  static void pixel_strip_channels(Index channels, Index kernel, Index row, Index count,
+                                   const float* x, const float* wt, Index ldw, Index nvalid,
+                                   const float* bias, Activation act, float* y, Index ldy) {
+    switch (channels) {  // the channel counts of the reference systems' convolutions
+      case 1:
+        pixel_strip<kFull, 1>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
+        return;
+      case 8:
+        pixel_strip<kFull, 8>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
+        return;
+      case 16:
+        pixel_strip<kFull, 16>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
+        return;
+      default:
+        pixel_strip<kFull, 0>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
     }
   }
 
@@ -839,37 +862,44 @@ struct SimdF32 {
       const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
       const float* b = bias != nullptr ? bias + j0 : nullptr;
       if (nvalid == NR) {
-        pixel_strip<true>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act, y + j0, ldy);
+        pixel_strip_channels<true>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
+                                   y + j0, ldy);
       } else {
-        pixel_strip<false>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act, y + j0, ldy);
+        pixel_strip_channels<false>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
+                                    y + j0, ldy);
       }
     }
   }
 
-  // R patch entries (rows of dwt, at x offsets xoff) x the NV vectors of filters at
-  // dz, dwt: one broadcast pixel value times a vector of output gradients per FMA.
-  template <int R, bool kFull>
+  // R patch entries (rows of dwt) x the NV vectors of filters at dz, dwt: one broadcast
+  // pixel value times a vector of output gradients per FMA. The entries come in runs of
+  // kRun consecutive channels of one tap: entry r is at x offset xoff[r / kRun] + r % kRun
+  // (one offset per run keeps them in registers; 16 separate ones spill).
+  template <int R, int kRun, bool kFull>
   TINYAE_KERNEL_INLINE static void gradient_tile(const Index* xoff, Index channels, Index row,
                                                  Index lines, Index width, const float* x,
                                                  const float* dz, Index ldz, Index nvalid,
                                                  float* dwt, Index lddw, bool accumulate) {
+    constexpr int kRuns = R / kRun;
     V acc[R][NV];
     for (int r = 0; r < R; ++r) {
       for (int v = 0; v < NV; ++v) acc[r][v] = V(0.0f);
     }
     for (Index l = 0; l < lines; ++l) {
-      const float* xl = x + l * row * channels;
+      const float* xr[kRuns];  // one pointer per run, read at constant displacements
+      for (int j = 0; j < kRuns; ++j) xr[j] = x + l * row * channels + xoff[j];
       const float* dl = dz + l * width * ldz;
-      for (Index o = 0; o < width; ++o, xl += channels, dl += ldz) {
+      for (Index o = 0; o < width; ++o, dl += ldz) {
         V g[NV];
         for (int v = 0; v < NV; ++v) {
           g[v] = kFull ? V::load_unaligned(dl + v * W) : load_n(dl + v * W, lanes(nvalid, v), 0.0f);
         }
 #pragma GCC unroll 16
         for (int r = 0; r < R; ++r) {
-          const V a(xl[xoff[r]]);
+          const V a(xr[r / kRun][r % kRun]);
           for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(a, g[v], acc[r][v]);
         }
+        for (int j = 0; j < kRuns; ++j) xr[j] += channels;
       }
     }
     for (int v = 0; v < NV; ++v) {
@@ -882,35 +912,57 @@ struct SimdF32 {
     }
   }
 
-  template <int M, bool kFull>
+  // The tile of `rows` entries (a multiple of kRun).
+  template <int M, int kRun, bool kFull>
   static void gradient_edge(int rows, const Index* xoff, Index channels, Index row, Index lines,
                             Index width, const float* x, const float* dz, Index ldz,
                             Index nvalid, float* dwt, Index lddw, bool accumulate) {
     if constexpr (M > 0) {
-      if (rows == M) {
-        gradient_tile<M, kFull>(xoff, channels, row, lines, width, x, dz, ldz, nvalid, dwt, lddw,
-                                accumulate);
-      } else {
-        gradient_edge<M - 1, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz, nvalid,
-                                    dwt, lddw, accumulate);
+      if constexpr (M % kRun == 0) {
+        if (rows == M) {
+          gradient_tile<M, kRun, kFull>(xoff, channels, row, lines, width, x, dz, ldz, nvalid,
+                                        dwt, lddw, accumulate);
+          return;
+        }
       }
+      gradient_edge<M - 1, kRun, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz,
+                                        nvalid, dwt, lddw, accumulate);
     }
   }
 
-  template <bool kFull>
+  // Tiles start at multiples of MR, so with channels and MR multiples of kRun every run
+  // of kRun entries stays within one tap.
+  template <int kRun, bool kFull>
   static void gradient_strip(Index patch, Index channels, Index kernel, Index row, Index lines,
                              Index width, const float* x, const float* dz, Index ldz,
                              Index nvalid, float* dwt, Index lddw, bool accumulate) {
     for (Index k0 = 0; k0 < patch; k0 += MR) {
       const int rows = static_cast<int>(patch - k0 < MR ? patch - k0 : MR);
       Index xoff[MR];
-      for (int r = 0; r < rows; ++r) {
-        const Index k = k0 + r;
+      for (int j = 0; j * kRun < rows; ++j) {
+        const Index k = k0 + j * kRun;
         const Index tap = k / channels;
-        xoff[r] = ((tap / kernel) * row + tap % kernel) * channels + k % channels;
+        xoff[j] = ((tap / kernel) * row + tap % kernel) * channels + k % channels;
       }
-      gradient_edge<MR, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz, nvalid,
-                               dwt + k0 * lddw, lddw, accumulate);
+      gradient_edge<MR, kRun, kFull>(rows, xoff, channels, row, lines, width, x, dz, ldz, nvalid,
+                                     dwt + k0 * lddw, lddw, accumulate);
+    }
+  }
+
+  template <int kRun>
+  static void gradient_strips(Index filters, Index channels, Index kernel, Index row, Index lines,
+                              Index width, const float* x, const float* dz, Index ldz, float* dwt,
+                              Index lddw, bool accumulate) {
+    const Index patch = kernel * kernel * channels;
+    for (Index j0 = 0; j0 < filters; j0 += NR) {
+      const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
+      if (nvalid == NR) {
+        gradient_strip<kRun, true>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz,
+                                   nvalid, dwt + j0, lddw, accumulate);
+      } else {
+        gradient_strip<kRun, false>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz,
+                                    nvalid, dwt + j0, lddw, accumulate);
+      }
     }
   }
 
@@ -931,16 +983,15 @@ struct SimdF32 {
         return;
       }
     }
-    const Index patch = Index{kernel} * kernel * channels;
-    for (Index j0 = 0; j0 < filters; j0 += NR) {
-      const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
-      if (nvalid == NR) {
-        gradient_strip<true>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz, nvalid,
-                             dwt + j0, lddw, accumulate);
-      } else {
-        gradient_strip<false>(patch, channels, kernel, row, lines, width, x, dz + j0, ldz, nvalid,
-                              dwt + j0, lddw, accumulate);
-      }
+    if (MR % 8 == 0 && channels % 8 == 0) {
+      gradient_strips<8>(filters, channels, kernel, row, lines, width, x, dz, ldz, dwt, lddw,
+                         accumulate);
+    } else if (MR % 4 == 0 && channels % 4 == 0) {
+      gradient_strips<4>(filters, channels, kernel, row, lines, width, x, dz, ldz, dwt, lddw,
+                         accumulate);
+    } else {
+      gradient_strips<1>(filters, channels, kernel, row, lines, width, x, dz, ldz, dwt, lddw,
+                         accumulate);
     }
   }
 
