@@ -209,7 +209,7 @@ TEST_CASE("conv2d gradients match finite differences on every ISA", "[conv][grad
       for (int stride : {1, 2}) {
         for (Padding padding : {Padding::valid, Padding::same}) {
           for (int c : {1, 3, 9}) {  // input gradients by planes (3) and pixels (9)
-            for (int filters : {1, 4, 9}) {  // shifted rows or patches, planes, pixels
+            for (int filters : {1, 4, 9}) {  // one filter, planes (weight gradient by shifted rows or patches), pixels
               if (c * filters == 81) continue;  // each method is covered without it
               const ConvCase t{c, 6, 7, filters, kernel, stride, padding};
               const conv::Conv2dGeometry g = t.geometry();

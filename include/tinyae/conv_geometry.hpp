@@ -47,21 +47,25 @@ constexpr Conv2dGeometry conv2d_geometry(Shape input, std::int32_t filters, std:
 //                 conv_pixels kernel, vectorized over filters, an output row at a
 //                 time with the bias and activation applied before the store (no
 //                 patch matrix, no pass over the output afterwards).
-//   shifted_rows  other stride-1 convolutions (one filter) with kernel * C >= 16: the input is
-//                 copied once into a zero-padded image; for each kernel row, the patch
-//                 matrix is a view of it whose rows start C floats apart (they
-//                 overlap), so no patch matrix is written. The GEMM runs over every
-//                 pixel of the padded grid, and the columns past the output width are
-//                 dropped.
-//   patches       otherwise (strides > 1, thin inputs): an explicit patch matrix.
-enum class ConvMethod : std::uint8_t { direct, planes, pixels, shifted_rows, patches };
+//   one_filter    stride 1 with one filter: the input is copied once into a
+//                 zero-padded image and convolved straight from it by the
+//                 conv_one_filter kernel, vectorized over each kernel row's
+//                 kernel * C consecutive inputs, with the bias and activation applied
+//                 before the store.
+//   shifted_rows  (weight gradients of planes convolutions with kernel * C >= 16) the
+//                 input is copied once into a zero-padded image; for each kernel row,
+//                 the patch matrix is a view of it whose rows start C floats apart
+//                 (they overlap), so no patch matrix is written. The GEMM runs over
+//                 every pixel of the padded grid, and the columns past the output
+//                 width are dropped.
+//   patches       otherwise (strides > 1): an explicit patch matrix.
+enum class ConvMethod : std::uint8_t { direct, planes, pixels, one_filter, shifted_rows, patches };
 
 constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
   if (g.kernel == 1 && g.stride == 1) return ConvMethod::direct;
-  if (g.stride == 1 && g.output.channels >= 2 && g.output.channels <= 8) return ConvMethod::planes;
-  if (g.stride == 1 && g.output.channels > 8) return ConvMethod::pixels;
-  if (g.stride == 1 && g.kernel * g.input.channels >= 16) return ConvMethod::shifted_rows;
-  return ConvMethod::patches;
+  if (g.stride != 1) return ConvMethod::patches;
+  if (g.output.channels == 1) return ConvMethod::one_filter;
+  return g.output.channels <= 8 ? ConvMethod::planes : ConvMethod::pixels;
 }
 
 // How the weight gradient dW = dZ^T * patches is formed: the same, except that the
@@ -100,7 +104,8 @@ constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g, ConvMethod m
     case ConvMethod::direct: return 0;
     case ConvMethod::planes:
     case ConvMethod::shifted_rows: return grid_floats(g);
-    case ConvMethod::pixels: return padded_pixels(g) * g.input.channels;
+    case ConvMethod::pixels:
+    case ConvMethod::one_filter: return padded_pixels(g) * g.input.channels;
     case ConvMethod::patches: break;
   }
   return g.pixels() * g.patch();

@@ -131,47 +131,6 @@ void pad_images(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const f
   }
 }
 
-// yv[grid rows x F] = sum over kernel rows of (padded-input view) * W_ky^T.
-void shifted_rows_product(const kernels::F32Kernels& k, const Conv2dGeometry& g, const Grid& gr,
-                          const float* xp, const float* weights, float* yv) {
-  const auto c = g.input.channels;
-  const auto filters = g.output.channels;
-  const auto run = g.kernel * c;
-  const auto patch = g.patch();
-  const auto rows = static_cast<std::int32_t>(gr.rows);
-  for (std::int32_t ky = 0; ky < g.kernel; ++ky) {
-    const float* a = xp + ky * gr.wp * c;
-    const float* w = weights + ky * run;
-    if (filters == 1) {
-      // One filter: GEMVs over the grid rows (a one-column GEMM would use one lane).
-      k.gemm_nt(1, rows, run, w, patch, a, c, yv, rows, ky > 0);
-    } else {
-      k.gemm_nt(rows, filters, run, a, c, w, patch, yv, filters, ky > 0);
-    }
-  }
-}
-
-// y (the n samples' outputs) = act(grid rows of yv that are output pixels + bias).
-void gather_outputs(const kernels::F32Kernels& k, const Conv2dGeometry& g, const Grid& gr,
-                    std::int32_t n, const float* yv, const float* bias, Activation act, float* y) {
-  const Index filters = g.output.channels;
-  const Index row_floats = g.output.width * filters;
-  for (std::int32_t s = 0; s < n; ++s) {
-    for (Index oy = 0; oy < g.output.height; ++oy) {
-      const float* src = yv + (s * gr.pixels + oy * gr.wp) * filters;
-      float* dst = y + (s * g.output.height + oy) * row_floats;
-      if (bias == nullptr) {
-        std::memcpy(dst, src, static_cast<std::size_t>(row_floats) * sizeof(float));
-      } else {
-        for (Index i = 0; i < row_floats; i += filters) {
-          for (Index f = 0; f < filters; ++f) dst[i + f] = src[i + f] + bias[f];
-        }
-      }
-      if (act != Activation::identity) k.activate(row_floats, dst, dst, act);
-    }
-  }
-}
-
 // dzv (grid rows x F) = dz at the output pixels' grid rows, zero elsewhere.
 void scatter_to_grid(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* dz,
                      float* dzv) {
@@ -335,13 +294,17 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
       gather_planes(k, g, gr, n, yq, bias, act, ys);
       continue;
     }
-    if (method == ConvMethod::shifted_rows) {
+    if (method == ConvMethod::one_filter) {
       const Grid gr = grid_of(g, n);
-      float* xp = scratch;
-      float* yv = scratch + n * gr.pixels * g.input.channels;
-      pad_images(g, gr, n, xs, xp);
-      shifted_rows_product(k, g, gr, xp, weights, yv);
-      gather_outputs(k, g, gr, n, yv, bias, act, ys);
+      const Index c = g.input.channels;
+      pad_images(g, gr, n, xs, scratch);
+      for (std::int32_t s = 0; s < n; ++s) {
+        for (Index oy = 0; oy < g.output.height; ++oy) {
+          k.conv_one_filter(g.input.channels, g.kernel, gr.wp, g.output.width,
+                            scratch + (s * gr.pixels + oy * gr.wp) * c, weights, bias, act,
+                            ys + (s * g.output.height + oy) * g.output.width);
+        }
+      }
       continue;
     }
     const auto rows = static_cast<std::int32_t>(n * g.pixels());
@@ -415,6 +378,17 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
         k.conv_pixels_gradient(filters, c, g.kernel, gr.wp, g.output.height, g.output.width,
                                xp + s * gr.pixels * c, dzs + s * g.output.size(), filters,
                                scratch, filters, s0 + s > 0);
+      }
+      continue;
+    }
+    if (method == ConvMethod::one_filter) {
+      // dW (+)= sum over the padded images' patches weighted by dZ, sample by sample.
+      const Grid gr = grid_of(g, n);
+      pad_images(g, gr, n, xs, scratch);
+      for (std::int32_t s = 0; s < n; ++s) {
+        k.conv_one_filter_gradient(c, g.kernel, gr.wp, g.output.height, g.output.width,
+                                   scratch + s * gr.pixels * c, dzs + s * g.output.size(),
+                                   dweights, s0 + s > 0);
       }
       continue;
     }

@@ -136,6 +136,26 @@ using ConvPixelsGradientFn = void (*)(std::int32_t filters, std::int32_t channel
                                       const float* dz, std::int64_t ldz, float* dwt,
                                       std::int32_t lddw, bool accumulate);
 
+// A stride-1 convolution with one filter, straight from channels-last pixels,
+// vectorized over each kernel row's kernel * channels consecutive inputs (a filter
+// vector would have one lane in use):
+//   y[i] = act(bias[0] + sum over ky < kernel and j < kernel * channels of
+//       w[ky * kernel * channels + j] * x[(i + ky * row) * channels + j])
+// for i < count; bias may be null. The caller passes one output row of a zero-padded
+// image whose rows are `row` pixels long, as for conv_pixels.
+using ConvOneFilterFn = void (*)(std::int32_t channels, std::int32_t kernel, std::int64_t row,
+                                 std::int64_t count, const float* x, const float* w,
+                                 const float* bias, Activation act, float* y);
+
+// The weight gradient of a conv_one_filter convolution over one image of `lines`
+// output rows of `width` pixels:
+//   dw[ky * kernel * channels + j] (+)= sum over l < lines and o < width of
+//       dz[l * width + o] * x[((l + ky) * row + o) * channels + j].
+using ConvOneFilterGradientFn = void (*)(std::int32_t channels, std::int32_t kernel,
+                                         std::int64_t row, std::int64_t lines,
+                                         std::int64_t width, const float* x, const float* dz,
+                                         float* dw, bool accumulate);
+
 // 2x2 max pooling, stride 2, 'same' padding, over channels-last images (batch x height
 // x width x channels) to (height + 1) / 2 x (width + 1) / 2; at an odd edge the window
 // repeats its last row or column (pool_windows.hpp).
@@ -167,6 +187,8 @@ struct F32Kernels {
   ConvPlanesFn conv_planes;
   ConvPixelsFn conv_pixels;
   ConvPixelsGradientFn conv_pixels_gradient;
+  ConvOneFilterFn conv_one_filter;
+  ConvOneFilterGradientFn conv_one_filter_gradient;
   MaxPoolFn max_pool2d;
   MaxPoolBackwardFn max_pool2d_backward;
 };

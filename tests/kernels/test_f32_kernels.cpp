@@ -263,6 +263,90 @@ void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int chann
   CHECK(dwt.canaries_intact());
 }
 
+// conv_one_filter against a double-accumulating direct convolution with bias and
+// activation, x sized exactly to the last pixel the kernel may read.
+void check_conv_one_filter(const tk::F32Kernels& kt, int channels, int kernel, int row, int count,
+                           Activation act, bool with_bias, int extra, std::uint64_t seed) {
+  Lcg rng{seed};
+  const std::int64_t pixels = count + std::int64_t{kernel - 1} * (row + 1);
+  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
+  for (float& v : x) v = rng.next();
+  const int patch = kernel * kernel * channels;
+  Buf w(1, patch, extra, &rng);
+  const float bias = rng.next();
+  Buf y(1, count, extra + 1, &rng);
+  kt.conv_one_filter(channels, kernel, row, count, x.data(), w.data(), with_bias ? &bias : nullptr,
+                     act, y.data());
+  INFO(kt.isa << " conv_one_filter channels=" << channels << " kernel=" << kernel
+               << " row=" << row << " count=" << count << " act=" << static_cast<int>(act)
+               << " bias=" << with_bias);
+  int bad = 0;
+  for (int i = 0; i < count && bad < 3; ++i) {
+    double z = with_bias ? bias : 0.0;
+    double mag = std::fabs(z);
+    for (int ky = 0; ky < kernel; ++ky) {
+      for (int kx = 0; kx < kernel; ++kx) {
+        for (int c = 0; c < channels; ++c) {
+          const double t = static_cast<double>(w.at(0, (ky * kernel + kx) * channels + c)) *
+                           x[static_cast<std::size_t>((i + ky * row + kx) * channels + c)];
+          z += t;
+          mag += std::fabs(t);
+        }
+      }
+    }
+    const double want = activate_double(act, z);
+    if (std::fabs(y.at(0, i) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
+      ++bad;
+      INFO("y[" << i << "] = " << y.at(0, i) << ", expected " << want);
+      CHECK(false);
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(y.canaries_intact());
+}
+
+// conv_one_filter_gradient against double sums of products, with and without
+// accumulating, x sized exactly to the last pixel the kernel may read.
+void check_conv_one_filter_gradient(const tk::F32Kernels& kt, int channels, int kernel, int lines,
+                                    int width, bool accumulate, int extra, std::uint64_t seed) {
+  Lcg rng{seed};
+  const int row = width + kernel - 1 + extra;
+  const std::int64_t pixels = std::int64_t{lines - 1 + kernel - 1} * row + width + kernel - 1;
+  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
+  for (float& v : x) v = rng.next();
+  Buf dz(1, lines * width, extra, &rng);
+  const int patch = kernel * kernel * channels;
+  Buf dw(1, patch, extra + 1, &rng);
+  Buf dw0 = dw;
+  kt.conv_one_filter_gradient(channels, kernel, row, lines, width, x.data(), dz.data(), dw.data(),
+                              accumulate);
+  INFO(kt.isa << " conv_one_filter_gradient channels=" << channels << " kernel=" << kernel
+               << " lines=" << lines << " width=" << width << " accumulate=" << accumulate);
+  int bad = 0;
+  for (int k = 0; k < patch && bad < 3; ++k) {
+    const int ky = k / channels / kernel;
+    const int kx = k / channels % kernel;
+    const int c = k % channels;
+    double sum = accumulate ? dw0.at(0, k) : 0.0;
+    double mag = std::fabs(sum);
+    for (int l = 0; l < lines; ++l) {
+      for (int o = 0; o < width; ++o) {
+        const double t = static_cast<double>(dz.at(0, l * width + o)) *
+                         x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
+        sum += t;
+        mag += std::fabs(t);
+      }
+    }
+    if (std::fabs(dw.at(0, k) - sum) > tolerance(lines * width, mag)) {
+      ++bad;
+      INFO("dw[" << k << "] = " << dw.at(0, k) << ", expected " << sum);
+      CHECK(false);
+    }
+  }
+  CHECK(bad == 0);
+  CHECK(dw.canaries_intact());
+}
+
 void check_dense_forward(const tk::F32Kernels& kt, int m, int n, int k, Activation act,
                          bool with_bias, std::uint64_t seed) {
   Lcg rng{seed};
@@ -716,6 +800,29 @@ void run_all(const char* isa) {
             check_conv_pixels_gradient(*kt, filters, channels, kernel, lines, width,
                                        (filters + lines) % 2 == 0, (channels + kernel) % 3, ++seed);
           }
+        }
+      }
+    }
+  }
+  SECTION("conv_one_filter over channels, kernels, row tails and activations") {
+    for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int count : {1, 5, 8, 15, 16, 17, 28, 33}) {
+          const Activation act = kActs[(channels + count) % 4];
+          check_conv_one_filter(*kt, channels, kernel, count % 2 == 0 ? 30 : 9, count, act,
+                                (channels + count) % 3 != 0, (kernel + count) % 3, ++seed);
+        }
+      }
+    }
+  }
+  SECTION("conv_one_filter_gradient over channels, kernels and image sizes") {
+    for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int lines : {1, 3, 7}) {
+          const int width = lines == 3 ? 28 : lines + 4;
+          check_conv_one_filter_gradient(*kt, channels, kernel, lines, width,
+                                         (channels + lines) % 2 == 0, (channels + kernel) % 3,
+                                         ++seed);
         }
       }
     }

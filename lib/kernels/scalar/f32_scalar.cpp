@@ -231,6 +231,39 @@ void conv_pixels_gradient(std::int32_t filters, std::int32_t channels, std::int3
   }
 }
 
+void conv_one_filter(std::int32_t channels, std::int32_t kernel, std::int64_t row,
+                     std::int64_t count, const float* x, const float* w, const float* bias,
+                     Activation act, float* y) {
+  const std::int64_t run = std::int64_t{kernel} * channels;
+  for (std::int64_t i = 0; i < count; ++i) {
+    float sum = 0.0f;
+    for (std::int32_t ky = 0; ky < kernel; ++ky) {
+      const float* xk = x + (i + ky * row) * channels;
+      for (std::int64_t j = 0; j < run; ++j) sum += w[ky * run + j] * xk[j];
+    }
+    if (bias != nullptr) sum += bias[0];
+    y[i] = activate(act, sum);
+  }
+}
+
+void conv_one_filter_gradient(std::int32_t channels, std::int32_t kernel, std::int64_t row,
+                              std::int64_t lines, std::int64_t width, const float* x,
+                              const float* dz, float* dw, bool accumulate) {
+  const std::int64_t run = std::int64_t{kernel} * channels;
+  for (std::int32_t ky = 0; ky < kernel; ++ky) {
+    for (std::int64_t j = 0; j < run; ++j) {
+      float sum = 0.0f;
+      for (std::int64_t l = 0; l < lines; ++l) {
+        for (std::int64_t o = 0; o < width; ++o) {
+          sum += dz[l * width + o] * x[((l + ky) * row + o) * channels + j];
+        }
+      }
+      float* d = dw + ky * run + j;
+      *d = accumulate ? *d + sum : sum;
+    }
+  }
+}
+
 void max_pool2d(std::int32_t batch, std::int32_t height, std::int32_t width,
                 std::int32_t channels, const float* x, float* y) {
   for_each_pool_window(batch, height, width, channels, [&](const std::ptrdiff_t* at,
@@ -265,6 +298,7 @@ const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
                                dense_forward_loss, conv_planes,   conv_pixels,
-                               conv_pixels_gradient, max_pool2d, max_pool2d_backward};
+                               conv_pixels_gradient, conv_one_filter, conv_one_filter_gradient,
+                               max_pool2d, max_pool2d_backward};
 
 }  // namespace tinyae::kernels

@@ -995,6 +995,138 @@ struct SimdF32 {
     }
   }
 
+  // ---- one-filter convolution over channels-last pixels ---------------------------
+
+  // W output pixels from i (the first n valid) of a one-filter convolution: one
+  // accumulator per pixel over the kernel rows' runs, then a transposing sum. kC > 0
+  // is the channel count known at compile time (constant pixel offsets, as in
+  // pixel_tile); pixels past n read the last valid one and are not stored.
+  template <int kC, bool kFullTile>
+  TINYAE_KERNEL_INLINE static void one_filter_tile(Index channels_in, Index kernel, Index row,
+                                                   Index n, const float* x, const float* w,
+                                                   V bias, Activation act, float* y) {
+    const Index channels = kC > 0 ? kC : channels_in;
+    const Index run = kernel * channels;
+    const Index full = run / W;   // whole vectors per kernel row
+    const Index tail = run % W;   // lanes of the last, partial one
+    V acc[W];
+    for (int r = 0; r < W; ++r) acc[r] = V(0.0f);
+    for (Index ky = 0; ky < kernel; ++ky) {
+      const float* xk = x + ky * row * channels;
+      const float* wk = w + ky * run;
+      for (Index v = 0; v <= full; ++v) {
+        const Index lanes = v < full ? W : tail;
+        if (lanes == 0) break;
+        const V wv = load_n(wk + v * W, lanes, 0.0f);
+#pragma GCC unroll 16
+        for (int r = 0; r < W; ++r) {
+          const Index pixel = kFullTile || r < n ? r : n - 1;
+          acc[r] = xsimd::fma(load_n(xk + pixel * channels + v * W, lanes, 0.0f), wv, acc[r]);
+        }
+      }
+    }
+    store_n(activate(sum_rows(acc) + bias, act), y, n);
+  }
+
+  template <int kC>
+  static void one_filter_row(Index channels, Index kernel, Index row, Index count,
+                             const float* x, const float* w, V bias, Activation act, float* y) {
+    Index i = 0;
+    for (; i + W <= count; i += W) {
+      one_filter_tile<kC, true>(channels, kernel, row, W, x + i * channels, w, bias, act, y + i);
+    }
+    if (i < count) {
+      one_filter_tile<kC, false>(channels, kernel, row, count - i, x + i * channels, w, bias, act,
+                                 y + i);
+    }
+  }
+
+  static void conv_one_filter(std::int32_t channels, std::int32_t kernel, std::int64_t row64,
+                              std::int64_t count64, const float* x, const float* w,
+                              const float* bias, Activation act, float* y) {
+    const auto row = static_cast<Index>(row64);
+    const auto count = static_cast<Index>(count64);
+    const V b(bias != nullptr ? bias[0] : 0.0f);
+    switch (channels) {  // as in pixel_strip_channels
+      case 8: one_filter_row<8>(channels, kernel, row, count, x, w, b, act, y); return;
+      case 16: one_filter_row<16>(channels, kernel, row, count, x, w, b, act, y); return;
+      default: one_filter_row<0>(channels, kernel, row, count, x, w, b, act, y);
+    }
+  }
+
+  // NB vectors of one kernel row's run (the last with `lanes` lanes) over every output
+  // pixel: kSets pixels at a time in separate accumulators, so kSets * NB FMA chains.
+  template <int NB, bool kFullLast>
+  static void one_filter_gradient_block(Index channels, Index row, Index lines, Index width,
+                                        const float* x, const float* dz, Index lanes, float* dw,
+                                        bool accumulate) {
+    constexpr int kSets = 4;
+    constexpr bool full = kFullLast;
+    V acc[kSets][NB];
+    for (int s = 0; s < kSets; ++s) {
+      for (int b = 0; b < NB; ++b) acc[s][b] = V(0.0f);
+    }
+    for (Index l = 0; l < lines; ++l) {
+      const float* xl = x + l * row * channels;
+      const float* dl = dz + l * width;
+      Index o = 0;
+      for (; o + kSets <= width; o += kSets) {
+#pragma GCC unroll 4
+        for (int s = 0; s < kSets; ++s) {
+          const V d(dl[o + s]);
+          const float* p = xl + (o + s) * channels;
+          for (int b = 0; b < NB; ++b) {
+            const V xv = full || b + 1 < NB ? V::load_unaligned(p + b * W)
+                                            : load_partial(p + b * W, lanes, 0.0f);
+            acc[s][b] = xsimd::fma(d, xv, acc[s][b]);
+          }
+        }
+      }
+      for (; o < width; ++o) {
+        const V d(dl[o]);
+        const float* p = xl + o * channels;
+        for (int b = 0; b < NB; ++b) {
+          const V xv = full || b + 1 < NB ? V::load_unaligned(p + b * W)
+                                          : load_partial(p + b * W, lanes, 0.0f);
+          acc[0][b] = xsimd::fma(d, xv, acc[0][b]);
+        }
+      }
+    }
+    for (int b = 0; b < NB; ++b) {
+      const V sum = (acc[0][b] + acc[1][b]) + (acc[2][b] + acc[3][b]);
+      const Index count = b + 1 < NB ? W : lanes;
+      store_n(accumulate ? sum + load_n(dw + b * W, count, 0.0f) : sum, dw + b * W, count);
+    }
+  }
+
+  static void conv_one_filter_gradient(std::int32_t channels, std::int32_t kernel,
+                                       std::int64_t row64, std::int64_t lines64,
+                                       std::int64_t width64, const float* x, const float* dz,
+                                       float* dw, bool accumulate) {
+    const auto row = static_cast<Index>(row64);
+    const auto lines = static_cast<Index>(lines64);
+    const auto width = static_cast<Index>(width64);
+    const Index run = Index{kernel} * channels;
+    const Index vectors = (run + W - 1) / W;
+    for (Index ky = 0; ky < kernel; ++ky) {
+      // Up to three vectors of the run per pass over the image (12 accumulators).
+      for (Index v0 = 0; v0 < vectors; v0 += 3) {
+        const Index nb = vectors - v0 < 3 ? vectors - v0 : 3;
+        const Index lanes = v0 + nb < vectors || run % W == 0 ? W : run % W;
+        const float* xb = x + ky * row * channels + v0 * W;
+        float* d = dw + ky * run + v0 * W;
+        using Block = void (*)(Index, Index, Index, Index, const float*, const float*, Index,
+                               float*, bool);
+        static constexpr Block kBlocks[2][3] = {
+            {&one_filter_gradient_block<1, false>, &one_filter_gradient_block<2, false>,
+             &one_filter_gradient_block<3, false>},
+            {&one_filter_gradient_block<1, true>, &one_filter_gradient_block<2, true>,
+             &one_filter_gradient_block<3, true>}};
+        kBlocks[lanes == W][nb - 1](channels, row, lines, width, xb, dz, lanes, d, accumulate);
+      }
+    }
+  }
+
   // ---- max pooling over channels-last pixels (see f32_kernels.hpp) ----------------
 
   static void max_pool2d(std::int32_t batch, std::int32_t height, std::int32_t width,
@@ -1247,7 +1379,8 @@ struct SimdF32 {
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
                       &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient,
-                      &max_pool2d, &max_pool2d_backward};
+                      &conv_one_filter, &conv_one_filter_gradient, &max_pool2d,
+                      &max_pool2d_backward};
   }
 };
 
