@@ -52,14 +52,12 @@ constexpr Conv2dGeometry conv2d_geometry(Shape input, std::int32_t filters, std:
 //                 conv_one_filter kernel, vectorized over each kernel row's
 //                 kernel * C consecutive inputs, with the bias and activation applied
 //                 before the store.
-//   shifted_rows  (weight gradients of planes convolutions with kernel * C >= 16) the
-//                 input is copied once into a zero-padded image; for each kernel row,
-//                 the patch matrix is a view of it whose rows start C floats apart
-//                 (they overlap), so no patch matrix is written. The GEMM runs over
-//                 every pixel of the padded grid, and the columns past the output
-//                 width are dropped.
+//   runs          (weight gradients of the planes and one_filter methods) the input is
+//                 copied once into a zero-padded image and the conv_runs_gradient kernel
+//                 sums dZ times each kernel row's kernel * C consecutive inputs,
+//                 vectorized over those inputs.
 //   patches       otherwise (strides > 1): an explicit patch matrix.
-enum class ConvMethod : std::uint8_t { direct, planes, pixels, one_filter, shifted_rows, patches };
+enum class ConvMethod : std::uint8_t { direct, planes, pixels, one_filter, runs, patches };
 
 constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
   if (g.kernel == 1 && g.stride == 1) return ConvMethod::direct;
@@ -68,12 +66,11 @@ constexpr ConvMethod conv2d_method(const Conv2dGeometry& g) {
   return g.output.channels <= 8 ? ConvMethod::planes : ConvMethod::pixels;
 }
 
-// How the weight gradient dW = dZ^T * patches is formed: the same, except that the
-// planes method (forward only) leaves it to shifted rows or the patch matrix.
+// How the weight gradient dW = dZ^T * patches is formed: the same as the forward pass
+// for direct, pixels and patches; by runs after planes and one_filter.
 constexpr ConvMethod conv2d_weight_gradient_method(const Conv2dGeometry& g) {
   const ConvMethod m = conv2d_method(g);
-  if (m != ConvMethod::planes) return m;
-  return g.kernel * g.input.channels >= 16 ? ConvMethod::shifted_rows : ConvMethod::patches;
+  return m == ConvMethod::planes || m == ConvMethod::one_filter ? ConvMethod::runs : m;
 }
 
 // Work is done a few samples at a time, about this many floats of scratch, so it stays
@@ -86,13 +83,13 @@ constexpr std::int32_t conv_chunk_samples(std::int64_t floats_per_sample, std::i
   return n < batch ? static_cast<std::int32_t>(n) : batch;
 }
 
-// Pixels of the zero-padded input grid of the shifted_rows method, per sample.
+// Pixels of the zero-padded input grid (every stride-1 method but direct), per sample.
 constexpr std::int64_t padded_pixels(const Conv2dGeometry& g) {
   return std::int64_t{g.output.height + g.kernel - 1} * (g.output.width + g.kernel - 1);
 }
 
 // Pixels of the zero-padded grid, times the channels in and out: the floats per sample
-// of the planes and shifted_rows methods (padded input, output over the grid).
+// of the planes method (padded input planes, output over the grid).
 constexpr std::int64_t grid_floats(const Conv2dGeometry& g) {
   return padded_pixels(g) * (g.input.channels + g.output.channels);
 }
@@ -102,10 +99,10 @@ constexpr std::int64_t grid_floats(const Conv2dGeometry& g) {
 constexpr std::int64_t conv2d_chunk_floats(const Conv2dGeometry& g, ConvMethod method) {
   switch (method) {
     case ConvMethod::direct: return 0;
-    case ConvMethod::planes:
-    case ConvMethod::shifted_rows: return grid_floats(g);
+    case ConvMethod::planes: return grid_floats(g);
     case ConvMethod::pixels:
-    case ConvMethod::one_filter: return padded_pixels(g) * g.input.channels;
+    case ConvMethod::one_filter:
+    case ConvMethod::runs: return padded_pixels(g) * g.input.channels;
     case ConvMethod::patches: break;
   }
   return g.pixels() * g.patch();

@@ -82,15 +82,13 @@ void col2im(const Conv2dGeometry& g, std::int32_t samples, const float* col, flo
   });
 }
 
-// ---- the shifted_rows method --------------------------------------------------
+// ---- the padded grid -----------------------------------------------------------
 //
 // For stride 1, output pixel (oy, ox) reads padded-input rows oy .. oy + kernel - 1,
-// columns ox .. ox + kernel - 1. In channels-last order the kernel * C values of one
-// kernel row are contiguous, and the next output pixel's start C floats later. So
-// over the flattened padded grid (Hp x Wp pixels per sample, samples stacked), grid
-// row r = oy * Wp + ox is, for kernel row ky, the kernel * C floats at
-// (r + ky * Wp) * C: a matrix with leading dimension C. Grid rows with ox >= OW (or
-// oy >= OH) wrap around and are dropped.
+// columns ox .. ox + kernel - 1. The n images of a chunk are each placed in an
+// Hp x Wp grid of zeros (samples stacked); in channels-last order the kernel * C
+// values of one kernel row are then contiguous, and the next output pixel's start C
+// floats later.
 
 struct Grid {
   Index hp, wp;  // padded grid, per sample
@@ -131,27 +129,9 @@ void pad_images(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const f
   }
 }
 
-// dzv (grid rows x F) = dz at the output pixels' grid rows, zero elsewhere.
-void scatter_to_grid(const Conv2dGeometry& g, const Grid& gr, std::int32_t n, const float* dz,
-                     float* dzv) {
-  const Index filters = g.output.channels;
-  const Index row_floats = g.output.width * filters;
-  Index done = 0;  // grid floats written so far
-  for (std::int32_t s = 0; s < n; ++s) {
-    for (Index oy = 0; oy < g.output.height; ++oy) {
-      const Index at = (s * gr.pixels + oy * gr.wp) * filters;
-      zero(dzv + done, at - done);
-      std::memcpy(dzv + at, dz + (s * g.output.height + oy) * row_floats,
-                  static_cast<std::size_t>(row_floats) * sizeof(float));
-      done = at + row_floats;
-    }
-  }
-  zero(dzv + done, gr.rows * filters - done);
-}
-
 // ---- the planes method --------------------------------------------------------
 //
-// The same padded grid as shifted_rows, but channel by channel: plane c holds channel
+// The same padded grid, but channel by channel: plane c holds channel
 // c of the n padded images one after another (n * Hp * Wp floats), so the input of
 // grid position r under kernel tap (ky, kx) is plane[c][r + ky * Wp + kx], and
 // conv_planes runs vectors over consecutive grid positions. Its output is planar too
@@ -381,28 +361,14 @@ void conv2d_backward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std:
       }
       continue;
     }
-    if (method == ConvMethod::one_filter) {
-      // dW (+)= sum over the padded images' patches weighted by dZ, sample by sample.
+    if (method == ConvMethod::runs) {
+      // dW (+)= dZ^T * the padded images' patches, sample by sample.
       const Grid gr = grid_of(g, n);
       pad_images(g, gr, n, xs, scratch);
       for (std::int32_t s = 0; s < n; ++s) {
-        k.conv_one_filter_gradient(c, g.kernel, gr.wp, g.output.height, g.output.width,
-                                   scratch + s * gr.pixels * c, dzs + s * g.output.size(),
-                                   dweights, s0 + s > 0);
-      }
-      continue;
-    }
-    if (method == ConvMethod::shifted_rows) {
-      // dW_ky (+)= dZ(grid)^T * (padded-input view of kernel row ky).
-      const Grid gr = grid_of(g, n);
-      float* xp = scratch;
-      float* dzv = scratch + n * gr.pixels * c;
-      pad_images(g, gr, n, xs, xp);
-      scatter_to_grid(g, gr, n, dzs, dzv);
-      const auto rows = static_cast<std::int32_t>(gr.rows);
-      for (std::int32_t ky = 0; ky < g.kernel; ++ky) {
-        k.gemm_tn(filters, g.kernel * c, rows, dzv, filters, xp + ky * gr.wp * c, c,
-                  dweights + ky * g.kernel * c, patch, s0 > 0);
+        k.conv_runs_gradient(filters, c, g.kernel, gr.wp, g.output.height, g.output.width,
+                             scratch + s * gr.pixels * c, dzs + s * g.output.size(), filters,
+                             dweights, patch, s0 + s > 0);
       }
       continue;
     }

@@ -147,14 +147,18 @@ using ConvOneFilterFn = void (*)(std::int32_t channels, std::int32_t kernel, std
                                  std::int64_t count, const float* x, const float* w,
                                  const float* bias, Activation act, float* y);
 
-// The weight gradient of a conv_one_filter convolution over one image of `lines`
-// output rows of `width` pixels:
-//   dw[ky * kernel * channels + j] (+)= sum over l < lines and o < width of
-//       dz[l * width + o] * x[((l + ky) * row + o) * channels + j].
-using ConvOneFilterGradientFn = void (*)(std::int32_t channels, std::int32_t kernel,
-                                         std::int64_t row, std::int64_t lines,
-                                         std::int64_t width, const float* x, const float* dz,
-                                         float* dw, bool accumulate);
+// The weight gradient of a stride-1 convolution over one zero-padded channels-last
+// image of `lines` output rows of `width` pixels (rows `row` pixels long), vectorized
+// over each kernel row's kernel * channels consecutive inputs (suits few filters;
+// conv_pixels_gradient suits many):
+//   dw[f * lddw + ky * kernel * channels + j] (+)= sum over l < lines and o < width of
+//       dz[(l * width + o) * ldz + f] * x[((l + ky) * row + o) * channels + j]
+// for f < filters.
+using ConvRunsGradientFn = void (*)(std::int32_t filters, std::int32_t channels,
+                                    std::int32_t kernel, std::int64_t row, std::int64_t lines,
+                                    std::int64_t width, const float* x, const float* dz,
+                                    std::int64_t ldz, float* dw, std::int32_t lddw,
+                                    bool accumulate);
 
 // 2x2 max pooling, stride 2, 'same' padding, over channels-last images (batch x height
 // x width x channels) to (height + 1) / 2 x (width + 1) / 2; at an odd edge the window
@@ -188,7 +192,7 @@ struct F32Kernels {
   ConvPixelsFn conv_pixels;
   ConvPixelsGradientFn conv_pixels_gradient;
   ConvOneFilterFn conv_one_filter;
-  ConvOneFilterGradientFn conv_one_filter_gradient;
+  ConvRunsGradientFn conv_runs_gradient;
   MaxPoolFn max_pool2d;
   MaxPoolBackwardFn max_pool2d_backward;
 };

@@ -60,6 +60,10 @@ struct Buf {
     return data()[static_cast<std::size_t>(i) * static_cast<std::size_t>(ld) +
                   static_cast<std::size_t>(j)];
   }
+  float at(std::int32_t i, std::int32_t j) const {
+    return mem[kPad + static_cast<std::size_t>(i) * static_cast<std::size_t>(ld) +
+               static_cast<std::size_t>(j)];
+  }
   // Every float outside the rows x cols window still holds the canary.
   bool canaries_intact() const {
     for (std::size_t idx = 0; idx < mem.size(); ++idx) {
@@ -217,6 +221,20 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
   CHECK(y.canaries_intact());
 }
 
+// Adds, in double, the weight gradient of tap (ky, kx), channel c and filter f over one
+// zero-padded image (rows `row` pixels long) to *sum, and its terms' magnitudes to *mag.
+void add_weight_gradient(const std::vector<float>& x, const Buf& dz, int f, int ky, int kx, int c,
+                         int channels, int row, int lines, int width, double* sum, double* mag) {
+  for (int l = 0; l < lines; ++l) {
+    for (int o = 0; o < width; ++o) {
+      const double t = static_cast<double>(dz.at(l * width + o, f)) *
+                       x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
+      *sum += t;
+      *mag += std::fabs(t);
+    }
+  }
+}
+
 // conv_pixels_gradient against double sums of products, with and without
 // accumulating, x sized exactly to the last pixel the kernel may read.
 void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int channels, int kernel,
@@ -244,14 +262,7 @@ void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int chann
     for (int f = 0; f < filters && bad < 3; ++f) {
       double sum = accumulate ? dwt0.at(k, f) : 0.0;
       double mag = std::fabs(sum);
-      for (int l = 0; l < lines; ++l) {
-        for (int o = 0; o < width; ++o) {
-          const double t = static_cast<double>(dz.at(l * width + o, f)) *
-                           x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
-          sum += t;
-          mag += std::fabs(t);
-        }
-      }
+      add_weight_gradient(x, dz, f, ky, kx, c, channels, row, lines, width, &sum, &mag);
       if (std::fabs(dwt.at(k, f) - sum) > tolerance(lines * width, mag)) {
         ++bad;
         INFO("dwt[" << k << "][" << f << "] = " << dwt.at(k, f) << ", expected " << sum);
@@ -305,42 +316,39 @@ void check_conv_one_filter(const tk::F32Kernels& kt, int channels, int kernel, i
   CHECK(y.canaries_intact());
 }
 
-// conv_one_filter_gradient against double sums of products, with and without
-// accumulating, x sized exactly to the last pixel the kernel may read.
-void check_conv_one_filter_gradient(const tk::F32Kernels& kt, int channels, int kernel, int lines,
-                                    int width, bool accumulate, int extra, std::uint64_t seed) {
+// conv_runs_gradient against double sums of products, with and without accumulating,
+// x sized exactly to the last pixel the kernel may read.
+void check_conv_runs_gradient(const tk::F32Kernels& kt, int filters, int channels, int kernel,
+                              int lines, int width, bool accumulate, int extra,
+                              std::uint64_t seed) {
   Lcg rng{seed};
   const int row = width + kernel - 1 + extra;
   const std::int64_t pixels = std::int64_t{lines - 1 + kernel - 1} * row + width + kernel - 1;
   std::vector<float> x(static_cast<std::size_t>(pixels * channels));
   for (float& v : x) v = rng.next();
-  Buf dz(1, lines * width, extra, &rng);
+  Buf dz(lines * width, filters, extra, &rng);
   const int patch = kernel * kernel * channels;
-  Buf dw(1, patch, extra + 1, &rng);
+  Buf dw(filters, patch, extra + 1, &rng);
   Buf dw0 = dw;
-  kt.conv_one_filter_gradient(channels, kernel, row, lines, width, x.data(), dz.data(), dw.data(),
-                              accumulate);
-  INFO(kt.isa << " conv_one_filter_gradient channels=" << channels << " kernel=" << kernel
-               << " lines=" << lines << " width=" << width << " accumulate=" << accumulate);
+  kt.conv_runs_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(), dz.ld,
+                        dw.data(), dw.ld, accumulate);
+  INFO(kt.isa << " conv_runs_gradient filters=" << filters << " channels=" << channels
+               << " kernel=" << kernel << " lines=" << lines << " width=" << width
+               << " accumulate=" << accumulate << " extra=" << extra);
   int bad = 0;
-  for (int k = 0; k < patch && bad < 3; ++k) {
-    const int ky = k / channels / kernel;
-    const int kx = k / channels % kernel;
-    const int c = k % channels;
-    double sum = accumulate ? dw0.at(0, k) : 0.0;
-    double mag = std::fabs(sum);
-    for (int l = 0; l < lines; ++l) {
-      for (int o = 0; o < width; ++o) {
-        const double t = static_cast<double>(dz.at(0, l * width + o)) *
-                         x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
-        sum += t;
-        mag += std::fabs(t);
+  for (int f = 0; f < filters && bad < 3; ++f) {
+    for (int k = 0; k < patch && bad < 3; ++k) {
+      const int ky = k / channels / kernel;
+      const int kx = k / channels % kernel;
+      const int c = k % channels;
+      double sum = accumulate ? dw0.at(f, k) : 0.0;
+      double mag = std::fabs(sum);
+      add_weight_gradient(x, dz, f, ky, kx, c, channels, row, lines, width, &sum, &mag);
+      if (std::fabs(dw.at(f, k) - sum) > tolerance(lines * width, mag)) {
+        ++bad;
+        INFO("dw[" << f << "][" << k << "] = " << dw.at(f, k) << ", expected " << sum);
+        CHECK(false);
       }
-    }
-    if (std::fabs(dw.at(0, k) - sum) > tolerance(lines * width, mag)) {
-      ++bad;
-      INFO("dw[" << k << "] = " << dw.at(0, k) << ", expected " << sum);
-      CHECK(false);
     }
   }
   CHECK(bad == 0);
@@ -815,14 +823,17 @@ void run_all(const char* isa) {
       }
     }
   }
-  SECTION("conv_one_filter_gradient over channels, kernels and image sizes") {
-    for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
-      for (int kernel : {1, 2, 3, 5}) {
-        for (int lines : {1, 3, 7}) {
-          const int width = lines == 3 ? 28 : lines + 4;
-          check_conv_one_filter_gradient(*kt, channels, kernel, lines, width,
-                                         (channels + lines) % 2 == 0, (channels + kernel) % 3,
-                                         ++seed);
+  SECTION("conv_runs_gradient over filter groups, channels, kernels and image sizes") {
+    for (int filters : {1, 2, 3, 4, 5, 8, 9, 13}) {
+      for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
+        for (int kernel : {1, 2, 3, 5}) {
+          for (int lines : {1, 3, 7}) {
+            if (lines == 7 && (filters + channels + kernel) % 2 != 0) continue;  // fewer large images
+            const int width = lines == 3 ? 28 : lines + 4;
+            check_conv_runs_gradient(*kt, filters, channels, kernel, lines, width,
+                                     (filters + channels + lines) % 2 == 0, (channels + kernel) % 3,
+                                     ++seed);
+          }
         }
       }
     }

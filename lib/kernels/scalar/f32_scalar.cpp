@@ -246,20 +246,23 @@ void conv_one_filter(std::int32_t channels, std::int32_t kernel, std::int64_t ro
   }
 }
 
-void conv_one_filter_gradient(std::int32_t channels, std::int32_t kernel, std::int64_t row,
-                              std::int64_t lines, std::int64_t width, const float* x,
-                              const float* dz, float* dw, bool accumulate) {
+void conv_runs_gradient(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                        std::int64_t row, std::int64_t lines, std::int64_t width, const float* x,
+                        const float* dz, std::int64_t ldz, float* dw, std::int32_t lddw,
+                        bool accumulate) {
   const std::int64_t run = std::int64_t{kernel} * channels;
-  for (std::int32_t ky = 0; ky < kernel; ++ky) {
-    for (std::int64_t j = 0; j < run; ++j) {
-      float sum = 0.0f;
-      for (std::int64_t l = 0; l < lines; ++l) {
-        for (std::int64_t o = 0; o < width; ++o) {
-          sum += dz[l * width + o] * x[((l + ky) * row + o) * channels + j];
+  for (std::int32_t f = 0; f < filters; ++f) {
+    for (std::int32_t ky = 0; ky < kernel; ++ky) {
+      for (std::int64_t j = 0; j < run; ++j) {
+        float sum = 0.0f;
+        for (std::int64_t l = 0; l < lines; ++l) {
+          for (std::int64_t o = 0; o < width; ++o) {
+            sum += dz[(l * width + o) * ldz + f] * x[((l + ky) * row + o) * channels + j];
+          }
         }
+        float* d = dw + std::int64_t{f} * lddw + ky * run + j;
+        *d = accumulate ? *d + sum : sum;
       }
-      float* d = dw + ky * run + j;
-      *d = accumulate ? *d + sum : sum;
     }
   }
 }
@@ -298,7 +301,7 @@ const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
                                dense_forward_loss, conv_planes,   conv_pixels,
-                               conv_pixels_gradient, conv_one_filter, conv_one_filter_gradient,
+                               conv_pixels_gradient, conv_one_filter, conv_runs_gradient,
                                max_pool2d, max_pool2d_backward};
 
 }  // namespace tinyae::kernels

@@ -12,10 +12,12 @@
 // (bias + activation, or the hidden delta) before the tile is stored.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <xsimd/xsimd.hpp>
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
@@ -1054,75 +1056,101 @@ struct SimdF32 {
     }
   }
 
-  // NB vectors of one kernel row's run (the last with `lanes` lanes) over every output
-  // pixel: kSets pixels at a time in separate accumulators, so kSets * NB FMA chains.
-  template <int NB, bool kFullLast>
-  static void one_filter_gradient_block(Index channels, Index row, Index lines, Index width,
-                                        const float* x, const float* dz, Index lanes, float* dw,
-                                        bool accumulate) {
-    constexpr int kSets = 4;
-    constexpr bool full = kFullLast;
-    V acc[kSets][NB];
+  // ---- weight gradients over kernel-row runs (see f32_kernels.hpp) ------------------
+
+  // Filters per pass and vectors of a run per pass: FR * NB accumulators, NB loaded
+  // inputs and a broadcast in the registers (32 on AVX-512 and aarch64, else 16).
+  static constexpr int kRunFilters = MR * NV >= 24 ? 8 : 4;
+  static constexpr int kRunVecs = MR * NV >= 24 ? 3 : 2;
+
+  // FR filters x NB vectors of one kernel row's run (the last with `lanes` lanes when
+  // not kFullLast) over every output pixel; with few of them, kSets pixels at a time go
+  // to separate accumulators so that at least eight FMA chains are in flight.
+  template <int FR, int NB, bool kFullLast>
+  static void runs_gradient_block(Index channels, Index row, Index lines, Index width,
+                                  const float* x, const float* dz, Index ldz, Index lanes,
+                                  float* dw, Index lddw, bool accumulate) {
+    constexpr int kSets = FR * NB >= 8 ? 1 : FR * NB >= 4 ? 2 : 4;
+    V acc[kSets][FR][NB];
+#pragma GCC unroll 4
     for (int s = 0; s < kSets; ++s) {
-      for (int b = 0; b < NB; ++b) acc[s][b] = V(0.0f);
+#pragma GCC unroll 8
+      for (int f = 0; f < FR; ++f) {
+#pragma GCC unroll 3
+        for (int b = 0; b < NB; ++b) acc[s][f][b] = V(0.0f);
+      }
     }
     for (Index l = 0; l < lines; ++l) {
       const float* xl = x + l * row * channels;
-      const float* dl = dz + l * width;
-      Index o = 0;
-      for (; o + kSets <= width; o += kSets) {
+      const float* dl = dz + l * width * ldz;
+      for (Index o = 0; o < width; o += kSets) {
+        // The last pixels of a row short of kSets go to the first sets.
+        const int sets = width - o < kSets ? static_cast<int>(width - o) : kSets;
 #pragma GCC unroll 4
         for (int s = 0; s < kSets; ++s) {
-          const V d(dl[o + s]);
+          if (kSets > 1 && s >= sets) break;
           const float* p = xl + (o + s) * channels;
+          const float* d = dl + (o + s) * ldz;
+          V xv[NB];
+#pragma GCC unroll 3
           for (int b = 0; b < NB; ++b) {
-            const V xv = full || b + 1 < NB ? V::load_unaligned(p + b * W)
+            xv[b] = kFullLast || b + 1 < NB ? V::load_unaligned(p + b * W)
                                             : load_partial(p + b * W, lanes, 0.0f);
-            acc[s][b] = xsimd::fma(d, xv, acc[s][b]);
+          }
+#pragma GCC unroll 8
+          for (int f = 0; f < FR; ++f) {
+            const V dv(d[f]);
+#pragma GCC unroll 3
+            for (int b = 0; b < NB; ++b) acc[s][f][b] = xsimd::fma(dv, xv[b], acc[s][f][b]);
           }
         }
       }
-      for (; o < width; ++o) {
-        const V d(dl[o]);
-        const float* p = xl + o * channels;
-        for (int b = 0; b < NB; ++b) {
-          const V xv = full || b + 1 < NB ? V::load_unaligned(p + b * W)
-                                          : load_partial(p + b * W, lanes, 0.0f);
-          acc[0][b] = xsimd::fma(d, xv, acc[0][b]);
-        }
-      }
     }
-    for (int b = 0; b < NB; ++b) {
-      const V sum = (acc[0][b] + acc[1][b]) + (acc[2][b] + acc[3][b]);
-      const Index count = b + 1 < NB ? W : lanes;
-      store_n(accumulate ? sum + load_n(dw + b * W, count, 0.0f) : sum, dw + b * W, count);
+    // Every index constant after unrolling, so the accumulators stay in registers.
+#pragma GCC unroll 8
+    for (int f = 0; f < FR; ++f) {
+#pragma GCC unroll 3
+      for (int b = 0; b < NB; ++b) {
+        V sum = acc[0][f][b];
+#pragma GCC unroll 4
+        for (int s = 1; s < kSets; ++s) sum += acc[s][f][b];
+        const Index count = kFullLast || b + 1 < NB ? W : lanes;
+        float* d = dw + f * lddw + b * W;
+        store_n(accumulate ? sum + load_n(d, count, 0.0f) : sum, d, count);
+      }
     }
   }
 
-  static void conv_one_filter_gradient(std::int32_t channels, std::int32_t kernel,
-                                       std::int64_t row64, std::int64_t lines64,
-                                       std::int64_t width64, const float* x, const float* dz,
-                                       float* dw, bool accumulate) {
+  using RunsBlock = void (*)(Index, Index, Index, Index, const float*, const float*, Index, Index,
+                             float*, Index, bool);
+  template <bool kFullLast, int... I>
+  static constexpr std::array<RunsBlock, sizeof...(I)> runs_blocks(std::integer_sequence<int, I...>) {
+    return {{&runs_gradient_block<I / kRunVecs + 1, I % kRunVecs + 1, kFullLast>...}};
+  }
+
+  static void conv_runs_gradient(std::int32_t filters, std::int32_t channels, std::int32_t kernel,
+                                 std::int64_t row64, std::int64_t lines64, std::int64_t width64,
+                                 const float* x, const float* dz, std::int64_t ldz64, float* dw,
+                                 std::int32_t lddw, bool accumulate) {
+    static constexpr auto kBlocks = runs_blocks<false>(std::make_integer_sequence<int, kRunFilters * kRunVecs>{});
+    static constexpr auto kFullBlocks = runs_blocks<true>(std::make_integer_sequence<int, kRunFilters * kRunVecs>{});
     const auto row = static_cast<Index>(row64);
     const auto lines = static_cast<Index>(lines64);
     const auto width = static_cast<Index>(width64);
+    const auto ldz = static_cast<Index>(ldz64);
     const Index run = Index{kernel} * channels;
     const Index vectors = (run + W - 1) / W;
-    for (Index ky = 0; ky < kernel; ++ky) {
-      // Up to three vectors of the run per pass over the image (12 accumulators).
-      for (Index v0 = 0; v0 < vectors; v0 += 3) {
-        const Index nb = vectors - v0 < 3 ? vectors - v0 : 3;
-        const Index lanes = v0 + nb < vectors || run % W == 0 ? W : run % W;
-        const float* xb = x + ky * row * channels + v0 * W;
-        float* d = dw + ky * run + v0 * W;
-        using Block = void (*)(Index, Index, Index, Index, const float*, const float*, Index,
-                               float*, bool);
-        static constexpr Block kBlocks[2][3] = {
-            {&one_filter_gradient_block<1, false>, &one_filter_gradient_block<2, false>,
-             &one_filter_gradient_block<3, false>},
-            {&one_filter_gradient_block<1, true>, &one_filter_gradient_block<2, true>,
-             &one_filter_gradient_block<3, true>}};
-        kBlocks[lanes == W][nb - 1](channels, row, lines, width, xb, dz, lanes, d, accumulate);
+    for (Index f0 = 0; f0 < filters; f0 += kRunFilters) {
+      const Index fr = filters - f0 < kRunFilters ? filters - f0 : kRunFilters;
+      for (Index ky = 0; ky < kernel; ++ky) {
+        for (Index v0 = 0; v0 < vectors; v0 += kRunVecs) {
+          const Index nb = vectors - v0 < kRunVecs ? vectors - v0 : kRunVecs;
+          const Index lanes = v0 + nb < vectors || run % W == 0 ? W : run % W;
+          const auto& blocks = lanes == W ? kFullBlocks : kBlocks;
+          blocks[static_cast<std::size_t>((fr - 1) * kRunVecs + nb - 1)](
+              channels, row, lines, width, x + ky * row * channels + v0 * W, dz + f0, ldz, lanes,
+              dw + f0 * lddw + ky * run + v0 * W, lddw, accumulate);
+        }
       }
     }
   }
@@ -1379,7 +1407,7 @@ struct SimdF32 {
                       &dense_forward, &activation_backward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
                       &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient,
-                      &conv_one_filter, &conv_one_filter_gradient, &max_pool2d,
+                      &conv_one_filter, &conv_runs_gradient, &max_pool2d,
                       &max_pool2d_backward};
   }
 };
