@@ -220,7 +220,7 @@ struct SimdF32 {
   // Element r of the result is the sum of rows[r] (r < W). xsimd 8.1's AVX-512 haddp
   // returns rows 2,3 <-> 4,5 and 10,11 <-> 12,13 swapped; feeding it the rows in that
   // (self-inverse) order gives the right result. The kernel tests check every ISA.
-  static V sum_rows(V* rows) {
+  TINYAE_KERNEL_INLINE static V sum_rows(V* rows) {
 #if XSIMD_VERSION_MAJOR == 8 && XSIMD_VERSION_MINOR <= 1
     if constexpr (W == 16) {
       for (int base : {2, 10}) {
@@ -560,6 +560,8 @@ struct SimdF32 {
     for (Index j0 = 0; j0 < n; j0 += W) {
       V sums[W];
       // Four rows at a time, two accumulators each, to keep eight FMA chains in flight.
+      // Unrolled, so that every index into sums is a constant and it stays in registers.
+#pragma GCC unroll 4
       for (Index r0 = 0; r0 < W; r0 += 4) {
         if (j0 + r0 >= n) {  // narrow layers: rows past n are not computed
           for (Index r = 0; r < 4; ++r) sums[r0 + r] = V(0.0f);
@@ -599,9 +601,11 @@ struct SimdF32 {
       V s = sum_rows(sums);
       if (accumulate) s += load_n(y + j0, count, 0.0f);
       if (bias != nullptr) s += load_n(bias + j0, count, 0.0f);
-      s = activate(s, act);
       store_n(s, y + j0, count);
     }
+    // The activation in a pass of its own (y is in L1): in the loop above its latency
+    // was on each block's chain and held the next blocks back.
+    if (act != Activation::identity) activate_all(n, y, y, act);
   }
 
   // c[j] (+)= sum_p a[p * as] * B[p][j]: a row vector times a k x n matrix.
