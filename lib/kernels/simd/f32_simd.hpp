@@ -443,8 +443,8 @@ struct SimdF32 {
 
   // C tile [M x nvalid] (+)= A[M x kc] * Bpacked[kc x NR]; a(i, p) = a[i * rs + p * cs].
   template <int M>
-  static void tile(Index kc, const float* a, Index rs, Index cs, const float* bp, float* c,
-                   Index ldc, Index nvalid, bool load_c, const Epilogue* ep, Index i0,
+  static void tile(Index kc, const float* a, Index rs, Index cs, const float* bp, Index bs,
+                   float* c, Index ldc, Index nvalid, bool load_c, const Epilogue* ep, Index i0,
                    Index j0) {
     V acc[M][NV];
 #pragma GCC unroll 16
@@ -455,8 +455,8 @@ struct SimdF32 {
     for (Index p = 0; p < kc; ++p) {
       V b[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = V::load_aligned(bp + v * W);
-      bp += NR;
+      for (int v = 0; v < NV; ++v) b[v] = V::load_unaligned(bp + v * W);
+      bp += bs;
 #pragma GCC unroll 16
       for (int i = 0; i < M; ++i) {
         const V ai(a[i * rs]);
@@ -496,13 +496,13 @@ struct SimdF32 {
 
   template <int M>
   static void tile_edge(int rows, Index kc, const float* a, Index rs, Index cs, const float* bp,
-                        float* c, Index ldc, Index nvalid, bool load_c, const Epilogue* ep,
-                        Index i0, Index j0) {
+                        Index bs, float* c, Index ldc, Index nvalid, bool load_c,
+                        const Epilogue* ep, Index i0, Index j0) {
     if constexpr (M > 0) {
       if (rows == M) {
-        tile<M>(kc, a, rs, cs, bp, c, ldc, nvalid, load_c, ep, i0, j0);
+        tile<M>(kc, a, rs, cs, bp, bs, c, ldc, nvalid, load_c, ep, i0, j0);
       } else {
-        tile_edge<M - 1>(rows, kc, a, rs, cs, bp, c, ldc, nvalid, load_c, ep, i0, j0);
+        tile_edge<M - 1>(rows, kc, a, rs, cs, bp, bs, c, ldc, nvalid, load_c, ep, i0, j0);
       }
     }
   }
@@ -533,15 +533,20 @@ struct SimdF32 {
       const Epilogue* e = pc + kc == k ? ep : nullptr;
       for (Index j0 = 0; j0 < n; j0 += NR) {
         const Index nvalid = n - j0 < NR ? n - j0 : NR;
-        pack_b(b, ldb, b_nt, pc, kc, j0, nvalid, bpack);
+        // A whole strip of an nn-form B read by at most three tiles is read in place:
+        // packing it cost more than the locality it buys for so few.
+        const bool in_place = !b_nt && nvalid == NR && m <= 6 * MR;
+        const float* bp = in_place ? b + pc * ldb + j0 : bpack;
+        const Index bs = in_place ? ldb : NR;
+        if (!in_place) pack_b(b, ldb, b_nt, pc, kc, j0, nvalid, bpack);
         const float* ab = a + pc * cs;
         Index i0 = 0;
         for (; i0 + MR <= m; i0 += MR) {
-          tile<MR>(kc, ab + i0 * rs, rs, cs, bpack, c + i0 * ldc + j0, ldc, nvalid, load_c, e,
+          tile<MR>(kc, ab + i0 * rs, rs, cs, bp, bs, c + i0 * ldc + j0, ldc, nvalid, load_c, e,
                    i0, j0);
         }
         if (i0 < m) {
-          tile_edge<MR - 1>(static_cast<int>(m - i0), kc, ab + i0 * rs, rs, cs, bpack,
+          tile_edge<MR - 1>(static_cast<int>(m - i0), kc, ab + i0 * rs, rs, cs, bp, bs,
                             c + i0 * ldc + j0, ldc, nvalid, load_c, e, i0, j0);
         }
       }
