@@ -248,7 +248,7 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
     const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
     const float* xs = x + s0 * g.input.size();
     float* ys = y + s0 * g.output.size();
-    if (method == ConvMethod::pixels) {
+    if (method == ConvMethod::pixels || method == ConvMethod::one_filter) {
       // One call per output row, straight into y: the padded grid's extra columns are
       // never computed.
       const Grid gr = grid_of(g, n);
@@ -257,9 +257,15 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
       pad_images(g, gr, n, xs, scratch);
       for (std::int32_t s = 0; s < n; ++s) {
         for (Index oy = 0; oy < g.output.height; ++oy) {
-          k.conv_pixels(filters, g.input.channels, g.kernel, gr.wp, g.output.width,
-                        scratch + (s * gr.pixels + oy * gr.wp) * c, wt, filters, bias, act,
-                        ys + (s * g.output.height + oy) * row_floats, filters);
+          const float* xr = scratch + (s * gr.pixels + oy * gr.wp) * c;
+          float* yr = ys + (s * g.output.height + oy) * row_floats;
+          if (method == ConvMethod::pixels) {
+            k.conv_pixels(filters, g.input.channels, g.kernel, gr.wp, g.output.width, xr, wt,
+                          filters, bias, act, yr, filters);
+          } else {
+            k.conv_one_filter(g.input.channels, g.kernel, gr.wp, g.output.width, xr, weights,
+                              bias, act, yr);
+          }
         }
       }
       continue;
@@ -272,19 +278,6 @@ void forward(const kernels::F32Kernels& k, const Conv2dGeometry& g, std::int32_t
       k.conv_planes(filters, g.input.channels, g.kernel, gr.wp, n * gr.pixels, gr.rows, xq,
                     weights, patch, yq, gr.rows);
       gather_planes(k, g, gr, n, yq, bias, act, ys);
-      continue;
-    }
-    if (method == ConvMethod::one_filter) {
-      const Grid gr = grid_of(g, n);
-      const Index c = g.input.channels;
-      pad_images(g, gr, n, xs, scratch);
-      for (std::int32_t s = 0; s < n; ++s) {
-        for (Index oy = 0; oy < g.output.height; ++oy) {
-          k.conv_one_filter(g.input.channels, g.kernel, gr.wp, g.output.width,
-                            scratch + (s * gr.pixels + oy * gr.wp) * c, weights, bias, act,
-                            ys + (s * g.output.height + oy) * g.output.width);
-        }
-      }
       continue;
     }
     const auto rows = static_cast<std::int32_t>(n * g.pixels());

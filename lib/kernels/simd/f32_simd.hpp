@@ -835,22 +835,16 @@ struct SimdF32 {
     }
   }
 
-  template <bool kFull>
-  static void pixel_strip_channels(Index channels, Index kernel, Index row, Index count,
-                                   const float* x, const float* wt, Index ldw, Index nvalid,
-                                   const float* bias, Activation act, float* y, Index ldy) {
-    switch (channels) {  // the channel counts of the reference systems' convolutions
-      case 1:
-        pixel_strip<kFull, 1>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
-        return;
-      case 8:
-        pixel_strip<kFull, 8>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
-        return;
-      case 16:
-        pixel_strip<kFull, 16>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
-        return;
-      default:
-        pixel_strip<kFull, 0>(channels, kernel, row, count, x, wt, ldw, nvalid, bias, act, y, ldy);
+  // f(std::integral_constant<int, C>) with C the channel count when it is one the
+  // reference systems' convolutions use (1, 8 or 16: the kernels' pixel offsets become
+  // constants), else C = 0 (counted at run time).
+  template <class F>
+  TINYAE_KERNEL_INLINE static void with_channel_count(Index channels, F f) {
+    switch (channels) {
+      case 1: f(std::integral_constant<int, 1>{}); return;
+      case 8: f(std::integral_constant<int, 8>{}); return;
+      case 16: f(std::integral_constant<int, 16>{}); return;
+      default: f(std::integral_constant<int, 0>{});
     }
   }
 
@@ -872,13 +866,15 @@ struct SimdF32 {
     for (Index j0 = 0; j0 < filters; j0 += NR) {
       const Index nvalid = filters - j0 < NR ? filters - j0 : NR;
       const float* b = bias != nullptr ? bias + j0 : nullptr;
-      if (nvalid == NR) {
-        pixel_strip_channels<true>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
-                                   y + j0, ldy);
-      } else {
-        pixel_strip_channels<false>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
-                                    y + j0, ldy);
-      }
+      with_channel_count(channels, [&](auto kc) {
+        if (nvalid == NR) {
+          pixel_strip<true, kc>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
+                                y + j0, ldy);
+        } else {
+          pixel_strip<false, kc>(channels, kernel, row, count, x, wt + j0, ldw, nvalid, b, act,
+                                 y + j0, ldy);
+        }
+      });
     }
   }
 
@@ -1058,11 +1054,9 @@ struct SimdF32 {
     const auto row = static_cast<Index>(row64);
     const auto count = static_cast<Index>(count64);
     const V b(bias != nullptr ? bias[0] : 0.0f);
-    switch (channels) {  // as in pixel_strip_channels
-      case 8: one_filter_row<8>(channels, kernel, row, count, x, w, b, act, y); return;
-      case 16: one_filter_row<16>(channels, kernel, row, count, x, w, b, act, y); return;
-      default: one_filter_row<0>(channels, kernel, row, count, x, w, b, act, y);
-    }
+    with_channel_count(channels, [&](auto kc) {
+      one_filter_row<kc>(channels, kernel, row, count, x, w, b, act, y);
+    });
   }
 
   // ---- weight gradients over kernel-row runs (see f32_kernels.hpp) ------------------
