@@ -175,24 +175,41 @@ void check_conv_planes(const tk::F32Kernels& kt, int filters, int channels, int 
   CHECK(y.canaries_intact());
 }
 
-// conv_pixels against a double-accumulating direct convolution with bias and
-// activation, x sized exactly to the last pixel the kernel may read.
-void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int kernel, int row,
-                       int count, Activation act, bool with_bias, int extra, std::uint64_t seed) {
+// The two ways the direct-convolution kernels lay out one filter's numbers: conv_pixels
+// and conv_pixels_gradient patch-major (w[k][f]), vectorized over filters;
+// conv_one_filter and conv_runs_gradient filter-major (w[f][k]), vectorized over each
+// kernel row's inputs (conv_one_filter has one filter, its weights contiguous).
+enum class ConvLayout { patch_major, filter_major };
+
+// conv_pixels, or with filter_major conv_one_filter (filters = 1), against a
+// double-accumulating direct convolution with bias and activation, x sized exactly to
+// the last pixel the kernel may read.
+void check_direct_conv(const tk::F32Kernels& kt, ConvLayout layout, int filters, int channels,
+                       int kernel, int row, int count, Activation act, bool with_bias, int extra,
+                       std::uint64_t seed) {
+  const bool one_filter = layout == ConvLayout::filter_major;
   Lcg rng{seed};
   const std::int64_t pixels = count + std::int64_t{kernel - 1} * (row + 1);
   std::vector<float> x(static_cast<std::size_t>(pixels * channels));
   for (float& v : x) v = rng.next();
   const int patch = kernel * kernel * channels;
-  Buf wt(patch, filters, extra, &rng);
+  Buf w = one_filter ? Buf(1, patch, extra, &rng) : Buf(patch, filters, extra, &rng);
   std::vector<float> bias(static_cast<std::size_t>(filters));
   for (float& v : bias) v = rng.next();
-  Buf y(count, filters, extra + 1, &rng);
-  kt.conv_pixels(filters, channels, kernel, row, count, x.data(), wt.data(), wt.ld,
-                 with_bias ? bias.data() : nullptr, act, y.data(), y.ld);
-  INFO(kt.isa << " conv_pixels filters=" << filters << " channels=" << channels
-               << " kernel=" << kernel << " row=" << row << " count=" << count
-               << " act=" << static_cast<int>(act) << " bias=" << with_bias << " extra=" << extra);
+  Buf y = one_filter ? Buf(1, count, extra + 1, &rng) : Buf(count, filters, extra + 1, &rng);
+  const float* b = with_bias ? bias.data() : nullptr;
+  if (one_filter) {
+    kt.conv_one_filter(channels, kernel, row, count, x.data(), w.data(), b, act, y.data());
+  } else {
+    kt.conv_pixels(filters, channels, kernel, row, count, x.data(), w.data(), w.ld, b, act,
+                   y.data(), y.ld);
+  }
+  INFO(kt.isa << (one_filter ? " conv_one_filter" : " conv_pixels") << " filters=" << filters
+               << " channels=" << channels << " kernel=" << kernel << " row=" << row
+               << " count=" << count << " act=" << static_cast<int>(act) << " bias=" << with_bias
+               << " extra=" << extra);
+  auto weight = [&](int k, int f) { return one_filter ? w.at(0, k) : w.at(k, f); };
+  auto out = [&](int i, int f) { return one_filter ? y.at(0, i) : y.at(i, f); };
   int bad = 0;
   for (int i = 0; i < count && bad < 3; ++i) {
     for (int f = 0; f < filters && bad < 3; ++f) {
@@ -201,7 +218,7 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
       for (int ky = 0; ky < kernel; ++ky) {
         for (int kx = 0; kx < kernel; ++kx) {
           for (int c = 0; c < channels; ++c) {
-            const double t = static_cast<double>(wt.at((ky * kernel + kx) * channels + c, f)) *
+            const double t = static_cast<double>(weight((ky * kernel + kx) * channels + c, f)) *
                              x[static_cast<std::size_t>((i + ky * row + kx) * channels + c)];
             z += t;
             mag += std::fabs(t);
@@ -210,9 +227,9 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
       }
       const double want = activate_double(act, z);
       // The activation's slope is at most 1, so the sum's error bound carries over.
-      if (std::fabs(y.at(i, f) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
+      if (std::fabs(out(i, f) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
         ++bad;
-        INFO("y[" << i << "][" << f << "] = " << y.at(i, f) << ", expected " << want);
+        INFO("y[" << i << "][" << f << "] = " << out(i, f) << ", expected " << want);
         CHECK(false);
       }
     }
@@ -221,25 +238,13 @@ void check_conv_pixels(const tk::F32Kernels& kt, int filters, int channels, int 
   CHECK(y.canaries_intact());
 }
 
-// Adds, in double, the weight gradient of tap (ky, kx), channel c and filter f over one
-// zero-padded image (rows `row` pixels long) to *sum, and its terms' magnitudes to *mag.
-void add_weight_gradient(const std::vector<float>& x, const Buf& dz, int f, int ky, int kx, int c,
-                         int channels, int row, int lines, int width, double* sum, double* mag) {
-  for (int l = 0; l < lines; ++l) {
-    for (int o = 0; o < width; ++o) {
-      const double t = static_cast<double>(dz.at(l * width + o, f)) *
-                       x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
-      *sum += t;
-      *mag += std::fabs(t);
-    }
-  }
-}
-
-// conv_pixels_gradient against double sums of products, with and without
-// accumulating, x sized exactly to the last pixel the kernel may read.
-void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int channels, int kernel,
-                                int lines, int width, bool accumulate, int extra,
-                                std::uint64_t seed) {
+// conv_pixels_gradient, or with filter_major conv_runs_gradient, against double sums of
+// products, with and without accumulating, x sized exactly to the last pixel the kernel
+// may read.
+void check_conv_weight_gradient(const tk::F32Kernels& kt, ConvLayout layout, int filters,
+                                int channels, int kernel, int lines, int width, bool accumulate,
+                                int extra, std::uint64_t seed) {
+  const bool runs = layout == ConvLayout::filter_major;
   Lcg rng{seed};
   const int row = width + kernel - 1 + extra;
   const std::int64_t pixels = std::int64_t{lines - 1 + kernel - 1} * row + width + kernel - 1;
@@ -247,106 +252,39 @@ void check_conv_pixels_gradient(const tk::F32Kernels& kt, int filters, int chann
   for (float& v : x) v = rng.next();
   Buf dz(lines * width, filters, extra, &rng);
   const int patch = kernel * kernel * channels;
-  Buf dwt(patch, filters, extra + 1, &rng);
-  Buf dwt0 = dwt;
-  kt.conv_pixels_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(), dz.ld,
-                          dwt.data(), dwt.ld, accumulate);
-  INFO(kt.isa << " conv_pixels_gradient filters=" << filters << " channels=" << channels
-               << " kernel=" << kernel << " lines=" << lines << " width=" << width
-               << " accumulate=" << accumulate << " extra=" << extra);
+  Buf dw = runs ? Buf(filters, patch, extra + 1, &rng) : Buf(patch, filters, extra + 1, &rng);
+  const Buf dw0 = dw;
+  if (runs) {
+    kt.conv_runs_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(), dz.ld,
+                          dw.data(), dw.ld, accumulate);
+  } else {
+    kt.conv_pixels_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(),
+                            dz.ld, dw.data(), dw.ld, accumulate);
+  }
+  INFO(kt.isa << (runs ? " conv_runs_gradient" : " conv_pixels_gradient")
+               << " filters=" << filters << " channels=" << channels << " kernel=" << kernel
+               << " lines=" << lines << " width=" << width << " accumulate=" << accumulate
+               << " extra=" << extra);
+  auto entry = [&](const Buf& m, int k, int f) { return runs ? m.at(f, k) : m.at(k, f); };
   int bad = 0;
   for (int k = 0; k < patch && bad < 3; ++k) {
     const int ky = k / channels / kernel;
     const int kx = k / channels % kernel;
     const int c = k % channels;
     for (int f = 0; f < filters && bad < 3; ++f) {
-      double sum = accumulate ? dwt0.at(k, f) : 0.0;
+      double sum = accumulate ? entry(dw0, k, f) : 0.0;
       double mag = std::fabs(sum);
-      add_weight_gradient(x, dz, f, ky, kx, c, channels, row, lines, width, &sum, &mag);
-      if (std::fabs(dwt.at(k, f) - sum) > tolerance(lines * width, mag)) {
-        ++bad;
-        INFO("dwt[" << k << "][" << f << "] = " << dwt.at(k, f) << ", expected " << sum);
-        CHECK(false);
-      }
-    }
-  }
-  CHECK(bad == 0);
-  CHECK(dwt.canaries_intact());
-}
-
-// conv_one_filter against a double-accumulating direct convolution with bias and
-// activation, x sized exactly to the last pixel the kernel may read.
-void check_conv_one_filter(const tk::F32Kernels& kt, int channels, int kernel, int row, int count,
-                           Activation act, bool with_bias, int extra, std::uint64_t seed) {
-  Lcg rng{seed};
-  const std::int64_t pixels = count + std::int64_t{kernel - 1} * (row + 1);
-  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
-  for (float& v : x) v = rng.next();
-  const int patch = kernel * kernel * channels;
-  Buf w(1, patch, extra, &rng);
-  const float bias = rng.next();
-  Buf y(1, count, extra + 1, &rng);
-  kt.conv_one_filter(channels, kernel, row, count, x.data(), w.data(), with_bias ? &bias : nullptr,
-                     act, y.data());
-  INFO(kt.isa << " conv_one_filter channels=" << channels << " kernel=" << kernel
-               << " row=" << row << " count=" << count << " act=" << static_cast<int>(act)
-               << " bias=" << with_bias);
-  int bad = 0;
-  for (int i = 0; i < count && bad < 3; ++i) {
-    double z = with_bias ? bias : 0.0;
-    double mag = std::fabs(z);
-    for (int ky = 0; ky < kernel; ++ky) {
-      for (int kx = 0; kx < kernel; ++kx) {
-        for (int c = 0; c < channels; ++c) {
-          const double t = static_cast<double>(w.at(0, (ky * kernel + kx) * channels + c)) *
-                           x[static_cast<std::size_t>((i + ky * row + kx) * channels + c)];
-          z += t;
+      for (int l = 0; l < lines; ++l) {
+        for (int o = 0; o < width; ++o) {
+          const double t = static_cast<double>(dz.at(l * width + o, f)) *
+                           x[static_cast<std::size_t>(((l + ky) * row + o + kx) * channels + c)];
+          sum += t;
           mag += std::fabs(t);
         }
       }
-    }
-    const double want = activate_double(act, z);
-    if (std::fabs(y.at(0, i) - want) > tolerance(patch, mag) + 4e-7 * std::fabs(want)) {
-      ++bad;
-      INFO("y[" << i << "] = " << y.at(0, i) << ", expected " << want);
-      CHECK(false);
-    }
-  }
-  CHECK(bad == 0);
-  CHECK(y.canaries_intact());
-}
-
-// conv_runs_gradient against double sums of products, with and without accumulating,
-// x sized exactly to the last pixel the kernel may read.
-void check_conv_runs_gradient(const tk::F32Kernels& kt, int filters, int channels, int kernel,
-                              int lines, int width, bool accumulate, int extra,
-                              std::uint64_t seed) {
-  Lcg rng{seed};
-  const int row = width + kernel - 1 + extra;
-  const std::int64_t pixels = std::int64_t{lines - 1 + kernel - 1} * row + width + kernel - 1;
-  std::vector<float> x(static_cast<std::size_t>(pixels * channels));
-  for (float& v : x) v = rng.next();
-  Buf dz(lines * width, filters, extra, &rng);
-  const int patch = kernel * kernel * channels;
-  Buf dw(filters, patch, extra + 1, &rng);
-  Buf dw0 = dw;
-  kt.conv_runs_gradient(filters, channels, kernel, row, lines, width, x.data(), dz.data(), dz.ld,
-                        dw.data(), dw.ld, accumulate);
-  INFO(kt.isa << " conv_runs_gradient filters=" << filters << " channels=" << channels
-               << " kernel=" << kernel << " lines=" << lines << " width=" << width
-               << " accumulate=" << accumulate << " extra=" << extra);
-  int bad = 0;
-  for (int f = 0; f < filters && bad < 3; ++f) {
-    for (int k = 0; k < patch && bad < 3; ++k) {
-      const int ky = k / channels / kernel;
-      const int kx = k / channels % kernel;
-      const int c = k % channels;
-      double sum = accumulate ? dw0.at(f, k) : 0.0;
-      double mag = std::fabs(sum);
-      add_weight_gradient(x, dz, f, ky, kx, c, channels, row, lines, width, &sum, &mag);
-      if (std::fabs(dw.at(f, k) - sum) > tolerance(lines * width, mag)) {
+      if (std::fabs(entry(dw, k, f) - sum) > tolerance(lines * width, mag)) {
         ++bad;
-        INFO("dw[" << f << "][" << k << "] = " << dw.at(f, k) << ", expected " << sum);
+        INFO("dw[k=" << k << "][f=" << f << "] = " << entry(dw, k, f) << ", expected " << sum);
         CHECK(false);
       }
     }
@@ -792,8 +730,9 @@ void run_all(const char* isa) {
           for (int count : {1, 5, 11, 12, 13, 16, 17, 28, 33}) {
             if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
             const Activation act = kActs[(filters + count) % 4];
-            check_conv_pixels(*kt, filters, channels, kernel, count % 2 == 0 ? 30 : 9, count, act,
-                              (channels + count) % 3 != 0, (filters + kernel) % 3, ++seed);
+            check_direct_conv(*kt, ConvLayout::patch_major, filters, channels, kernel,
+                              count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
+                              (filters + kernel) % 3, ++seed);
           }
         }
       }
@@ -805,8 +744,9 @@ void run_all(const char* isa) {
         for (int kernel : {1, 2, 3, 5}) {
           for (int lines : {1, 3, 7}) {
             const int width = lines == 3 ? 28 : lines + 4;
-            check_conv_pixels_gradient(*kt, filters, channels, kernel, lines, width,
-                                       (filters + lines) % 2 == 0, (channels + kernel) % 3, ++seed);
+            check_conv_weight_gradient(*kt, ConvLayout::patch_major, filters, channels, kernel,
+                                       lines, width, (filters + lines) % 2 == 0,
+                                       (channels + kernel) % 3, ++seed);
           }
         }
       }
@@ -817,8 +757,9 @@ void run_all(const char* isa) {
       for (int kernel : {1, 2, 3, 5}) {
         for (int count : {1, 5, 8, 15, 16, 17, 28, 33}) {
           const Activation act = kActs[(channels + count) % 4];
-          check_conv_one_filter(*kt, channels, kernel, count % 2 == 0 ? 30 : 9, count, act,
-                                (channels + count) % 3 != 0, (kernel + count) % 3, ++seed);
+          check_direct_conv(*kt, ConvLayout::filter_major, 1, channels, kernel,
+                            count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
+                            (kernel + count) % 3, ++seed);
         }
       }
     }
@@ -830,9 +771,9 @@ void run_all(const char* isa) {
           for (int lines : {1, 3, 7}) {
             if (lines == 7 && (filters + channels + kernel) % 2 != 0) continue;  // fewer large images
             const int width = lines == 3 ? 28 : lines + 4;
-            check_conv_runs_gradient(*kt, filters, channels, kernel, lines, width,
-                                     (filters + channels + lines) % 2 == 0, (channels + kernel) % 3,
-                                     ++seed);
+            check_conv_weight_gradient(*kt, ConvLayout::filter_major, filters, channels, kernel,
+                                       lines, width, (filters + channels + lines) % 2 == 0,
+                                       (channels + kernel) % 3, ++seed);
           }
         }
       }
