@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "../kernels/pool_windows.hpp"
 #include "tinyae/quantize.hpp"
 
 namespace tinyae::kernels {
@@ -11,36 +12,19 @@ using Index = std::int64_t;
 
 template <class T>
 void max_pool(Shape input, std::int32_t batch, const std::uint8_t* x, std::uint8_t* y) {
-  const Index c = input.channels;
-  const std::int32_t oh = (input.height + 1) / 2;
-  const std::int32_t ow = (input.width + 1) / 2;
-  const Index image = input.size();
-  for (std::int32_t s = 0; s < batch; ++s) {
-    const std::uint8_t* xs = x + s * image;
-    for (std::int32_t oy = 0; oy < oh; ++oy) {
-      // The last window of an odd size holds the one remaining row (or column).
-      const std::int32_t y1 = 2 * oy + 1 < input.height ? 2 * oy + 1 : 2 * oy;
-      for (std::int32_t ox = 0; ox < ow; ++ox, y += c) {
-        const std::int32_t x1 = 2 * ox + 1 < input.width ? 2 * ox + 1 : 2 * ox;
-        const std::uint8_t* p00 = xs + (Index{2 * oy} * input.width + 2 * ox) * c;
-        const std::uint8_t* p01 = xs + (Index{2 * oy} * input.width + x1) * c;
-        const std::uint8_t* p10 = xs + (Index{y1} * input.width + 2 * ox) * c;
-        const std::uint8_t* p11 = xs + (Index{y1} * input.width + x1) * c;
-        for (Index ch = 0; ch < c; ++ch) {
-          const T a = static_cast<T>(p00[ch]) > static_cast<T>(p01[ch]) ? static_cast<T>(p00[ch])
-                                                                          : static_cast<T>(p01[ch]);
-          const T b = static_cast<T>(p10[ch]) > static_cast<T>(p11[ch]) ? static_cast<T>(p10[ch])
-                                                                          : static_cast<T>(p11[ch]);
-          y[ch] = static_cast<std::uint8_t>(a > b ? a : b);
-        }
+  for_each_pool_window(batch, input.height, input.width, input.channels,
+                       [&](const std::ptrdiff_t* at, std::ptrdiff_t o) {
+    for (Index ch = 0; ch < input.channels; ++ch) {
+      T m = static_cast<T>(x[at[0] + ch]);
+      for (int w = 1; w < 4; ++w) {
+        const T v = static_cast<T>(x[at[w] + ch]);
+        m = v > m ? v : m;
       }
+      y[o + ch] = static_cast<std::uint8_t>(m);
     }
-  }
+  });
 }
 
-}  // namespace
-
-namespace {
 
 // Copies `samples` images into grids of gh x gw pixels (the windows' extent), the image
 // at (pad_top, pad_left), pad everywhere else.
