@@ -382,7 +382,24 @@ struct SimdF32 {
                                                     Index nvalid, const Epilogue& ep, Index i0,
                                                     Index j0) {
     V sums[2] = {V(0.0f), V(0.0f)};
-    if (ep.kind != Epilogue::Kind::backward && nvalid == NR) {
+    if (ep.kind == Epilogue::Kind::backward && nvalid == NR) {
+      // Full vectors, the KL term once per column vector of the tile.
+      V klv[NV];
+      for (int v = 0; v < NV; ++v) {
+        klv[v] = ep.kl != nullptr ? kl_at(*ep.kl, j0 + v * W, W) : V(0.0f);
+      }
+      for (int i = 0; i < rows; ++i) {
+        const float* ai = ep.a + (i0 + i) * ep.lda + j0;
+        float* ci = c + i * ldc;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          const V av = V::load_unaligned(ai + v * W);
+          V r = V::load_unaligned(ci + v * W);
+          if (ep.kl != nullptr) r += sparsity_term(*ep.kl, klv[v], av);
+          (r * derivative(av, ep.act)).store_unaligned(ci + v * W);
+        }
+      }
+    } else if (ep.kind != Epilogue::Kind::backward && nvalid == NR) {
       // Two rows of full vectors at a time: 2 * NV independent chains.
       V bias[NV];
       for (int v = 0; v < NV; ++v) {
