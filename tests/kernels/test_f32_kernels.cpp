@@ -493,8 +493,6 @@ void check_activation_backward(const tk::F32Kernels& kt, int m, int n, Activatio
   CHECK(g.canaries_intact());
 }
 
-// sigmoid/tanh through the kernel's vectorized exp, over the whole useful range and
-// past it (saturation must give 0/1/-1, never NaN).
 // 2x2 max pooling against windows walked here: each output pixel's distinct input
 // pixels, the first maximum in row-major order. Values come from a few levels, so
 // ties are common, and half of them are 0 (a ReLU's output) when relu is on.
@@ -541,6 +539,8 @@ void check_max_pool(const tk::F32Kernels& kt, int batch, int height, int width, 
   }
 }
 
+// sigmoid/tanh through the kernel's vectorized exp, over the whole useful range and
+// past it (saturation must give 0/1/-1, never NaN).
 void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
   const int count = 4001;
   std::vector<float> z(static_cast<std::size_t>(count));
