@@ -381,25 +381,12 @@ struct SimdF32 {
   __attribute__((noinline)) static void finish_tile(int rows, float* c, Index ldc,
                                                     Index nvalid, const Epilogue& ep, Index i0,
                                                     Index j0) {
+    if (ep.kind == Epilogue::Kind::backward) {
+      finish_delta_tile(rows, c, ldc, nvalid, ep, i0, j0);
+      return;
+    }
     V sums[2] = {V(0.0f), V(0.0f)};
-    if (ep.kind == Epilogue::Kind::backward && nvalid == NR) {
-      // Full vectors, the KL term once per column vector of the tile.
-      V klv[NV];
-      for (int v = 0; v < NV; ++v) {
-        klv[v] = ep.kl != nullptr ? kl_at(*ep.kl, j0 + v * W, W) : V(0.0f);
-      }
-      for (int i = 0; i < rows; ++i) {
-        const float* ai = ep.a + (i0 + i) * ep.lda + j0;
-        float* ci = c + i * ldc;
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
-          const V av = V::load_unaligned(ai + v * W);
-          V r = V::load_unaligned(ci + v * W);
-          if (ep.kl != nullptr) r += sparsity_term(*ep.kl, klv[v], av);
-          (r * derivative(av, ep.act)).store_unaligned(ci + v * W);
-        }
-      }
-    } else if (ep.kind != Epilogue::Kind::backward && nvalid == NR) {
+    if (nvalid == NR) {
       // Two rows of full vectors at a time: 2 * NV independent chains.
       V bias[NV];
       for (int v = 0; v < NV; ++v) {
@@ -414,28 +401,59 @@ struct SimdF32 {
         if (count <= 0) break;
         const Index j = j0 + v * W;
         const V bias = ep.bias != nullptr ? load_n(ep.bias + j, count, 0.0f) : V(0.0f);
-        const V klv = ep.kl != nullptr ? kl_at(*ep.kl, j, count) : V(0.0f);
         for (int i = 0; i < rows; ++i) {
           float* ci = c + i * ldc + v * W;
           V r = load_n(ci, count, 0.0f);
-          const Index gi = i0 + i;
           if (ep.kind == Epilogue::Kind::forward) {
             r = activate(r + bias, ep.act);
-          } else if (ep.kind == Epilogue::Kind::loss) {
+          } else {
             const OutputLoss& loss = *ep.loss;
-            const V y = load_n(loss.target + gi * loss.ld_target + j, count, 0.0f);
+            const V y = load_n(loss.target + (i0 + i) * loss.ld_target + j, count, 0.0f);
             r += bias;
             loss_delta<1>(&r, &y, count, loss, ep.act, sums);
-          } else {
-            const V av = load_n(ep.a + gi * ep.lda + j, count, 0.0f);
-            if (ep.kl != nullptr) r += sparsity_term(*ep.kl, klv, av);
-            r *= derivative(av, ep.act);
           }
           store_n(r, ci, count);
         }
       }
     }
     if (ep.kind == Epilogue::Kind::loss) add_sums(sums, ep.loss);
+  }
+
+  // The hidden delta on a stored tile. Full tiles row by row, the KL term once per
+  // column vector (4-5% faster on AVX2 than the column-by-column pass); partial ones
+  // through that pass, hidden_delta, with the KL term's columns moved to the tile's.
+  static void finish_delta_tile(int rows, float* c, Index ldc, Index nvalid, const Epilogue& ep,
+                                Index i0, Index j0) {
+    const float* a = ep.a + i0 * ep.lda + j0;
+    Sparsity kl{};
+    if (ep.kl != nullptr) {
+      kl = *ep.kl;
+      if (kl.rhohat != nullptr) kl.rhohat += j0;
+    }
+    const Sparsity* klp = ep.kl != nullptr ? &kl : nullptr;
+    if (nvalid < NR) {
+      hidden_delta(rows, static_cast<std::int32_t>(nvalid), a, static_cast<std::int32_t>(ep.lda),
+                   c, static_cast<std::int32_t>(ldc), ep.act, klp);
+      return;
+    }
+    V klv[NV];
+    for (int v = 0; v < NV; ++v) klv[v] = klp != nullptr ? kl_at(kl, v * W, W) : V(0.0f);
+    for (int i = 0; i < rows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        float* ci = c + i * ldc + v * W;
+        const V r = delta_of(V::load_unaligned(ci), V::load_unaligned(a + i * ep.lda + v * W),
+                             klp, klv[v], ep.act);
+        r.store_unaligned(ci);
+      }
+    }
+  }
+
+  // (g + the sparsity term) * f'(a): a hidden layer's delta from the upstream product g
+  // and the activation a; klv is kl_at's term for these columns (kl may be null).
+  TINYAE_KERNEL_INLINE static V delta_of(V g, V a, const Sparsity* kl, V klv, Activation act) {
+    if (kl != nullptr) g += sparsity_term(*kl, klv, a);
+    return g * derivative(a, act);
   }
 
   // The forward or loss epilogue on R full rows of a strip (R * NV vectors at once).
@@ -1338,11 +1356,8 @@ struct SimdF32 {
       const V klv = kl != nullptr ? kl_at(*kl, j, count) : V(0.0f);
       for (Index i = 0; i < m; ++i) {
         float* gi = g + i * ldg + j;
-        V r = load_n(gi, count, 0.0f);
-        const V av = load_n(a + i * lda + j, count, 0.0f);
-        if (kl != nullptr) r += sparsity_term(*kl, klv, av);
-        r *= derivative(av, act);
-        store_n(r, gi, count);
+        store_n(delta_of(load_n(gi, count, 0.0f), load_n(a + i * lda + j, count, 0.0f), kl, klv, act),
+                gi, count);
       }
     }
   }
