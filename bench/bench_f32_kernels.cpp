@@ -117,9 +117,10 @@ struct Buffers {
     };
     for (float& v : a) v = rnd();
     for (float& v : b) v = rnd();
-    for (float& v : bias) v = rnd();
+    for (float& v : bias) v = 0.5f + 0.4f * rnd();  // in (0, 1): also the delta's rhohat
     for (float& v : act) v = 0.5f + 0.4f * rnd();
   }
+  tk::Sparsity kl() const { return {bias.data(), 0.1f, 0.2f}; }
 };
 
 void set_flops(benchmark::State& state, const Shape& s) {
@@ -130,8 +131,7 @@ void set_flops(benchmark::State& state, const Shape& s) {
 // Our kernels. Layer ops use the activation the real layer has.
 void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
   Buffers buf(s);
-  const tk::Sparsity kl{buf.bias.data(), 0.1f, 0.2f};
-  for (float& v : buf.bias) v = 0.5f + 0.4f * v;  // rhohat in (0, 1) for the delta
+  const tk::Sparsity kl = buf.kl();
   for (auto _ : state) {
     switch (s.op) {
       case Op::nt:
@@ -183,35 +183,23 @@ Gemm as_gemm(const Shape& s) {
 }
 
 #if defined(TINYAE_BENCH_DNNL)
-void run_dnnl(benchmark::State& state, Shape s) {
+// dnnl_sgemm, and with `pass` the same layer unfused: the epilogue as a pass of its own
+// over C (ours, on the best ISA), as a framework without fused epilogues runs it. The
+// dense pass applies only the sigmoid (no bias), which flatters that column a little.
+void run_dnnl(benchmark::State& state, const tk::F32Kernels* pass, Shape s) {
   Buffers buf(s);
+  const tk::Sparsity kl = buf.kl();
   const Gemm g = as_gemm(s);
   for (auto _ : state) {
     dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', s.m, s.n, s.k, 1.0f, buf.a.data(), g.lda,
                buf.b.data(), g.ldb, 0.0f, buf.c.data(), s.n);
-    benchmark::DoNotOptimize(buf.c.data());
-    benchmark::ClobberMemory();
-  }
-  set_flops(state, s);
-}
-#endif
-
-#if defined(TINYAE_BENCH_DNNL)
-// The same layer unfused: dnnl_sgemm, then the epilogue as a pass of its own over C
-// (ours, on the best ISA), as a framework without fused epilogues runs it. The dense
-// pass applies only the sigmoid (no bias), which flatters this column a little.
-void run_dnnl_then_pass(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
-  Buffers buf(s);
-  const tk::Sparsity kl{buf.bias.data(), 0.1f, 0.2f};
-  for (float& v : buf.bias) v = 0.5f + 0.4f * v;  // rhohat in (0, 1), as in run_ours
-  const Gemm g = as_gemm(s);
-  for (auto _ : state) {
-    dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', s.m, s.n, s.k, 1.0f, buf.a.data(), g.lda,
-               buf.b.data(), g.ldb, 0.0f, buf.c.data(), s.n);
-    if (s.op == Op::dense) {
-      kt->activate(std::int64_t{s.m} * s.n, buf.c.data(), buf.c.data(), Activation::sigmoid);
-    } else {
-      kt->hidden_delta(s.m, s.n, buf.act.data(), s.n, buf.c.data(), s.n, Activation::sigmoid, &kl);
+    if (pass != nullptr) {
+      if (s.op == Op::dense) {
+        pass->activate(std::int64_t{s.m} * s.n, buf.c.data(), buf.c.data(), Activation::sigmoid);
+      } else {
+        pass->hidden_delta(s.m, s.n, buf.act.data(), s.n, buf.c.data(), s.n, Activation::sigmoid,
+                           &kl);
+      }
     }
     benchmark::DoNotOptimize(buf.c.data());
     benchmark::ClobberMemory();
@@ -284,12 +272,13 @@ int main(int argc, char** argv) {
                                    run_ours, kt, s);
     }
 #if defined(TINYAE_BENCH_DNNL)
-    benchmark::RegisterBenchmark((std::string(op_name(s.op)) + "/dnnl/" + s.what).c_str(), run_dnnl, s);
+    benchmark::RegisterBenchmark((std::string(op_name(s.op)) + "/dnnl/" + s.what).c_str(), run_dnnl,
+                                 nullptr, s);
     if (s.op == Op::dense || s.op == Op::delta) {
       const tk::F32Kernels* best = tables.front();
       benchmark::RegisterBenchmark(
           (std::string(op_name(s.op)) + "/dnnl+" + best->isa + "_pass/" + s.what).c_str(),
-          run_dnnl_then_pass, best, s);
+          run_dnnl, best, s);
     }
 #endif
 #if defined(TINYAE_BENCH_OPENBLAS)
