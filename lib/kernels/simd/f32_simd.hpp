@@ -60,43 +60,39 @@ struct SimdF32 {
   // operations would wait on latency (the epilogues call it with U = 2 to 8).
 #define TINYAE_EACH(u) _Pragma("GCC unroll 16") for (int u = 0; u < U; ++u)
 
-  // exp(x), x clamped to [-86.5, 88] (so exp(-100) gives 2.7e-38, not 0): x = n ln2 + r
-  // by Cody-Waite, Cephes' degree-5 polynomial for exp(r) (xsimd's), and 2^n added to the
-  // exponent bits. Inline and branch-free: xsimd::exp's range selects and ldexp cost
-  // about twice as much, and where it is not inlined the call spills every vector.
-  template <int U>
-  TINYAE_KERNEL_INLINE static void fast_exp(V* x) {
-    using I = xsimd::batch<std::int32_t, Arch>;
-    const V magic(12582912.0f);  // 1.5 * 2^23: t's low bits hold round(x / ln2)
-    V t[U], r[U], y[U];
-    TINYAE_EACH(u) x[u] = xsimd::min(xsimd::max(x[u], V(-86.5f)), V(88.0f));
-    TINYAE_EACH(u) t[u] = xsimd::fma(x[u], V(1.44269504088896341f), magic);
-    TINYAE_EACH(u) r[u] = xsimd::fnma(t[u] - magic, V(0.693359375f), x[u]);
-    TINYAE_EACH(u) r[u] = xsimd::fnma(t[u] - magic, V(-2.12194440e-4f), r[u]);
-    TINYAE_EACH(u) y[u] = xsimd::fma(V(1.3997796e-3f), r[u], V(8.3955629e-3f));
-    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(4.1665401e-2f));
-    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(1.6666277e-1f));
-    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u], V(5.0000000e-1f));
-    TINYAE_EACH(u) y[u] = xsimd::fma(y[u], r[u] * r[u], r[u]) + V(1.0f);
-    TINYAE_EACH(u) {
-      const I scale = xsimd::bitwise_cast<I>(t[u]) << 23;  // n in the exponent field
-      x[u] = xsimd::bitwise_cast<V>(xsimd::bitwise_cast<I>(y[u]) + scale);
-    }
+  // x with |x| clamped to c: one vrangeps with AVX-512DQ, else a min and a max.
+  TINYAE_KERNEL_INLINE static V clamp_abs(V x, float c) {
+#if defined(__AVX512DQ__)
+    if constexpr (W == 16) return V(_mm512_range_ps(x, _mm512_set1_ps(c), 0x02));
+#endif
+    return xsimd::min(xsimd::max(x, V(-c)), V(c));
   }
 
-  // 1 / d for d >= 1. AVX-512: the 14-bit estimate and one Newton step (within 1 ulp of
-  // the quotient), a third of a division's cost; elsewhere the division.
+  // exp(-x), x clamped to [-86.5, 86.5] (so exp(-100) gives 2.7e-38, not 0, and 2^n
+  // stays a normal float). Cody-Waite: -x = n ln2 - r with |r| <= ln2/2; exp(-r) - 1 =
+  // q by a degree-5 fit (relative error 1.1e-7); the result is 2^n + 2^n q. The rounding
+  // constant carries the exponent bias, so t's low bits hold n + 127 and t << 23 is 2^n.
+  // Inline and branch-free, 14 operations: xsimd::exp's range selects and ldexp cost
+  // about three times as much, and where it is not inlined the call spills every vector.
   template <int U>
-  TINYAE_KERNEL_INLINE static void reciprocal(V* d) {
-#if defined(__AVX512F__)
-    if constexpr (W == 16) {
-      V r[U];
-      TINYAE_EACH(u) r[u] = V(_mm512_rcp14_ps(d[u]));
-      TINYAE_EACH(u) d[u] = xsimd::fma(xsimd::fnma(d[u], r[u], V(1.0f)), r[u], r[u]);
-      return;
+  TINYAE_KERNEL_INLINE static void exp_neg(V* x) {
+    using I = xsimd::batch<std::int32_t, Arch>;
+    const V magic(12582912.0f + 127.0f);  // 1.5 * 2^23 + 127
+    V t[U], n[U], r[U], q[U];
+    TINYAE_EACH(u) x[u] = clamp_abs(x[u], 86.5f);
+    TINYAE_EACH(u) t[u] = xsimd::fma(x[u], V(-1.44269504088896341f), magic);
+    TINYAE_EACH(u) n[u] = t[u] - magic;
+    TINYAE_EACH(u) r[u] = xsimd::fma(n[u], V(0.693359375f), x[u]);
+    TINYAE_EACH(u) r[u] = xsimd::fma(n[u], V(-2.12194440e-4f), r[u]);
+    // q = -r + r^2 (c2 - c3 r + c4 r^2 - c5 r^3), the fit of exp(-r) - 1.
+    TINYAE_EACH(u) q[u] = xsimd::fma(V(-0.00831252709f), r[u], V(0.0418901145f));
+    TINYAE_EACH(u) q[u] = xsimd::fma(q[u], r[u], V(-0.166671142f));
+    TINYAE_EACH(u) q[u] = xsimd::fma(q[u], r[u], V(0.499992311f));
+    TINYAE_EACH(u) q[u] = xsimd::fms(q[u], r[u] * r[u], r[u]);
+    TINYAE_EACH(u) {
+      const V p = xsimd::bitwise_cast<V>(xsimd::bitwise_cast<I>(t[u]) << 23);
+      x[u] = xsimd::fma(p, q[u], p);
     }
-#endif
-    TINYAE_EACH(u) d[u] = V(1.0f) / d[u];
   }
 
   // log(1 + e) for e in [0, 1]: e * g(e), g a degree-8 least-squares fit of log1p(e)/e
@@ -119,10 +115,10 @@ struct SimdF32 {
   TINYAE_KERNEL_INLINE static void activate(V* z, Activation act) {
     switch (act) {
       case Activation::sigmoid:
-        TINYAE_EACH(u) z[u] = -z[u];
-        fast_exp<U>(z);
-        TINYAE_EACH(u) z[u] += V(1.0f);
-        reciprocal<U>(z);
+        // A division, not a reciprocal estimate and Newton step: on Zen 5 it is cheaper
+        // (the divider is not one of the FMA pipes) and exact.
+        exp_neg<U>(z);
+        TINYAE_EACH(u) z[u] = V(1.0f) / (V(1.0f) + z[u]);
         return;
       case Activation::tanh: TINYAE_EACH(u) z[u] = xsimd::tanh(z[u]); return;
       case Activation::relu: TINYAE_EACH(u) z[u] = xsimd::max(z[u], V(0.0f)); return;
@@ -347,10 +343,9 @@ struct SimdF32 {
     V diff[U];
     if (loss.bce) {
       V e[U], inv[U], t[U];
-      TINYAE_EACH(u) e[u] = -xsimd::abs(z[u]);
-      fast_exp<U>(e);
-      TINYAE_EACH(u) inv[u] = V(1.0f) + e[u];
-      reciprocal<U>(inv);
+      TINYAE_EACH(u) e[u] = xsimd::abs(z[u]);
+      exp_neg<U>(e);
+      TINYAE_EACH(u) inv[u] = V(1.0f) / (V(1.0f) + e[u]);
       log1p_unit<U>(e, t);
       TINYAE_EACH(u) {
         diff[u] = xsimd::select(z[u] >= V(0.0f), inv[u], e[u] * inv[u]) - y[u];
@@ -1459,8 +1454,8 @@ struct SimdF32 {
     return chunked_sum(n, [&](std::int64_t i, Index count) {
       const V zv = load_n(z + i, count, 0.0f);
       const V yv = load_n(y + i, count, 0.0f);
-      V e = -xsimd::abs(zv);
-      fast_exp<1>(&e);
+      V e = xsimd::abs(zv);
+      exp_neg<1>(&e);
       V t;
       log1p_unit<1>(&e, &t);
       t += xsimd::max(zv, V(0.0f)) - zv * yv;
