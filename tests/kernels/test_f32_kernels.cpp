@@ -611,6 +611,9 @@ void run_all(const char* isa) {
     check_gemm(*kt, Form::nt, 1, 784, 32, false, 0, 15);
     check_gemm(*kt, Form::nn, 1, 64, 256, true, 0, 16);
     check_gemm(*kt, Form::tn, 1, 50, 64, false, 2, 17);
+    // The sparse system's shapes, scaled down: many rows, a few strips, one k block.
+    check_gemm(*kt, Form::nt, 300, 64, 256, false, 0, 25);
+    check_gemm(*kt, Form::nn, 301, 50, 100, true, 1, 26);
   }
   SECTION("gemm with k = 0 clears or keeps C") {
     check_gemm(*kt, Form::nt, 5, 19, 0, false, 1, 18);
@@ -640,6 +643,7 @@ void run_all(const char* isa) {
     check_dense_forward(*kt, 1, 32, 784, Activation::relu, true, 21);
     check_dense_forward(*kt, 1, 784, 32, Activation::sigmoid, true, 22);
     check_dense_forward(*kt, 256, 32, 784, Activation::relu, true, 23);
+    check_dense_forward(*kt, 300, 64, 256, Activation::sigmoid, true, 27);
   }
   SECTION("hidden delta: fused GEMM epilogue and unfused pass, with KL and L1 or none") {
     for (Activation act : kActs) {
@@ -650,6 +654,7 @@ void run_all(const char* isa) {
           }
         }
       }
+      check_delta(*kt, 300, 64, 256, act, kKl, ++seed);
     }
   }
   SECTION("column_sum and activation_backward") {
