@@ -25,7 +25,6 @@ void max_pool(Shape input, std::int32_t batch, const std::uint8_t* x, std::uint8
   });
 }
 
-
 // Copies `samples` images into grids of gh x gw pixels (the windows' extent), the image
 // at (pad_top, pad_left), pad everywhere else.
 void pad_to_grid(const conv::Conv2dGeometry& g, std::int32_t samples, const std::uint8_t* x,

@@ -563,7 +563,7 @@ struct SimdF32 {
       const Epilogue* e = pc + kc == k ? ep : nullptr;
       for (Index j0 = 0; j0 < n; j0 += NR) {
         const Index nvalid = n - j0 < NR ? n - j0 : NR;
-        // A whole strip of an nn-form B read by at most three tiles is read in place:
+        // A whole strip of an nn-form B read by at most six tiles is read in place:
         // packing it cost more than the locality it buys for so few.
         const bool in_place = !b_nt && nvalid == NR && m <= 6 * MR;
         const float* bp = in_place ? b + pc * ldb + j0 : bpack;
