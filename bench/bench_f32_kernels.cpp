@@ -8,10 +8,10 @@
 // buffers are reused across iterations (warm), as in a training step.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
@@ -83,44 +83,40 @@ const char* op_name(Op op) {
   return "?";
 }
 
-// 64-byte aligned, as the arena aligns every tensor (a malloc'd vector is 16-aligned,
-// and at the GEMV shapes a row split across cache lines costs up to 20%).
-template <class T>
-struct ArenaAligned {
-  using value_type = T;
-  ArenaAligned() = default;
-  template <class U>
-  explicit ArenaAligned(const ArenaAligned<U>&) {}
-  T* allocate(std::size_t n) {
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{tinyae::kAlignment}));
-  }
-  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{tinyae::kAlignment}); }
-  bool operator==(const ArenaAligned&) const { return true; }
-  bool operator!=(const ArenaAligned&) const { return false; }
-};
-using Floats = std::vector<float, ArenaAligned<float>>;
-
+// The operands live in an Arena, as a network's tensors do: 64-byte aligned (a malloc'd
+// vector is 16-aligned, and at the GEMV shapes a row split across cache lines costs up
+// to 20%).
 struct Buffers {
-  Floats a, b, c, bias, act;
+  std::vector<unsigned char> memory;
+  float *a = nullptr, *b = nullptr, *c = nullptr, *bias = nullptr, *act = nullptr;
   explicit Buffers(const Shape& s) {
-    const std::size_t m = static_cast<std::size_t>(s.m), n = static_cast<std::size_t>(s.n),
-                      k = static_cast<std::size_t>(s.k);
-    a.resize(m * k);
-    b.resize(n * k);
-    c.resize(m * n);
-    bias.resize(n);
-    act.resize(m * n);
+    const std::int64_t m = s.m, n = s.n, k = s.k;
+    auto bytes = [](std::int64_t count) {
+      return tinyae::align_up(static_cast<std::size_t>(count) * sizeof(float));
+    };
+    memory.resize(bytes(m * k) + bytes(n * k) + 2 * bytes(m * n) + bytes(n) + tinyae::kAlignment);
+    tinyae::Arena arena(memory.data(), memory.size());
+    const bool ok = arena.allocate_array(m * k, &a).ok() && arena.allocate_array(n * k, &b).ok() &&
+                    arena.allocate_array(m * n, &c).ok() && arena.allocate_array(n, &bias).ok() &&
+                    arena.allocate_array(m * n, &act).ok();
+    if (!ok) {
+      std::fprintf(stderr, "bench: arena sized wrong for %s\n", s.what);
+      std::abort();
+    }
     unsigned x = 12345;
     auto rnd = [&x] {
       x = x * 1664525u + 1013904223u;
       return static_cast<float>(x >> 8) / 16777216.0f - 0.5f;
     };
-    for (float& v : a) v = rnd();
-    for (float& v : b) v = rnd();
-    for (float& v : bias) v = 0.5f + 0.4f * rnd();  // in (0, 1): also the delta's rhohat
-    for (float& v : act) v = 0.5f + 0.4f * rnd();
+    std::fill(c, c + m * n, 0.0f);
+    for (std::int64_t i = 0; i < m * k; ++i) a[i] = rnd();
+    for (std::int64_t i = 0; i < n * k; ++i) b[i] = rnd();
+    for (std::int64_t i = 0; i < n; ++i) bias[i] = 0.5f + 0.4f * rnd();  // in (0, 1): also the delta's rhohat
+    for (std::int64_t i = 0; i < m * n; ++i) act[i] = 0.5f + 0.4f * rnd();
   }
-  tk::Sparsity kl() const { return {bias.data(), 0.1f, 0.2f}; }
+  Buffers(const Buffers&) = delete;  // a, b, ... point into memory
+  Buffers& operator=(const Buffers&) = delete;
+  tk::Sparsity kl() const { return {bias, 0.1f, 0.2f}; }
 };
 
 void set_flops(benchmark::State& state, const Shape& s) {
@@ -135,31 +131,31 @@ void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
   for (auto _ : state) {
     switch (s.op) {
       case Op::nt:
-        kt->gemm_nt(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.k, buf.c.data(), s.n, false);
+        kt->gemm_nt(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.c, s.n, false);
         break;
       case Op::nn:
-        kt->gemm_nn(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.n, buf.c.data(), s.n, false);
+        kt->gemm_nn(s.m, s.n, s.k, buf.a, s.k, buf.b, s.n, buf.c, s.n, false);
         break;
       case Op::tn:
-        kt->gemm_tn(s.m, s.n, s.k, buf.a.data(), s.m, buf.b.data(), s.n, buf.c.data(), s.n, false);
+        kt->gemm_tn(s.m, s.n, s.k, buf.a, s.m, buf.b, s.n, buf.c, s.n, false);
         break;
       case Op::dense:
-        kt->dense_forward(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.k, buf.bias.data(),
-                          Activation::sigmoid, buf.c.data(), s.n);
+        kt->dense_forward(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.bias,
+                          Activation::sigmoid, buf.c, s.n);
         break;
       case Op::loss: {
-        tk::OutputLoss loss{buf.act.data(), s.n, 1.0f / static_cast<float>(s.m * s.n), true};
-        kt->dense_forward_loss(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.k, buf.bias.data(),
-                               Activation::sigmoid, &loss, buf.c.data(), s.n);
+        tk::OutputLoss loss{buf.act, s.n, 1.0f / static_cast<float>(s.m * s.n), true};
+        kt->dense_forward_loss(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.bias,
+                               Activation::sigmoid, &loss, buf.c, s.n);
         benchmark::DoNotOptimize(loss.bce_sum);
         break;
       }
       case Op::delta:
-        kt->delta_backward(s.m, s.n, s.k, buf.a.data(), s.k, buf.b.data(), s.n, buf.act.data(),
-                           s.n, Activation::sigmoid, &kl, buf.c.data(), s.n);
+        kt->delta_backward(s.m, s.n, s.k, buf.a, s.k, buf.b, s.n, buf.act,
+                           s.n, Activation::sigmoid, &kl, buf.c, s.n);
         break;
     }
-    benchmark::DoNotOptimize(buf.c.data());
+    benchmark::DoNotOptimize(buf.c);
     benchmark::ClobberMemory();
   }
   set_flops(state, s);
@@ -191,17 +187,17 @@ void run_dnnl(benchmark::State& state, const tk::F32Kernels* pass, Shape s) {
   const tk::Sparsity kl = buf.kl();
   const Gemm g = as_gemm(s);
   for (auto _ : state) {
-    dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', s.m, s.n, s.k, 1.0f, buf.a.data(), g.lda,
-               buf.b.data(), g.ldb, 0.0f, buf.c.data(), s.n);
+    dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', s.m, s.n, s.k, 1.0f, buf.a, g.lda,
+               buf.b, g.ldb, 0.0f, buf.c, s.n);
     if (pass != nullptr) {
       if (s.op == Op::dense) {
-        pass->activate(std::int64_t{s.m} * s.n, buf.c.data(), buf.c.data(), Activation::sigmoid);
+        pass->activate(std::int64_t{s.m} * s.n, buf.c, buf.c, Activation::sigmoid);
       } else {
-        pass->hidden_delta(s.m, s.n, buf.act.data(), s.n, buf.c.data(), s.n, Activation::sigmoid,
+        pass->hidden_delta(s.m, s.n, buf.act, s.n, buf.c, s.n, Activation::sigmoid,
                            &kl);
       }
     }
-    benchmark::DoNotOptimize(buf.c.data());
+    benchmark::DoNotOptimize(buf.c);
     benchmark::ClobberMemory();
   }
   set_flops(state, s);
@@ -217,14 +213,14 @@ void run_openblas(benchmark::State& state, Shape s) {
   const bool gemv = s.m == 1 && g.tb && !g.ta;
   for (auto _ : state) {
     if (gemv) {
-      cblas_sgemv(CblasRowMajor, CblasNoTrans, s.n, s.k, 1.0f, buf.b.data(), g.ldb, buf.a.data(),
-                  1, 0.0f, buf.c.data(), 1);
+      cblas_sgemv(CblasRowMajor, CblasNoTrans, s.n, s.k, 1.0f, buf.b, g.ldb, buf.a,
+                  1, 0.0f, buf.c, 1);
     } else {
       cblas_sgemm(CblasRowMajor, g.ta ? CblasTrans : CblasNoTrans,
-                  g.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.0f, buf.a.data(), g.lda,
-                  buf.b.data(), g.ldb, 0.0f, buf.c.data(), s.n);
+                  g.tb ? CblasTrans : CblasNoTrans, s.m, s.n, s.k, 1.0f, buf.a, g.lda,
+                  buf.b, g.ldb, 0.0f, buf.c, s.n);
     }
-    benchmark::DoNotOptimize(buf.c.data());
+    benchmark::DoNotOptimize(buf.c);
     benchmark::ClobberMemory();
   }
   set_flops(state, s);
