@@ -161,6 +161,7 @@ void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
   set_flops(state, s);
 }
 
+#if defined(TINYAE_BENCH_DNNL) || defined(TINYAE_BENCH_OPENBLAS)
 // The same product as a plain sgemm (no epilogue): transposes as the op has them.
 struct Gemm {
   bool ta, tb;
@@ -177,6 +178,7 @@ Gemm as_gemm(const Shape& s) {
   }
   return {false, false, s.k, s.n};
 }
+#endif
 
 #if defined(TINYAE_BENCH_DNNL)
 // dnnl_sgemm, and with `pass` the same layer unfused: the epilogue as a pass of its own
