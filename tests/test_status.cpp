@@ -39,7 +39,7 @@ TEST_CASE("Status formats special and edge values", "[status]") {
 }
 
 TEST_CASE("a long message is cut, never overflows", "[status]") {
-  std::string longer(1000, 'x');
+  std::string longer(2 * TINYAE_STATUS_MESSAGE_BYTES, 'x');
   Status s = Status::error(StatusCode::io_error, longer.c_str(), " tail");
   const std::size_t n = std::strlen(s.message());
   CHECK(n == TINYAE_STATUS_MESSAGE_BYTES - 1);
@@ -49,4 +49,14 @@ TEST_CASE("a long message is cut, never overflows", "[status]") {
 TEST_CASE("an error without text reports the name of its code", "[status]") {
   Status s = Status::error(StatusCode::arena_too_small);
   CHECK(std::string(s.message()) == "arena too small");
+}
+
+TEST_CASE("on the host a message holds a long path and its reason whole", "[status]") {
+  // Firmware keeps a 160-byte cap; a host build (this test's) keeps 1 KB.
+  CHECK(TINYAE_STATUS_MESSAGE_BYTES >= 1024);
+  std::string path = "/tmp";
+  while (path.size() < 700) path += "/a-folder-with-a-long-name";
+  const std::string reason = ": corrupt or unreadable data (invalid distance too far back)";
+  Status s = Status::error(StatusCode::corrupt_data, path.c_str(), reason.c_str());
+  CHECK(std::string(s.message()) == path + reason);
 }

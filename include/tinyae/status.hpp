@@ -7,9 +7,17 @@
 #include "tinyae/export.hpp"
 
 #ifndef TINYAE_STATUS_MESSAGE_BYTES
-// Bytes kept for a human-readable message. Define as 1 to compile messages out on
-// tiny flash: message() then returns the code's name.
+// Bytes kept for a human-readable message; longer ones are cut. On an operating
+// system a message must be whole (a long path plus zlib's or the parser's reason);
+// bare-metal firmware keeps a small cap, as each Status lives on its small stack.
+// Define as 1 to compile messages out on tiny flash: message() then returns the
+// code's name. The compiler's target macros decide, so the library and its users
+// always agree on sizeof(Status).
+#if defined(__linux__) || defined(__unix__) || defined(__APPLE__) || defined(_WIN32)
+#define TINYAE_STATUS_MESSAGE_BYTES 1024
+#else
 #define TINYAE_STATUS_MESSAGE_BYTES 160
+#endif
 #endif
 
 namespace tinyae {
@@ -58,6 +66,8 @@ class [[nodiscard]] TINYAE_EXPORT Status {
   void append(unsigned long value) { append(static_cast<unsigned long long>(value)); }
   void append(float value) { append(static_cast<double>(value)); }
 
+  static_assert(TINYAE_STATUS_MESSAGE_BYTES >= 1 && TINYAE_STATUS_MESSAGE_BYTES <= 65535,
+                "length_ counts the message in 16 bits");
   StatusCode code_ = StatusCode::ok;
   std::uint16_t length_ = 0;
   char message_[TINYAE_STATUS_MESSAGE_BYTES] = {};
