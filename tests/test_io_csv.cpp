@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -84,4 +85,58 @@ TEST_CASE("load_csv reports malformed files and leaves the output alone", "[io][
   CHECK(missing.code() == StatusCode::io_error);
   CHECK(std::string(missing.message()).find("/nonexistent/tinyae.csv: cannot open") == 0);
   CHECK(m.rows == 42);
+}
+
+TEST_CASE("load_csv reads decimal numbers only, all of every line", "[io][csv][bad-input]") {
+  Matrix m;
+  REQUIRE(load_csv(test::write_temp_file("decimal.csv", "+3,-.5e+2,5.,.25E1,0\n"), &m).ok());
+  CHECK(m.values == std::vector<float>{3, -50, 5, 2.5f, 0});
+  m.rows = 42;
+  auto error = [&](const std::string& name, const std::string& contents, StatusCode code) {
+    Status s = load_csv(test::write_temp_file(name, contents), &m);
+    CHECK(s.code() == code);
+    CHECK(m.rows == 42);
+    return std::string(s.message());
+  };
+  // strtod alone reads 0x10 as 16, and a C string ends at the NUL (the line read as 3,4).
+  CHECK(error("hex.csv", "1,2\n7,0x10\n", StatusCode::corrupt_data) ==
+        test::temp_path("hex.csv") + ": line 2, field 2: '0x10' is not a number (hexadecimal is not read)");
+  CHECK(error("hexneg.csv", "-0X1p3\n", StatusCode::corrupt_data).find("'-0X1p3' is not a number (hexadecimal is not read)") != std::string::npos);
+  CHECK(error("nul.csv", std::string("1,2\n3,4\0 5\n", 11), StatusCode::corrupt_data) ==
+        test::temp_path("nul.csv") + ": line 2, field 2: '4\\x00 5' is not a number (it holds a NUL byte)");
+  CHECK(error("nulfield.csv", std::string("1,2\n3,4,\0\n", 10), StatusCode::corrupt_data).find("line 2, field 3: '\\x00'") != std::string::npos);
+  // Whatever a field holds is quoted printably, and at most 40 bytes of it.
+  CHECK(error("control.csv", "1,\x01\x7f\\\n", StatusCode::corrupt_data).find("field 2: '\\x01\\x7F\\\\' is not a number") != std::string::npos);
+  CHECK(error("long.csv", "1," + std::string(100, 'z') + "\n", StatusCode::corrupt_data).find("'" + std::string(40, 'z') + "...' is not a number") != std::string::npos);
+  for (const char* word : {"inf", "-Infinity", "+NAN", "INF"}) {
+    CHECK(error("inf.csv", std::string("1,") + word + "\n", StatusCode::non_finite) ==
+          test::temp_path("inf.csv") + ": line 1, field 2: value is not finite in float");
+  }
+  for (const char* bad : {"nan(1)", "1e", "e5", ".", "-", "1.2.3", "1e+", "1 2", "in", "infinit"}) {
+    INFO(bad);
+    CHECK(error("bad.csv", std::string("1,") + bad + "\n", StatusCode::corrupt_data).find("line 1, field 2: '" + std::string(bad) + "' is not a number") != std::string::npos);
+  }
+}
+
+TEST_CASE("gzip errors name the path once and keep zlib's reason whole", "[io][csv][bad-input]") {
+  // A path longer than the 160 bytes a Status once held, in folders of ordinary names.
+  std::string dir = test::temp_path("gzip_long_path");
+  ::mkdir(dir.c_str(), 0700);
+  while (dir.size() < 400) {
+    dir += "/a-folder-with-a-rather-long-name";
+    ::mkdir(dir.c_str(), 0700);
+  }
+  const std::string path = dir + "/data.csv.gz";
+  std::string bad = gzip("1,2,3\n4,5,6\n");
+  bad[10] = '\x07';  // the first deflate block: BFINAL 1, BTYPE 3 (reserved)
+  std::ofstream(path, std::ios::binary) << bad;
+  Matrix m;
+  Status s = load_csv(path, &m);
+  CHECK(s.code() == StatusCode::corrupt_data);
+  CHECK(std::string(s.message()) == path + ": corrupt or unreadable data (invalid block type)");
+  // A stream cut short says so, with zlib's reason.
+  const std::string good = gzip("1,2,3\n4,5,6\n7,8,9\n");
+  std::ofstream(path, std::ios::binary) << good.substr(0, good.size() - 10);
+  CHECK(std::string(load_csv(path, &m).message()) ==
+        path + ": compressed data is truncated or corrupt (unexpected end of file)");
 }

@@ -9,6 +9,51 @@
 
 namespace tinyae::io {
 
+namespace {
+
+constexpr char kHexDigits[] = "0123456789ABCDEF";
+
+// zlib's reason for the last error, without the "<path>: " it starts with (the
+// message names the path once, first).
+const char* gzip_reason(gzFile file, const std::string& path) {
+  int code = 0;
+  const char* why = gzerror(file, &code);
+  if (std::strncmp(why, path.c_str(), path.size()) == 0 && std::strncmp(why + path.size(), ": ", 2) == 0) {
+    why += path.size() + 2;
+  }
+  return why;
+}
+
+}  // namespace
+
+std::string printable(const char* data, std::size_t size, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < size && i < max_bytes; ++i) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHexDigits[c >> 4];
+      out += kHexDigits[c & 15];
+    }
+  }
+  if (size > max_bytes) out += "...";
+  return out;
+}
+
+std::string hex_byte(unsigned char byte) {
+  return {'0', 'x', kHexDigits[byte >> 4], kHexDigits[byte & 15]};
+}
+
+Status too_short(const std::string& path, const char* what, std::size_t size, std::size_t needed,
+                 bool at_least) {
+  return Status::error(StatusCode::corrupt_data, path.c_str(), ": ", what, "file too short (", size,
+                       " bytes; the header needs ", at_least ? "at least " : "", needed, ")");
+}
+
 Status read_file(const std::string& path, std::size_t max_bytes, std::string* out) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
@@ -20,10 +65,8 @@ Status read_file(const std::string& path, std::size_t max_bytes, std::string* ou
   for (;;) {
     const int n = gzread(file, chunk, sizeof chunk);
     if (n < 0) {
-      int code = 0;
-      const char* why = gzerror(file, &code);
       Status s = Status::error(StatusCode::corrupt_data, path.c_str(),
-                               ": corrupt or unreadable data (", why, ")");
+                               ": corrupt or unreadable data (", gzip_reason(file, path), ")");
       gzclose(file);
       return s;
     }
@@ -36,9 +79,12 @@ Status read_file(const std::string& path, std::size_t max_bytes, std::string* ou
     data.append(chunk, static_cast<std::size_t>(n));
   }
   // A gzip stream cut short reads as a clean end of file; gzclose reports it.
+  int code = Z_OK;
+  gzerror(file, &code);
+  const std::string why = code == Z_OK ? std::string() : std::string(" (") + gzip_reason(file, path) + ")";
   if (gzclose(file) != Z_OK) {
     return Status::error(StatusCode::corrupt_data, path.c_str(),
-                         ": compressed data is truncated or corrupt");
+                         ": compressed data is truncated or corrupt", why.c_str());
   }
   *out = std::move(data);
   return Status();

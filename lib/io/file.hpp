@@ -17,6 +17,21 @@ Status read_file(const std::string& path, std::size_t max_bytes, std::string* ou
 // failed or interrupted write leaves any previous file at path untouched.
 Status write_file_atomic(const std::string& path, const void* bytes, std::size_t size);
 
+// File bytes made fit to quote in a message: printable ASCII stays, a backslash becomes
+// "\\" and any other byte "\xHH" (a NUL or a newline must not cut or break the line);
+// at most max_bytes of input are shown, then "...".
+std::string printable(const char* data, std::size_t size, std::size_t max_bytes = 40);
+inline std::string printable(const std::string& bytes, std::size_t max_bytes = 40) {
+  return printable(bytes.data(), bytes.size(), max_bytes);
+}
+
+// A byte as "0x0F" (Status formats integers in decimal).
+std::string hex_byte(unsigned char byte);
+
+// corrupt_data "<path>: <what>file too short (N bytes; the header needs [at least ]M)".
+Status too_short(const std::string& path, const char* what, std::size_t size, std::size_t needed,
+                 bool at_least = false);
+
 inline std::uint32_t read_be32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
 }
