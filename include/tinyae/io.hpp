@@ -39,7 +39,9 @@ struct Matrix {
 };
 
 // Reads a CSV file of numbers, plain or gzip-compressed (detected from its first
-// bytes), one sample per line, comma-separated, every line the same length. With
+// bytes), one sample per line, comma-separated, every line the same length. Numbers
+// are decimal ([+-]digits[.digits][e[+-]digits], spaces or tabs around them);
+// hexadecimal, NUL bytes and other text are errors, inf and nan are non_finite. With
 // has_header the first line is skipped. Errors name the file, line and field; *out is
 // left unchanged on error.
 TINYAE_EXPORT Status load_csv(const std::string& path, Matrix* out, bool has_header = false);
@@ -56,8 +58,16 @@ struct IdxArray {
 TINYAE_EXPORT Status load_idx(const std::string& path, IdxArray* out);
 // uint8 images (n x h x w ...) as n rows of pixels / 255.
 TINYAE_EXPORT Status load_idx_images(const std::string& path, Matrix* out);
+// uint8 labels (IDX type 0x08, exactly one dimension), each from 0 to classes - 1
+// (classes: 1 to 256), as the MNIST family stores them. Another type or rank is an
+// error, and so is a label out of range (the message names it and its index).
+TINYAE_EXPORT Status load_idx_labels(const std::string& path, std::int32_t classes,
+                                     std::vector<std::uint8_t>* out);
 
-// A NumPy .npy array (C order; <f4, <f8 or |u1, values converted to float).
+// A NumPy .npy array (C order; <f4, <f8 or |u1, values converted to float), format
+// 1.0, 2.0 or 3.0. The header must be the dict NumPy writes: printable ASCII, '{' to
+// '}' then spaces and one '\n', the keys 'descr', 'fortran_order' and 'shape' each
+// once and no other, shape a tuple of non-negative integers (() is a scalar).
 struct NpyArray {
   std::vector<std::int64_t> shape;
   std::vector<float> values;

@@ -48,15 +48,17 @@ Status load_idx(const std::string& path, IdxArray* out) {
   std::string bytes;
   TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxIdxBytes, &bytes));
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.size() < 4 || p[0] != 0 || p[1] != 0) {
+  if ((bytes.size() > 0 && p[0] != 0) || (bytes.size() > 1 && p[1] != 0)) {
     return Status::error(StatusCode::corrupt_data, path.c_str(),
                          ": not an IDX file (magic must start with two zero bytes)");
   }
+  // The smallest header: magic, type, one dimension and its size.
+  if (bytes.size() < 4) return io::too_short(path, "", bytes.size(), 8, true);
   const unsigned char type = p[2];
   const int size = element_bytes(type);
   if (size == 0) {
-    return Status::error(StatusCode::corrupt_data, path.c_str(), ": unknown IDX data type 0x",
-                         static_cast<int>(type) / 16, static_cast<int>(type) % 16);
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": unknown IDX data type ",
+                         io::hex_byte(type).c_str());
   }
   const int ndims = p[3];
   if (ndims < 1 || ndims > kMaxIdxDims) {
@@ -64,9 +66,7 @@ Status load_idx(const std::string& path, IdxArray* out) {
                          " dimensions (1 to ", kMaxIdxDims, " accepted)");
   }
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
-  if (bytes.size() < header) {
-    return Status::error(StatusCode::corrupt_data, path.c_str(), ": truncated IDX header");
-  }
+  if (bytes.size() < header) return io::too_short(path, "truncated IDX header: ", bytes.size(), header);
   IdxArray a;
   a.type = type;
   std::uint64_t count = 1;
@@ -108,7 +108,9 @@ Status load_idx_images(const std::string& path, Matrix* out) {
   TINYAE_RETURN_IF_ERROR(load_idx(path, &a));
   if (a.type != 0x08 || a.dims.size() < 2) {
     return Status::error(StatusCode::corrupt_data, path.c_str(),
-                         ": expected uint8 images (IDX type 0x08, 2 or more dimensions)");
+                         ": expected uint8 images (IDX type 0x08, 2 or more dimensions), the file has type ",
+                         io::hex_byte(a.type).c_str(), " and ", a.dims.size(),
+                         a.dims.size() == 1 ? " dimension" : " dimensions");
   }
   std::int64_t cols = 1;
   for (std::size_t d = 1; d < a.dims.size(); ++d) cols *= a.dims[d];
@@ -121,6 +123,32 @@ Status load_idx_images(const std::string& path, Matrix* out) {
   m.values = std::move(a.values);
   for (float& v : m.values) v /= 255.0f;
   *out = std::move(m);
+  return Status();
+}
+
+Status load_idx_labels(const std::string& path, std::int32_t classes, std::vector<std::uint8_t>* out) {
+  if (classes < 1 || classes > 256) {
+    return Status::error(StatusCode::invalid_argument, "load_idx_labels: ", classes,
+                         " classes (uint8 labels allow 1 to 256)");
+  }
+  IdxArray a;
+  TINYAE_RETURN_IF_ERROR(load_idx(path, &a));
+  if (a.type != 0x08 || a.dims.size() != 1) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(),
+                         ": expected uint8 labels (IDX type 0x08, 1 dimension), the file has type ",
+                         io::hex_byte(a.type).c_str(), " and ", a.dims.size(),
+                         a.dims.size() == 1 ? " dimension" : " dimensions");
+  }
+  std::vector<std::uint8_t> labels(a.values.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const auto label = static_cast<std::int32_t>(a.values[i]);  // exact: uint8 in float
+    if (label >= classes) {
+      return Status::error(StatusCode::corrupt_data, path.c_str(), ": label ", label, " at index ", i,
+                           " is out of range (0 to ", classes - 1, ")");
+    }
+    labels[i] = static_cast<std::uint8_t>(label);
+  }
+  *out = std::move(labels);
   return Status();
 }
 

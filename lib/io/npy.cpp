@@ -11,28 +11,173 @@ namespace {
 constexpr std::size_t kMaxNpyBytes = std::size_t{1} << 31;
 constexpr char kMagic[] = "\x93NUMPY";
 
-// The value after 'key': in the header dict, or empty.
-std::string dict_value(const std::string& header, const char* key) {
-  const std::string quoted = std::string("'") + key + "'";
-  std::size_t at = header.find(quoted);
-  if (at == std::string::npos) return "";
-  at = header.find(':', at + quoted.size());
-  if (at == std::string::npos) return "";
-  ++at;
-  while (at < header.size() && header[at] == ' ') ++at;
-  if (at >= header.size()) return "";
-  std::size_t end;
-  if (header[at] == '\'') {
-    end = header.find('\'', at + 1);
-    return end == std::string::npos ? "" : header.substr(at + 1, end - at - 1);
+// The header dict, parsed as the Python literal NumPy writes and reads:
+//   {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+// then spaces and one '\n'. Only what a literal of these three keys can hold is
+// accepted; anything else is an error saying where, never a guess.
+struct NpyHeader {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::int64_t> shape;
+  std::string shape_text;  // as written, for messages
+};
+
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& path, const std::string& text) : path_(path), text_(text) {}
+
+  Status parse(NpyHeader* out) {
+    // A NUL or other control byte ends no string here: the header must be text.
+    if (text_.empty() || text_.back() != '\n') return fail("does not end with a newline");
+    for (std::size_t i = 0; i + 1 < text_.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text_[i]);
+      if (c < 0x20 || c > 0x7e) {
+        return Status::error(StatusCode::corrupt_data, path_.c_str(), ": .npy header byte ", i, " is '",
+                             io::printable(&text_[i], 1).c_str(), "' (the header must be printable ASCII)");
+      }
+    }
+    end_ = text_.size() - 1;
+    if (text_[0] != '{') return fail("is not a dict (it must start with '{')");
+    pos_ = 1;
+    bool seen[3] = {false, false, false};
+    for (;;) {
+      skip_spaces();
+      if (at_end()) return fail("dict is not terminated (no '}')");
+      if (text_[pos_] == '}') break;
+      std::string key;
+      TINYAE_RETURN_IF_ERROR(string_literal("a quoted key", &key));
+      int which = -1;
+      if (key == "descr") which = 0;
+      else if (key == "fortran_order") which = 1;
+      else if (key == "shape") which = 2;
+      if (which < 0) {
+        return Status::error(StatusCode::corrupt_data, path_.c_str(), ": .npy header has an unexpected key '",
+                             io::printable(key).c_str(), "' (only 'descr', 'fortran_order' and 'shape')");
+      }
+      if (seen[which]) {
+        return Status::error(StatusCode::corrupt_data, path_.c_str(), ": .npy header has the key '",
+                             key.c_str(), "' twice");
+      }
+      seen[which] = true;
+      skip_spaces();
+      if (at_end() || text_[pos_] != ':') return fail_at("expected ':' after a key");
+      ++pos_;
+      skip_spaces();
+      if (which == 0) {
+        if (!at_end() && (text_[pos_] == '[' || text_[pos_] == '{')) {
+          return Status::error(StatusCode::unsupported, path_.c_str(),
+                               ": structured dtypes are not supported (supported: <f4, <f8, |u1)");
+        }
+        TINYAE_RETURN_IF_ERROR(string_literal("'descr' as a quoted string", &out->descr));
+      } else if (which == 1) {
+        if (word("True")) out->fortran_order = true;
+        else if (word("False")) out->fortran_order = false;
+        else return fail_at("'fortran_order' must be True or False");
+      } else {
+        TINYAE_RETURN_IF_ERROR(shape(out));
+      }
+      skip_spaces();
+      if (at_end()) return fail("dict is not terminated (no '}')");
+      if (text_[pos_] == ',') ++pos_;
+      else if (text_[pos_] != '}') return fail_at("expected ',' or '}' after a value");
+    }
+    ++pos_;  // the '}'
+    skip_spaces();
+    if (!at_end()) return fail_at("has text after the dict");
+    if (!seen[0]) return fail("has no 'descr' key");
+    if (!seen[1]) return fail("has no 'fortran_order' key");
+    if (!seen[2]) return fail("has no 'shape' key");
+    if (out->descr.empty()) return fail("has an empty descr");
+    return Status();
   }
-  if (header[at] == '(') {
-    end = header.find(')', at);
-    return end == std::string::npos ? "" : header.substr(at, end - at + 1);
+
+ private:
+  bool at_end() const { return pos_ >= end_; }
+  void skip_spaces() {
+    while (!at_end() && text_[pos_] == ' ') ++pos_;
   }
-  end = header.find_first_of(",}", at);
-  return end == std::string::npos ? "" : header.substr(at, end - at);
-}
+  bool is_digit() const { return !at_end() && text_[pos_] >= '0' && text_[pos_] <= '9'; }
+  bool word(const char* w) {
+    const std::size_t n = std::strlen(w);
+    if (end_ - pos_ < n || text_.compare(pos_, n, w) != 0) return false;
+    pos_ += n;
+    return true;
+  }
+  Status fail(const char* what) const {
+    return Status::error(StatusCode::corrupt_data, path_.c_str(), ": .npy header ", what);
+  }
+  // Quotes the header from where parsing stopped.
+  Status fail_at(const char* what) const {
+    return Status::error(StatusCode::corrupt_data, path_.c_str(), ": .npy header: ", what, " at byte ",
+                         pos_, " ('", io::printable(text_.substr(pos_, end_ - pos_), 24).c_str(), "')");
+  }
+  // A plain Python string in ' or " quotes (NumPy writes no escapes).
+  Status string_literal(const char* what, std::string* out) {
+    if (at_end() || (text_[pos_] != '\'' && text_[pos_] != '"')) {
+      return fail_at((std::string("expected ") + what).c_str());
+    }
+    const char quote = text_[pos_];
+    const std::size_t begin = ++pos_;
+    while (!at_end() && text_[pos_] != quote && text_[pos_] != '\\') ++pos_;
+    if (at_end()) return fail("has an unterminated string");
+    if (text_[pos_] == '\\') return fail_at("escapes in strings are not supported");
+    *out = text_.substr(begin, pos_ - begin);
+    ++pos_;
+    return Status();
+  }
+  // A tuple of non-negative Python ints: (), (3,), (2, 3) or (2, 3,).
+  Status shape(NpyHeader* out) {
+    const std::size_t close = text_.find(')', pos_);
+    out->shape_text = text_.substr(pos_, close == std::string::npos || close >= end_ ? end_ - pos_ : close - pos_ + 1);
+    auto bad = [&](const char* why) {
+      return Status::error(StatusCode::corrupt_data, path_.c_str(), ": bad shape ",
+                           io::printable(out->shape_text).c_str(), " (", why, ")");
+    };
+    if (at_end() || text_[pos_] != '(') return bad("'shape' must be a tuple");
+    ++pos_;
+    bool comma_after_last = false;
+    std::uint64_t count = 1;
+    for (;;) {
+      skip_spaces();
+      if (!at_end() && text_[pos_] == ')') break;
+      if (!is_digit()) return bad("a tuple of non-negative integers");
+      if (text_[pos_] == '0' && pos_ + 1 < end_ && text_[pos_ + 1] >= '0' && text_[pos_ + 1] <= '9') {
+        return bad("a Python integer has no leading zeros");
+      }
+      std::uint64_t n = 0;
+      while (is_digit()) {
+        n = n * 10 + static_cast<std::uint64_t>(text_[pos_++] - '0');
+        if (n > (std::uint64_t{1} << 40)) {
+          return Status::error(StatusCode::corrupt_data, path_.c_str(), ": absurd shape ",
+                               io::printable(out->shape_text).c_str());
+        }
+      }
+      // Checked before multiplying, so the product cannot wrap around.
+      if (n != 0 && count > kMaxNpyBytes / n) {
+        return Status::error(StatusCode::corrupt_data, path_.c_str(), ": shape ",
+                             io::printable(out->shape_text).c_str(), " is too large");
+      }
+      count *= n;
+      out->shape.push_back(static_cast<std::int64_t>(n));
+      skip_spaces();
+      comma_after_last = !at_end() && text_[pos_] == ',';
+      if (comma_after_last) {
+        ++pos_;
+      } else if (at_end() || text_[pos_] != ')') {
+        return bad("a tuple of non-negative integers");
+      }
+    }
+    ++pos_;  // the ')'
+    // In Python (3) is the number 3, not a tuple.
+    if (out->shape.size() == 1 && !comma_after_last) return bad("a one-element tuple is written (n,)");
+    return Status();
+  }
+
+  const std::string& path_;
+  const std::string& text_;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;  // the final '\n'
+};
 
 }  // namespace
 
@@ -40,70 +185,45 @@ Status load_npy(const std::string& path, NpyArray* out) {
   std::string bytes;
   TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxNpyBytes, &bytes));
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.size() < 10 || std::memcmp(p, kMagic, 6) != 0) {
+  const std::size_t have = bytes.size();
+  if (std::memcmp(p, kMagic, have < 6 ? have : 6) != 0) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": not a .npy file (bad magic)");
   }
+  if (have < 8) return io::too_short(path, "", have, 10, true);
   const int major = p[6];
-  std::size_t header_len;
-  std::size_t start;
-  if (major == 1) {
-    header_len = p[8] | (std::size_t{p[9]} << 8);
-    start = 10;
-  } else if (major == 2 || major == 3) {
-    if (bytes.size() < 12) return Status::error(StatusCode::corrupt_data, path.c_str(), ": truncated .npy header");
-    header_len = io::read_le32(p + 8);
-    start = 12;
-  } else {
-    return Status::error(StatusCode::unsupported, path.c_str(), ": .npy format version ", major,
-                         " (1 to 3 supported)");
+  if (major < 1 || major > 3 || p[7] != 0) {
+    return Status::error(StatusCode::unsupported, path.c_str(), ": .npy format version ", major, ".",
+                         static_cast<int>(p[7]), " (1.0, 2.0 and 3.0 supported)");
   }
-  if (header_len > bytes.size() - start) {
-    return Status::error(StatusCode::corrupt_data, path.c_str(), ": truncated .npy header");
+  // Version 1 stores the header length in 2 bytes, versions 2 and 3 in 4. NumPy pads
+  // the header so the data starts on a 64-byte boundary; it reads files that do not,
+  // and so does this loader.
+  const std::size_t start = major == 1 ? 10 : 12;
+  if (have < start) return io::too_short(path, "", have, start);
+  const std::size_t header_len = major == 1 ? p[8] | (std::size_t{p[9]} << 8) : io::read_le32(p + 8);
+  if (header_len > have - start) {
+    return io::too_short(path, "truncated .npy header: ", have, start + header_len);
   }
-  const std::string header = bytes.substr(start, header_len);
-  const std::string descr = dict_value(header, "descr");
-  const std::string fortran = dict_value(header, "fortran_order");
-  const std::string shape_text = dict_value(header, "shape");
+  NpyHeader header;
+  TINYAE_RETURN_IF_ERROR(HeaderParser(path, bytes.substr(start, header_len)).parse(&header));
+  const std::string& descr = header.descr;
   int size = 0;
   if (descr == "<f4") size = 4;
   else if (descr == "<f8") size = 8;
   else if (descr == "|u1" || descr == "<u1") size = 1;
   else {
-    return Status::error(StatusCode::unsupported, path.c_str(), ": dtype '", descr.c_str(),
+    return Status::error(StatusCode::unsupported, path.c_str(), ": dtype '", io::printable(descr).c_str(),
                          "' (supported: <f4, <f8, |u1)");
   }
-  if (fortran != "False") {
+  if (header.fortran_order) {
     return Status::error(StatusCode::unsupported, path.c_str(),
                          ": only C-order arrays are supported (fortran_order must be False)");
   }
-  if (shape_text.size() < 2 || shape_text.front() != '(' || shape_text.back() != ')') {
-    return Status::error(StatusCode::corrupt_data, path.c_str(), ": .npy header has no shape");
-  }
   NpyArray a;
+  a.shape = std::move(header.shape);
   std::uint64_t count = 1;
-  const char* s = shape_text.c_str() + 1;
-  while (*s != ')') {
-    while (*s == ' ' || *s == ',') ++s;
-    if (*s == ')') break;
-    if (*s < '0' || *s > '9') {
-      return Status::error(StatusCode::corrupt_data, path.c_str(), ": bad shape ",
-                           shape_text.c_str());
-    }
-    std::uint64_t n = 0;
-    while (*s >= '0' && *s <= '9') {
-      n = n * 10 + static_cast<std::uint64_t>(*s++ - '0');
-      if (n > (std::uint64_t{1} << 40)) {
-        return Status::error(StatusCode::corrupt_data, path.c_str(), ": absurd shape ",
-                             shape_text.c_str());
-      }
-    }
-    count *= n;
-    if (count > kMaxNpyBytes) {
-      return Status::error(StatusCode::corrupt_data, path.c_str(), ": shape ",
-                           shape_text.c_str(), " is too large");
-    }
-    a.shape.push_back(static_cast<std::int64_t>(n));
-  }
+  for (std::int64_t n : a.shape) count *= static_cast<std::uint64_t>(n);  // bounded by the parser
+  const std::string shape_text = io::printable(header.shape_text);
   const std::size_t data_start = start + header_len;
   const std::uint64_t expected = count * static_cast<std::uint64_t>(size);
   if (bytes.size() - data_start != expected) {
