@@ -176,6 +176,13 @@ class TINYAE_EXPORT Network {
   const float* gradients() const { return gradients_; }
   float* weights(std::int32_t layer) { return parameters_ + spec_.weight_offset(layer); }
   float* biases(std::int32_t layer) { return parameters_ + spec_.bias_offset(layer); }
+  // Sets one dense or conv2d layer's parameters (e.g. weights trained elsewhere), in
+  // the layout of NetworkSpec::weight_count: dense weights out x in, row-major; conv2d
+  // weights filters x (kernel row, kernel column, input channel); then one bias per
+  // output (filter). The counts must equal spec().weight_count(layer) and
+  // bias_count(layer) and every value must be finite; on error nothing is changed.
+  Status set_layer(std::int32_t layer, const float* weights, std::int64_t weight_count,
+                   const float* bias, std::int64_t bias_count);
 
  private:
   // One part of a batch: its rows, and the sums its backward pass produced.

@@ -308,6 +308,41 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
   return Status();
 }
 
+Status Network::set_layer(std::int32_t layer, const float* weights, std::int64_t weight_count,
+                          const float* bias, std::int64_t bias_count) {
+  if (parameters_ == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "set_layer: the network is not set up");
+  }
+  if (layer < 0 || layer >= spec_.num_layers) {
+    return Status::error(StatusCode::invalid_argument, "set_layer: no layer ", layer,
+                         " (the network has layers 0 to ", spec_.num_layers - 1, ")");
+  }
+  const std::int64_t nw = spec_.weight_count(layer);
+  const std::int64_t nb = spec_.bias_count(layer);
+  if (nb == 0) {
+    return Status::error(StatusCode::invalid_argument, "set_layer: layer ", layer, " (",
+                         layer_kind_name(spec_.layers[layer].kind), ") has no parameters");
+  }
+  if (weight_count != nw || bias_count != nb) {
+    return Status::error(StatusCode::invalid_argument, "set_layer: layer ", layer, " (",
+                         layer_kind_name(spec_.layers[layer].kind), ") takes ", nw,
+                         " weights and ", nb, " biases, got ", weight_count, " and ", bias_count);
+  }
+  if (weights == nullptr || bias == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "set_layer: weights or bias is null");
+  }
+  for (std::int64_t i = 0; i < nw + nb; ++i) {
+    const float v = i < nw ? weights[i] : bias[i - nw];
+    if (!std::isfinite(v)) {
+      return Status::error(StatusCode::non_finite, "set_layer: layer ", layer,
+                           i < nw ? " weight " : " bias ", i < nw ? i : i - nw, " is ", v);
+    }
+  }
+  copy(weights, nw, this->weights(layer));
+  copy(bias, nb, biases(layer));
+  return Status();
+}
+
 Status Network::check_data(const float* data, std::int32_t rows, std::int32_t cols,
                            std::int32_t first_layer) const {
   if (parameters_ == nullptr) {
