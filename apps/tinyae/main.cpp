@@ -253,9 +253,16 @@ int main(int argc, char** argv) {
       "train", "train a preset or a layer list; writes model.tae, loss.csv and PNG pictures to --out");
   train_cmd->footer("With --preset, the options given replace the preset's network, training and data settings.\n"
                     "Pictures: loss.png, reconstructions.png, and codes.png (samples, codes, reconstructions);\n"
-                    "identity-838 writes sse.png, weights.png and hidden.png instead of codes.png.");
+                    "identity-838 writes sse.png, weights.png and hidden.png instead of codes.png.\n"
+                    "--layers items: 32 = dense, 32 units; conv16k3s2valid = conv2d, 16 filters 3x3, stride 2\n"
+                    "(default 1), valid or same padding (default same); pool = 2x2 max pooling, stride 2;\n"
+                    "resize14x14 = nearest-neighbour resize. Activations (dense, conv): identity, sigmoid, tanh,\n"
+                    "relu. Mark the code layer with :code. 'tinyae info' prints a model in this form, e.g.\n"
+                    "  1x28x28,conv8k3:relu,pool:code,resize28x28,conv1k3:sigmoid");
   train_cmd->add_option("--preset", train.preset, "identity-838, sparse-patches, digits-deep, mnist-dense or mnist-conv (network, training, data)");
-  train_cmd->add_option("--layers", train.layers, "e.g. 784,32:relu:code,784:sigmoid (input first)");
+  train_cmd->add_option("--layers", train.layers,
+                        "the network: input (N or CxHxW), then per layer N (dense), conv<F>k<K>[s<S>][same|valid], "
+                        "pool or resize<H>x<W>, each [:activation][:code]; e.g. 784,32:relu:code,784:sigmoid");
   train_cmd->add_option("--data", train.data.path, "training samples: .csv[.gz], .npy or IDX (one sample per row); sparse-patches: a folder of photographs, one image, or a patch file");
   train_cmd->add_option("--columns", train.data.columns, "keep the first N columns of each row (drops CSV labels)");
   train_cmd->add_option("--scale", train.data.scale, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");

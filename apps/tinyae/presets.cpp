@@ -58,6 +58,90 @@ Status find_preset(const std::string& name, Preset* out) {
   return Status();
 }
 
+namespace {
+
+// Reads a decimal count from 1 to max at text[*at..], advancing *at; false when none.
+bool read_count(const std::string& text, std::size_t* at, std::int32_t max, std::int32_t* out) {
+  std::size_t end = *at;
+  std::int64_t v = 0;
+  while (end < text.size() && text[end] >= '0' && text[end] <= '9' && v <= max) {
+    v = v * 10 + (text[end] - '0');
+    ++end;
+  }
+  if (end == *at || v < 1 || v > max) return false;
+  *at = end;
+  *out = static_cast<std::int32_t>(v);
+  return true;
+}
+
+// Whether text[*at..] starts with word; advances past it if so.
+bool read_word(const std::string& text, std::size_t* at, const char* word) {
+  const std::string w(word);
+  if (text.compare(*at, w.size(), w) != 0) return false;
+  *at += w.size();
+  return true;
+}
+
+constexpr std::int32_t kMaxSize = 1 << 24;
+
+// One layer item (its part before the first ':') appended to *spec.
+Status parse_layer(const std::string& item, const std::string& body, NetworkSpec* spec, bool* has_activation) {
+  auto bad = [&](const char* why) {
+    return Status::error(StatusCode::invalid_argument, "--layers item '", item.c_str(), "': ", why);
+  };
+  const Shape in = spec->output();
+  std::size_t at = 0;
+  std::int32_t a = 0;
+  std::int32_t b = 0;
+  *has_activation = true;
+  if (!body.empty() && body[0] >= '0' && body[0] <= '9') {
+    if (!read_count(body, &at, kMaxSize, &a) || at != body.size()) return bad("units must be 1 to 16777216");
+    *spec = spec->dense(a, Activation::identity);
+  } else if (read_word(body, &at, "conv")) {
+    if (!read_count(body, &at, kMaxSize, &a)) return bad("give 1 to 16777216 filters, as in conv16k3");
+    if (!read_word(body, &at, "k") || !read_count(body, &at, kMaxKernel, &b)) {
+      return bad("give a kernel size from 1 to 255 after 'k', as in conv16k3");
+    }
+    std::int32_t stride = 1;
+    const bool has_stride = at + 1 < body.size() && body[at] == 's' && body[at + 1] >= '0' && body[at + 1] <= '9';
+    if (has_stride && !(read_word(body, &at, "s") && read_count(body, &at, kMaxStride, &stride))) {
+      return bad("give a stride from 1 to 15 after 's', as in conv16k3s2");
+    }
+    Padding padding = Padding::same;
+    if (read_word(body, &at, "valid")) padding = Padding::valid;
+    else read_word(body, &at, "same");
+    if (at != body.size()) return bad("expected conv<filters>k<kernel>[s<stride>][same|valid], as in conv16k3s2valid");
+    if (conv_output_size(in.height, b, stride, padding) < 1 || conv_output_size(in.width, b, stride, padding) < 1) {
+      return Status::error(StatusCode::invalid_argument, "--layers item '", item.c_str(), "': a ", b, "x", b,
+                           " kernel does not fit its ", in.height, "x", in.width, " input without padding");
+    }
+    *spec = spec->conv2d(a, b, stride, padding, Activation::identity);
+  } else if (body == "pool") {
+    if (in.height == 1 && in.width == 1) {
+      return Status::error(StatusCode::invalid_argument, "--layers item '", item.c_str(), "': its input is ",
+                           in.channels, "x1x1; pooling needs an image (give the input as CxHxW)");
+    }
+    *spec = spec->max_pool2d();
+    *has_activation = false;
+  } else if (read_word(body, &at, "resize")) {
+    if (!read_count(body, &at, kMaxSize, &a) || !read_word(body, &at, "x") || !read_count(body, &at, kMaxSize, &b) ||
+        at != body.size()) {
+      return bad("expected resize<height>x<width>, each 1 to 16777216, as in resize14x14");
+    }
+    *spec = spec->resize(a, b);
+    *has_activation = false;
+  } else {
+    return Status::error(StatusCode::invalid_argument, "--layers item '", item.c_str(), "': expected a layer such as 32 (dense), conv16k3s2valid, pool or resize14x14");
+  }
+  if (spec->builder_error) {
+    return Status::error(StatusCode::invalid_argument, "--layers item '", item.c_str(), "': more than ", kMaxLayers,
+                         " layers");
+  }
+  return Status();
+}
+
+}  // namespace
+
 Status parse_layers(const std::string& text, NetworkSpec* out) {
   std::vector<std::string> items;
   std::stringstream all(text);
@@ -82,18 +166,30 @@ Status parse_layers(const std::string& text, NetworkSpec* out) {
     std::stringstream parts(items[i]);
     std::vector<std::string> fields;
     for (std::string f; std::getline(parts, f, ':');) fields.push_back(f);
-    std::int32_t units = 0;
-    TINYAE_RETURN_IF_ERROR(parse_int(fields.empty() ? "" : fields[0], &units));
-    Activation act = Activation::identity;
-    bool code = false;
+    bool has_activation = false;
+    TINYAE_RETURN_IF_ERROR(parse_layer(items[i], fields.empty() ? "" : fields[0], &spec, &has_activation));
     for (std::size_t f = 1; f < fields.size(); ++f) {
-      if (fields[f] == "code") code = true;
-      else TINYAE_RETURN_IF_ERROR(parse_activation(fields[f].c_str(), &act));
+      if (fields[f] == "code") {
+        if (spec.code_layer >= 0) {
+          return Status::error(StatusCode::invalid_argument, "--layers item '", items[i].c_str(),
+                               "': a layer before it is the code layer already; mark one");
+        }
+        spec = spec.code();
+      } else if (!has_activation) {
+        return Status::error(StatusCode::invalid_argument, "--layers item '", items[i].c_str(), "': ",
+                             fields[0].c_str(), " has no activation, only :code");
+      } else {
+        Activation act = Activation::identity;
+        const Status s = parse_activation(fields[f].c_str(), &act);
+        if (!s.ok()) {
+          return Status::error(StatusCode::invalid_argument, "--layers item '", items[i].c_str(), "': ", s.message());
+        }
+        spec.layers[spec.num_layers - 1].activation = act;
+      }
     }
-    spec = spec.dense(units, act);
-    if (code) spec = spec.code();
   }
-  TINYAE_RETURN_IF_ERROR(validate(spec));
+  const Status s = validate(spec);
+  if (!s.ok()) return Status::error(StatusCode::invalid_argument, "--layers '", text.c_str(), "': ", s.message());
   *out = spec;
   return Status();
 }

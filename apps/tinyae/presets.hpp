@@ -25,11 +25,18 @@ struct Preset {
 // Finds a preset by name; the error lists the known ones.
 Status find_preset(const std::string& name, Preset* out);
 
-// "784,32:relu:code,784:sigmoid" or "1x28x28,32:relu:code,784:sigmoid": the input
-// shape, then one dense layer per item as units[:activation][:code].
+// A network as a list: the input shape (N, or CxHxW for images), then one item per
+// layer, each followed by [:activation][:code] (activations: dense and conv only):
+//   32                  dense, 32 units
+//   conv16k3s2valid     conv2d, 16 filters, 3x3, stride 2 (default 1), padding valid
+//                       or same (the default)
+//   pool                2x2 max pooling, stride 2
+//   resize14x14         nearest-neighbour resize to 14x14
+// e.g. "784,32:relu:code,784:sigmoid" or "1x28x28,conv8k3:relu,pool:code,resize28x28,
+// conv1k3:sigmoid". Errors name the item.
 Status parse_layers(const std::string& text, NetworkSpec* out);
-// The layer list in parse_layers' form; image layers read conv16k3same:relu (16
-// filters, 3x3, stride 1), pool (2x2 max pooling), resize7x7.
+// The layer list in parse_layers' form (padding always written), so it parses back
+// to the same spec.
 std::string describe(const NetworkSpec& spec);
 
 // Rows of samples from CSV (.csv, .csv.gz), NumPy (.npy) or IDX (anything else, e.g.
