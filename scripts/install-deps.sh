@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages tinyae needs that are not there yet.
 #   scripts/install-deps.sh            build + tests + demo (compiler, CMake, Ninja, xsimd, Catch2,
-#                                      OpenMP, zlib, stb, CLI11, Fashion-MNIST)
+#                                      OpenMP, zlib, libpng, libjpeg-turbo, CLI11, Fashion-MNIST)
 #   scripts/install-deps.sh --cross    also the ARM cross compilers, qemu and newlib
 #   scripts/install-deps.sh --bench    also Google Benchmark, oneDNN and OpenBLAS
 #   scripts/install-deps.sh --fuzz     also clang with libFuzzer
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkgconf libxsimd-dev catch2 libomp-dev zlib1g-dev libstb-dev libcli11-dev
+packages=(g++ cmake ninja-build pkgconf libxsimd-dev catch2 libomp-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libcli11-dev
           dataset-fashion-mnist)
 for arg in "$@"; do
   case "$arg" in

@@ -1,4 +1,4 @@
-// IDX, NPY, images and model files: real files, round trips, and malformed input.
+// IDX, NPY and model files: real files, round trips, and malformed input.
 #include <catch2/catch.hpp>
 
 #include <sys/resource.h>
@@ -17,14 +17,8 @@ using namespace tinyae;
 
 namespace {
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-std::string be32(std::uint32_t v) {
-  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
-          static_cast<char>(v)};
-}
+using test::be32;
+using test::read_all;
 std::string message_of(const Status& s) { return s.message(); }
 // load_npy's message for bytes it must refuse, leaving its output as it was.
 std::string npy_refusal(const std::string& name, const std::string& bytes) {
@@ -349,41 +343,6 @@ TEST_CASE("IDX labels: other types, ranks and values are clear errors", "[io][id
   CHECK(message_of(classes).find("0 classes (uint8 labels allow 1 to 256)") != std::string::npos);
   REQUIRE(load_idx_labels(test::temp_path("labels_ok.idx"), 256, &labels).ok());
   CHECK(labels == std::vector<std::uint8_t>{0});
-}
-
-TEST_CASE("images: PNG and PPM of the same photo decode to the same pixels", "[io][image]") {
-  Image png;
-  Image ppm;
-  REQUIRE(load_image(test::data_path("photos/chelsea.png"), &png).ok());
-  REQUIRE(load_image(test::data_path("photos/chelsea.ppm"), &ppm).ok());
-  CHECK(png.width == 451);
-  CHECK(png.height == 300);
-  CHECK(png.channels == 3);
-  CHECK(png.pixels == ppm.pixels);
-  Image gray;
-  REQUIRE(load_image(test::data_path("natural512/00-camera.pgm"), &gray).ok());
-  CHECK(gray.channels == 1);
-  CHECK(gray.width == 512);
-
-  const std::string path = test::temp_path("round.png");
-  REQUIRE(save_png(path, png).ok());
-  Image back;
-  REQUIRE(load_image(path, &back).ok());
-  CHECK(back.pixels == png.pixels);
-
-  CHECK(message_of(load_image(test::write_temp_file("bad.png", "\x89PNG\r\n\x1a\n garbage"), &back)).find("not a readable image") != std::string::npos);
-  // Netpbm headers with absurd numbers (stb's parser overflowed on these), odd maxval,
-  // too few pixels.
-  CHECK(message_of(load_image(test::write_temp_file("huge.pgm", "P5 510111111111 2 255\n"), &back)).find("larger than") != std::string::npos);
-  // The input the fuzzer found: a maxval of 40 digits.
-  CHECK(message_of(load_image(test::write_temp_file("fuzz.pgm", "P5\n511 512\n" + std::string(40, '1') + "\n"), &back)).find("larger than") != std::string::npos);
-  CHECK(message_of(load_image(test::write_temp_file("deep.pgm", "P5 2 2 300\n12345678"), &back)).find("maxval 300") != std::string::npos);
-  CHECK(message_of(load_image(test::write_temp_file("short.ppm", "P6 2 2 255\nabc"), &back)).find("truncated") != std::string::npos);
-  CHECK(message_of(load_image(test::write_temp_file("word.pgm", "P5 two 2 255\n"), &back)).find("bad PGM/PPM header") != std::string::npos);
-  REQUIRE(load_image(test::write_temp_file("max15.pgm", "P5\n# comment\n2 1\n15\n\x0f\x05"), &back).ok());
-  CHECK(back.pixels == std::vector<unsigned char>{255, 85});
-  Image wrong{2, 2, 3, std::vector<unsigned char>(5)};
-  CHECK(save_png(path, wrong).code() == StatusCode::invalid_argument);
 }
 
 namespace {

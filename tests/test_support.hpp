@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,18 @@ inline std::string write_temp_file(const std::string& name, const std::string& c
   const std::string path = temp_path(name);
   std::ofstream(path, std::ios::binary) << contents;
   return path;
+}
+
+// The whole file (empty when it cannot be read).
+inline std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// v as 4 big-endian bytes, as IDX and PNG store integers.
+inline std::string be32(std::uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
 }
 
 inline std::string data_path(const std::string& relative) {

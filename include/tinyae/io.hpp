@@ -78,15 +78,21 @@ TINYAE_EXPORT Status load_npy(const std::string& path, NpyArray* out);
 TINYAE_EXPORT Status save_npy(const std::string& path, const float* data,
                               const std::vector<std::int64_t>& shape);
 
-// 8-bit pixels, row-major, channels interleaved (1 gray, 3 RGB, 4 RGBA).
+// 8-bit pixels, row-major, channels interleaved (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
 struct Image {
   std::int32_t width = 0;
   std::int32_t height = 0;
   std::int32_t channels = 0;
   std::vector<unsigned char> pixels;
 };
-// PNG, JPEG and BMP (through stb_image), binary PGM/PPM (P5/P6, 8-bit).
+// PNG (libpng; any colour type and depth: palettes expanded, tRNS as alpha, 16-bit
+// rounded to 8, samples as stored, no gamma applied), JPEG (libjpeg-turbo; gray or
+// colour, as djpeg decodes it; CMYK is refused), uncompressed BMP (8-bit paletted, 24-
+// and 32-bit, as RGB) and binary PGM/PPM (P5/P6, 8-bit). At most 16384 pixels on a side
+// and 2^27 in all. A damaged file is an error naming it and the reason (libjpeg's
+// warnings, e.g. a truncated file, and any bad CRC included); *out is then unchanged.
 TINYAE_EXPORT Status load_image(const std::string& path, Image* out);
+// Writes 1 to 4 channels as an 8-bit PNG (libpng), atomically.
 TINYAE_EXPORT Status save_png(const std::string& path, const Image& image);
 
 // Natural-image patches for the sparse autoencoder (sparse-patches).
