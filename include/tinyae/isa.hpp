@@ -3,7 +3,9 @@
 // By default the library picks the best the CPU can run (on x86: AVX-512, then
 // AVX2+FMA, then scalar, detected with CPUID + XGETBV; on ARM: NEON when built for it;
 // Cortex-M: scalar). Tests and benchmarks can force another one, by call or by setting
-// the environment variable TINYAE_FORCE_ISA (read once, at the first kernel use).
+// the environment variable TINYAE_FORCE_ISA (read at the first kernel use). A name in
+// TINYAE_FORCE_ISA that this build or CPU cannot serve makes every Network::setup fail
+// with the reason (a kernel called directly then runs on the best ISA).
 #pragma once
 
 #include "tinyae/export.hpp"

@@ -205,6 +205,7 @@ void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool c
 
 Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena& arena) {
   *this = Network();
+  TINYAE_RETURN_IF_ERROR(kernels::forced_isa_status());
   TINYAE_RETURN_IF_ERROR(validate(spec));
   TINYAE_RETURN_IF_ERROR(validate_config(spec, config));
   TINYAE_RETURN_IF_ERROR(check_arena(arena_bytes(spec, config), arena));
@@ -281,6 +282,7 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
 
 Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& arena) {
   *this = Network();
+  TINYAE_RETURN_IF_ERROR(kernels::forced_isa_status());
   TINYAE_RETURN_IF_ERROR(validate(spec));
   if (max_batch < 1) {
     return Status::error(StatusCode::invalid_argument, "max batch must be at least 1, got ",

@@ -132,6 +132,15 @@ const F32Kernels& f32() {
   return *chosen;
 }
 
+Status forced_isa_status() {
+  const char* name = env_isa();
+  if (name == nullptr) return Status();
+  const F32Kernels* table = nullptr;
+  const Status s = choose(name, &table);
+  if (s.ok()) return s;
+  return Status::error(s.code(), "TINYAE_FORCE_ISA: ", s.message());
+}
+
 }  // namespace tinyae::kernels
 
 namespace tinyae {
@@ -144,13 +153,9 @@ Status force_isa(const char* name) {
 }
 
 Status force_isa_from_env() {
+  TINYAE_RETURN_IF_ERROR(kernels::forced_isa_status());
   const char* name = kernels::env_isa();
-  if (name == nullptr) return Status();
-  Status s = force_isa(name);
-  if (!s.ok()) {
-    return Status::error(s.code(), "TINYAE_FORCE_ISA: ", s.message());
-  }
-  return s;
+  return name == nullptr ? Status() : force_isa(name);
 }
 
 const char* active_isa() { return kernels::f32().isa; }

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "tinyae/network_spec.hpp"
+#include "tinyae/status.hpp"
 
 namespace tinyae::kernels {
 
@@ -203,6 +204,10 @@ extern const F32Kernels kF32Scalar;
 
 // The table in use: the best the CPU has, unless forced (see tinyae/isa.hpp).
 const F32Kernels& f32();
+// What TINYAE_FORCE_ISA asks for, checked: ok when it is unset or names an ISA this
+// build and CPU can run, else the reason. f32() cannot fail and then uses the best ISA,
+// so every set-up returns this error first: a bad name is never a silent fallback.
+Status forced_isa_status();
 
 // The table for an ISA by name ("scalar", "avx2", "avx512", "neon"), or null when this
 // build lacks it or this CPU cannot run it. Tests use it to check every ISA.
