@@ -11,7 +11,9 @@ function(run)
 endfunction()
 
 file(REMOVE_RECURSE ${WORK})
-set(args -S ${SOURCE_DIR}/tests/consumer -B ${WORK}/build -DCMAKE_BUILD_TYPE=Release
+# The parent's generator and build tool: a machine with Ninja need not have make.
+set(args -S ${SOURCE_DIR}/tests/consumer -B ${WORK}/build -G ${GENERATOR}
+    -DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM} -DCMAKE_BUILD_TYPE=Release
     -DCMAKE_CXX_COMPILER=${CXX} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
     "-DCMAKE_EXE_LINKER_FLAGS=${LINKER_FLAGS}")
 if(MODE STREQUAL "install")
