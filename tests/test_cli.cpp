@@ -4,7 +4,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <iterator>
 #include <string>
+#include <vector>
 
 #include "cli_support.hpp"
 #include "test_support.hpp"
@@ -388,4 +391,292 @@ TEST_CASE("cli: the sparse-patches preset samples photo patches and trains with 
   Run empty = run("train --preset sparse-patches --data " + test::data_path("sklearn-digits") + " --out " + out);
   CHECK(empty.exit_code != 0);
   CHECK(empty.output.find("no images") != std::string::npos);
+}
+
+namespace {
+
+// A float64 (or uint8) .npy file, as NumPy writes one (float64 is what np.save of a
+// float array gives unless the user casts it).
+void save_npy_f64(const std::string& path, const std::vector<double>& values, const std::vector<std::int64_t>& shape,
+                  bool as_uint8 = false) {
+  std::string dims;
+  for (std::int64_t d : shape) dims += std::to_string(d) + ", ";
+  dims.resize(dims.size() - (shape.size() == 1 ? 1 : 2));  // (3,) and (3, 8)
+  std::string header = std::string("{'descr': '") + (as_uint8 ? "|u1" : "<f8") +
+                       "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  header.append(63 - (10 + header.size()) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  for (double v : values) {
+    if (as_uint8) bytes += static_cast<char>(static_cast<unsigned char>(v));
+    else bytes.append(reinterpret_cast<const char*>(&v), 8);
+  }
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+NpyArray read_npy(const std::string& path) {
+  NpyArray a;
+  REQUIRE(load_npy(path, &a).ok());
+  return a;
+}
+
+// Whether two models have the same spec (as info prints it) and bit-identical parameters.
+void check_same_model(const std::string& a_path, const std::string& b_path) {
+  Model a;
+  Model b;
+  REQUIRE(load_model(a_path, &a).ok());
+  REQUIRE(load_model(b_path, &b).ok());
+  CHECK(run("info --model " + a_path).output == run("info --model " + b_path).output);
+  REQUIRE(a.parameters.size() == b.parameters.size());
+  CHECK(std::memcmp(a.parameters.data(), b.parameters.data(), a.parameters.size() * sizeof(float)) == 0);
+}
+
+bool exists(const std::string& path) { return std::ifstream(path).good(); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// out x in -> in x out (a Keras Dense kernel from a tinyae or PyTorch weight).
+void save_transposed(const std::string& from, const std::string& to) {
+  const NpyArray a = read_npy(from);
+  REQUIRE(a.shape.size() == 2);
+  const std::int64_t rows = a.shape[0];
+  const std::int64_t cols = a.shape[1];
+  std::vector<float> t(a.values.size());
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < cols; ++c) t[std::size_t(c * rows + r)] = a.values[std::size_t(r * cols + c)];
+  }
+  REQUIRE(save_npy(to, t.data(), {cols, rows}).ok());
+}
+
+void copy_npy(const std::string& from, const std::string& to) {
+  const NpyArray a = read_npy(from);
+  REQUIRE(save_npy(to, a.values.data(), a.shape).ok());
+}
+
+}  // namespace
+
+TEST_CASE("cli: import reads back what export --npy wrote, bit for bit, in either layout", "[cli][import]") {
+  const std::string dir = kOut + "_import";
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/keras " + dir + "/f64").c_str()) == 0);
+  Run r = run("train --preset identity-838 --epochs 300 --out " + dir + "/trained");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(run("export --model " + dir + "/trained/model.tae --npy " + dir + "/npy").exit_code == 0);
+
+  r = run("import --npy " + dir + "/npy --preset identity-838 --out " + dir + "/imported.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("wrote " + dir + "/imported.tae: 8,3:sigmoid:code,8:sigmoid, 59 parameters from 2 weight "
+                      "and 2 bias arrays (--layout out-in)") != std::string::npos);
+  check_same_model(dir + "/trained/model.tae", dir + "/imported.tae");
+
+  // Keras' Dense kernels are in x out: the transposed files with --layout in-out.
+  for (const char* l : {"0", "1"}) {
+    save_transposed(dir + "/npy/W" + l + ".npy", dir + "/keras/W" + l + ".npy");
+    copy_npy(dir + "/npy/b" + l + ".npy", dir + "/keras/b" + l + ".npy");
+  }
+  r = run("import --npy " + dir + "/keras --layers 8,3:sigmoid:code,8:sigmoid --layout in-out --out " + dir +
+          "/keras.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_same_model(dir + "/trained/model.tae", dir + "/keras.tae");
+
+  // float64 files (np.save of a float array) read as the float32 values they hold.
+  for (const char* name : {"W0", "b0", "W1", "b1"}) {
+    const NpyArray a = read_npy(dir + "/npy/" + name + ".npy");
+    save_npy_f64(dir + "/f64/" + name + ".npy", std::vector<double>(a.values.begin(), a.values.end()), a.shape);
+    CHECK(read_npy(dir + "/f64/" + name + ".npy").item_bytes == 8);
+  }
+  r = run("import --npy " + dir + "/f64 --preset identity-838 --out " + dir + "/f64.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_same_model(dir + "/trained/model.tae", dir + "/f64.tae");
+}
+
+TEST_CASE("cli: import refuses files that do not fit the spec, naming the file, and writes nothing",
+          "[cli][import][bad-input]") {
+  const std::string dir = kOut + "_import_bad";
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/keras").c_str()) == 0);
+  REQUIRE(run("train --preset identity-838 --epochs 5 --out " + dir + "/trained").exit_code == 0);
+  REQUIRE(run("export --model " + dir + "/trained/model.tae --npy " + dir + "/npy").exit_code == 0);
+  for (const char* l : {"0", "1"}) {
+    save_transposed(dir + "/npy/W" + l + ".npy", dir + "/keras/W" + l + ".npy");
+    copy_npy(dir + "/npy/b" + l + ".npy", dir + "/keras/b" + l + ".npy");
+  }
+  const std::string fresh = dir + "/never.tae";  // must not appear
+  const std::string old = dir + "/old.tae";      // must keep its bytes
+  std::ofstream(old) << "an older file";
+  // Copies the good files into a new folder, then lets the case spoil it.
+  auto folder = [&](const std::string& name) {
+    const std::string d = dir + "/" + name;
+    REQUIRE(std::system(("mkdir -p " + d + " && cp " + dir + "/npy/*.npy " + d).c_str()) == 0);
+    return d;
+  };
+  auto check_error = [&](const std::string& args, const std::string& message) {
+    INFO(args);
+    for (const std::string& out : {fresh, old}) {
+      Run r = run("import " + args + " --out " + out);
+      INFO(r.output);
+      CHECK(r.exit_code == 1);
+      CHECK(r.output.find(message) != std::string::npos);
+    }
+    CHECK(!exists(fresh));
+    CHECK(read_text(old) == "an older file");
+  };
+
+  check_error("--npy " + dir + "/keras --preset identity-838",
+              dir + "/keras/W0.npy has shape (8, 3); the spec's layer 0 (dense 8 -> 3) needs (3, 8) with --layout "
+                    "out-in");
+  check_error("--npy " + dir + "/npy --preset identity-838 --layout in-out",
+              dir + "/npy/W0.npy has shape (3, 8); the spec's layer 0 (dense 8 -> 3) needs (8, 3) with --layout "
+                    "in-out");
+  check_error("--npy " + dir + "/npy --preset mnist-dense",
+              dir + "/npy/W0.npy has shape (3, 8); the spec's layer 0 (dense 784 -> 32) needs (32, 784) with "
+                    "--layout out-in");
+
+  std::string d = folder("missing");
+  REQUIRE(std::remove((d + "/b1.npy").c_str()) == 0);
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/b1.npy is missing: the spec's layer 1 (dense 3 -> 8) needs (8,)");
+  d = folder("missing_w");
+  REQUIRE(std::remove((d + "/W0.npy").c_str()) == 0);
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/W0.npy is missing: the spec's layer 0 (dense 8 -> 3) needs (3, 8) with --layout out-in");
+
+  d = folder("nan");
+  NpyArray w1 = read_npy(d + "/W1.npy");
+  w1.values[5] = std::nanf("");
+  REQUIRE(save_npy(d + "/W1.npy", w1.values.data(), w1.shape).ok());
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/W1.npy: element 5 is not finite");
+  d = folder("inf64");
+  const NpyArray b0 = read_npy(d + "/b0.npy");
+  std::vector<double> huge(b0.values.begin(), b0.values.end());
+  huge[2] = 1e300;  // finite in float64, beyond float32's range
+  save_npy_f64(d + "/b0.npy", huge, b0.shape);
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/b0.npy: element 2 is not finite");
+
+  d = folder("uint8");
+  save_npy_f64(d + "/W0.npy", std::vector<double>(24, 1.0), {3, 8}, true);
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/W0.npy: holds uint8 values; parameters must be float32 or float64");
+
+  d = folder("bias_shape");
+  REQUIRE(save_npy(d + "/b0.npy", b0.values.data(), {1, 3}).ok());
+  check_error("--npy " + d + " --preset identity-838",
+              d + "/b0.npy has shape (1, 3); the spec's layer 0 (dense 8 -> 3) needs (3,)");
+
+  d = folder("extra");
+  copy_npy(d + "/W1.npy", d + "/W2.npy");
+  check_error("--npy " + d + " --preset identity-838", d + "/W2.npy: the spec has layers 0 to 1 only");
+
+  check_error("--npy " + dir + "/npy", "import: give the network as --layers or --preset");
+  check_error("--npy " + dir + "/npy --preset identity-838 --layers 8,3:code,8",
+              "import: give the network as --layers or --preset");
+  check_error("--npy " + dir + "/nowhere --preset identity-838", dir + "/nowhere: not a folder");
+  check_error("--npy " + dir + "/npy --layers 8,3:code,9", "--layers '8,3:code,9': network spec: output 9x1x1");
+}
+
+TEST_CASE("cli: a conv --layers network trains on a few images; import reads its export, PyTorch's and Keras' "
+          "conv layouts",
+          "[cli][import][layers]") {
+  const std::string dir = kOut + "_conv_layers";
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir + "/torch " + dir + "/keras").c_str()) == 0);
+  Matrix images;
+  REQUIRE(load_idx_images(test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz"), &images).ok());
+  const std::string few = dir + "/few.npy";
+  REQUIRE(save_npy(few, images.values.data(), {48, 784}).ok());
+
+  const std::string layers = "1x28x28,conv4k3:relu,pool,conv2k3s2:relu:code,resize30x30,conv1k3valid:sigmoid";
+  const std::string written = "1x28x28,conv4k3same:relu,pool,conv2k3s2same:relu:code,resize30x30,conv1k3valid:sigmoid";
+  Run r = run("train --layers " + layers + " --data " + few + " --epochs 4 --batch 16 --lr 0.01 --out " + dir +
+              "/trained");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("custom: " + written + ", 133 parameters") != std::string::npos);
+  CHECK(r.output.find("epoch 4/4") != std::string::npos);
+  Model trained;
+  REQUIRE(load_model(dir + "/trained/model.tae", &trained).ok());
+  CHECK(trained.spec.layers[2].output == Shape{2, 7, 7});  // the code: stride 2 on 14x14
+  CHECK(trained.spec.layers[4].padding == Padding::valid);
+  CHECK(trained.spec.layers[4].output == Shape{1, 28, 28});
+
+  Run help = run("train --help");
+  CHECK(help.output.find("conv<F>k<K>[s<S>][same|valid], pool or resize<H>x<W>") != std::string::npos);
+  CHECK(help.output.find("pool = 2x2 max pooling, stride 2") != std::string::npos);
+  // info prints the list in the form --layers reads.
+  Run info = run("info --model " + dir + "/trained/model.tae");
+  REQUIRE(info.exit_code == 0);
+  CHECK(info.output.find("layers      " + written + "\n") != std::string::npos);
+
+  REQUIRE(run("export --model " + dir + "/trained/model.tae --npy " + dir + "/npy").exit_code == 0);
+  r = run("import --npy " + dir + "/npy --layers " + written + " --out " + dir + "/imported.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_same_model(dir + "/trained/model.tae", dir + "/imported.tae");
+  Run eval_trained = run("eval --model " + dir + "/trained/model.tae --data " + few);
+  Run eval_imported = run("eval --model " + dir + "/imported.tae --data " + few);
+  REQUIRE(eval_trained.exit_code == 0);
+  CHECK(eval_imported.output == eval_trained.output);
+
+  // tinyae's conv weights are filters x (ky, kx, c); PyTorch's (f, c, ky, kx), Keras' (ky, kx, c, f).
+  for (const int l : {0, 2, 4}) {
+    const std::string w = "/W" + std::to_string(l) + ".npy";
+    const std::string b = "/b" + std::to_string(l) + ".npy";
+    const NpyArray a = read_npy(dir + "/npy" + w);
+    const LayerSpec& layer = trained.spec.layers[l];
+    const std::int64_t f_n = layer.output.channels;
+    const std::int64_t k = layer.kernel;
+    const std::int64_t c_n = trained.spec.layer_input(l).channels;
+    REQUIRE(a.shape == std::vector<std::int64_t>{f_n, k * k * c_n});
+    std::vector<float> torch(a.values.size());
+    std::vector<float> keras(a.values.size());
+    for (std::int64_t f = 0; f < f_n; ++f) {
+      for (std::int64_t y = 0; y < k; ++y) {
+        for (std::int64_t x = 0; x < k; ++x) {
+          for (std::int64_t c = 0; c < c_n; ++c) {
+            const float v = a.values[std::size_t(((f * k + y) * k + x) * c_n + c)];
+            torch[std::size_t(((f * c_n + c) * k + y) * k + x)] = v;
+            keras[std::size_t(((y * k + x) * c_n + c) * f_n + f)] = v;
+          }
+        }
+      }
+    }
+    REQUIRE(save_npy(dir + "/torch" + w, torch.data(), {f_n, c_n, k, k}).ok());
+    REQUIRE(save_npy(dir + "/keras" + w, keras.data(), {k, k, c_n, f_n}).ok());
+    copy_npy(dir + "/npy" + b, dir + "/torch" + b);
+    copy_npy(dir + "/npy" + b, dir + "/keras" + b);
+  }
+  r = run("import --npy " + dir + "/torch --layers " + layers + " --out " + dir + "/torch.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_same_model(dir + "/trained/model.tae", dir + "/torch.tae");
+  r = run("import --npy " + dir + "/keras --layers " + layers + " --layout in-out --out " + dir + "/keras.tae");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  check_same_model(dir + "/trained/model.tae", dir + "/keras.tae");
+
+  // PyTorch's files read as Keras' are refused, the expected shape named.
+  r = run("import --npy " + dir + "/torch --layers " + layers + " --layout in-out --out " + dir + "/wrong.tae");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find(dir + "/torch/W0.npy has shape (4, 1, 3, 3); the spec's layer 0 (conv2d 3x3, 1 -> 4 channels) "
+                            "needs (3, 3, 1, 4) with --layout in-out") != std::string::npos);
+  r = run("import --npy " + dir + "/keras --layers " + layers + " --out " + dir + "/wrong.tae");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find(dir + "/keras/W0.npy has shape (3, 3, 1, 4); the spec's layer 0 (conv2d 3x3, 1 -> 4 channels) "
+                            "needs (4, 9) or (4, 1, 3, 3) with --layout out-in") != std::string::npos);
+  // A W file for the pooling layer has no place.
+  copy_npy(dir + "/npy/W0.npy", dir + "/npy/W1.npy");
+  r = run("import --npy " + dir + "/npy --layers " + layers + " --out " + dir + "/wrong.tae");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find(dir + "/npy/W1.npy: the spec's layer 1 is max_pool2d, which has no parameters") !=
+        std::string::npos);
+  CHECK(!exists(dir + "/wrong.tae"));
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "import_command.hpp"
 #include "output_pictures.hpp"
 #include "presets.hpp"
 #include "quantize_command.hpp"
@@ -330,9 +331,11 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--model", export_model, "model file")->required();
   export_cmd->add_option("--npy", export_npy, "folder for W<layer>.npy and b<layer>.npy")->required();
   cli::QuantCommands quant(app, export_cmd);  // quantize, export --c-header
+  cli::ImportCommand import_cmd(app);
 
   CLI11_PARSE(app, argc, argv);
   if (quant.parsed()) return quant.run();
+  if (import_cmd.parsed()) return import_cmd.run();
 
   if (train_cmd->parsed()) return run_train(train, train_cmd);
 
