@@ -423,7 +423,10 @@ NpyArray read_npy(const std::string& path) {
   return a;
 }
 
-// Whether two models have the same spec (as info prints it) and bit-identical parameters.
+std::string read_text(const std::string& path);
+
+// Whether two models have the same spec (as info prints it) and bit-identical
+// parameters: the same file, so quantize and export --c-header treat them alike.
 void check_same_model(const std::string& a_path, const std::string& b_path) {
   Model a;
   Model b;
@@ -432,6 +435,7 @@ void check_same_model(const std::string& a_path, const std::string& b_path) {
   CHECK(run("info --model " + a_path).output == run("info --model " + b_path).output);
   REQUIRE(a.parameters.size() == b.parameters.size());
   CHECK(std::memcmp(a.parameters.data(), b.parameters.data(), a.parameters.size() * sizeof(float)) == 0);
+  CHECK(read_text(a_path) == read_text(b_path));
 }
 
 bool exists(const std::string& path) { return std::ifstream(path).good(); }
