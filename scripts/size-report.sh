@@ -1,39 +1,70 @@
 #!/usr/bin/env bash
 # Flash and RAM of the Cortex-M firmware examples, and the arena bytes of each part.
-#   scripts/size-report.sh [m4|m7]      (default m4; builds the cortex-<core> preset)
+#   scripts/size-report.sh [m4|m7] [--markdown]   (default m4; builds the cortex-<core> preset)
+# --markdown prints the table README.md and platforms/README.md carry
+# (scripts/readme-tables.sh writes it there and CI checks it is current).
 # Needs the cross tools (scripts/install-deps.sh --cross).
 # flash = .text + .data (code, constants, initial values); RAM = .data + .bss, where
 # .bss holds the static arena and the stack the linker script reserves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-core="${1:-m4}"
+core=m4
+markdown=0
+for arg in "$@"; do
+  case "$arg" in
+    m4 | m7) core="$arg" ;;
+    --markdown) markdown=1 ;;
+    *) echo "size-report.sh: unknown argument $arg (m4, m7, --markdown)" >&2; exit 2 ;;
+  esac
+done
 preset="cortex-$core"
 dir="build/$preset/platforms/cortex-m"
+programs=(tinyae_fw_encode tinyae_fw_encode_int8 tinyae_fw_train838)
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j 2 --target tinyae_fw_encode tinyae_fw_train838 >/dev/null
+cmake --build --preset "$preset" -j 2 --target "${programs[@]}" >/dev/null
 
-arena_of() {  # bytes of the static arena in an ELF (symbol size, from the linker)
+arena_of() {  # bytes of the static arena in an ELF (symbol size, from the linker), or none
   local hex
   hex=$(arm-none-eabi-nm -S -C "$1" | awk '$NF ~ /g_arena$/ { print $2 }')
-  echo $((16#$hex))
+  if [ -n "$hex" ]; then echo $((16#$hex)); else echo none; fi
+}
+commas() { echo "$1" | sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta'; }
+what_of() {
+  case "$1" in
+    tinyae_fw_encode) echo "float 784-32 encoder (mnist-dense spec), seeded set-up + encode" ;;
+    tinyae_fw_encode_int8) echo "int8 784-32 encoder (exported C header, weights in flash)" ;;
+    tinyae_fw_train838) echo "identity-838 trained on the device (SGD)" ;;
+  esac
 }
 stack=$(arm-none-eabi-size -A "$dir/tinyae_fw_encode.elf" | awk '$1 == ".stack" { print $2 }')
-
-echo "Cortex-$core firmware (-Os, -fno-exceptions -fno-rtti, newlib-nano, no heap), bytes:"
-printf "%-22s %8s %8s %8s   %s\n" program flash RAM arena "what it does"
-for elf in tinyae_fw_encode tinyae_fw_train838; do
-  read -r text data bss < <(arm-none-eabi-size "$dir/$elf.elf" | awk 'NR == 2 { print $1, $2, $3 }')
-  case "$elf" in
-    tinyae_fw_encode) what="float 784-32 encoder (mnist-dense spec), init + encode" ;;
-    tinyae_fw_train838) what="identity-838 trained on the device (SGD)" ;;
-  esac
-  printf "%-22s %8d %8d %8d   %s\n" "$elf" $((text + data)) $((data + bss)) "$(arena_of "$dir/$elf.elf")" "$what"
-done
-echo "(RAM includes a ${stack}-byte stack reserve; flash includes the core, libm and the startup code)"
-
 # The encoder's arena holds a trainable network (its weights come from the seeded init);
 # the firmware also prints what an inference-only network of the same spec needs.
 case "$core" in m4) board=mps2-an386 ;; m7) board=mps2-an500 ;; *) board=mps3-an547 ;; esac
-emulator=(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native -kernel)
-"${emulator[@]}" "$dir/tinyae_fw_encode.elf" 2>&1 | grep -o 'inference alone would need [0-9]*' |
-  sed 's/^/encoder: /; s/$/ arena bytes (784-32-784 weights + two 784-float activation buffers)/'
+inference=$(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native \
+  -kernel "$dir/tinyae_fw_encode.elf" 2>&1 | grep -o 'inference alone would need [0-9]*' | grep -o '[0-9]*$')
+
+if [ "$markdown" = 1 ]; then
+  echo "| Cortex-${core^^}, \`-Os\`, newlib-nano, no heap | flash (bytes) | RAM (bytes, $(commas "$stack")-byte stack included) | of which arena |"
+  echo "|---|---|---|---|"
+else
+  echo "Cortex-$core firmware (-Os, -fno-exceptions -fno-rtti, newlib-nano, no heap), bytes:"
+  printf "%-22s %8s %8s %8s   %s\n" program flash RAM arena "what it does"
+fi
+for elf in "${programs[@]}"; do
+  read -r text data bss < <(arm-none-eabi-size "$dir/$elf.elf" | awk 'NR == 2 { print $1, $2, $3 }')
+  arena=$(arena_of "$dir/$elf.elf")
+  if [ "$markdown" = 1 ]; then
+    [ "$arena" = none ] || arena=$(commas "$arena")
+    echo "| \`$elf\`: $(what_of "$elf") | $(commas $((text + data))) | $(commas $((data + bss))) | $arena |"
+  else
+    printf "%-22s %8d %8d %8s   %s\n" "$elf" $((text + data)) $((data + bss)) "$arena" "$(what_of "$elf")"
+  fi
+done
+if [ "$markdown" = 1 ]; then
+  echo
+  echo "An inference-only network of the encoder's spec needs $(commas "$inference") arena bytes"
+  echo "(784-32-784 weights and two 784-float activation buffers)."
+else
+  echo "(RAM includes a ${stack}-byte stack reserve; flash includes the core, libm and the startup code)"
+  echo "encoder: inference alone would need $inference arena bytes (784-32-784 weights + two 784-float activation buffers)"
+fi
