@@ -2,10 +2,11 @@
 
 # Target headers and libraries come from the cross sysroot only ...
 set(CMAKE_FIND_ROOT_PATH /usr/${tinyae_triplet})
-# ... plus Debian's zlib for the target, unpacked by platforms/fetch-cross-zlib.sh
-# (headers in usr/include, static libz.a in usr/lib/<triplet>).
+# ... plus Debian's zlib, libpng and libjpeg-turbo for the target, unpacked by
+# platforms/fetch-cross-deps.sh (headers in usr/include, static libraries in
+# usr/lib/<triplet>).
 set(TINYAE_CROSS_DEPS_DIR ${CMAKE_CURRENT_LIST_DIR}/../build/cross-deps CACHE PATH
-    "Where platforms/fetch-cross-zlib.sh unpacked the target's zlib")
+    "Where platforms/fetch-cross-deps.sh unpacked the target's zlib, libpng and libjpeg")
 if(EXISTS ${TINYAE_CROSS_DEPS_DIR}/${tinyae_triplet}/usr/lib/${tinyae_triplet}/libz.a)
   list(APPEND CMAKE_FIND_ROOT_PATH ${TINYAE_CROSS_DEPS_DIR}/${tinyae_triplet})
 endif()

@@ -14,16 +14,16 @@ targets=("$@")
 jobs="${TINYAE_JOBS:-2}"
 
 scripts/install-deps.sh --cross
-need_zlib=()
+need_deps=()
 for t in "${targets[@]}"; do
   case "$t" in
-    aarch64) need_zlib+=(arm64) ;;
-    armv7) need_zlib+=(armhf) ;;
+    aarch64) need_deps+=(arm64) ;;
+    armv7) need_deps+=(armhf) ;;
     cortex-m) ;;
     *) echo "test-arm.sh: unknown target $t (aarch64, armv7, cortex-m)" >&2; exit 2 ;;
   esac
 done
-[ ${#need_zlib[@]} -eq 0 ] || platforms/fetch-cross-zlib.sh "${need_zlib[@]}"
+[ ${#need_deps[@]} -eq 0 ] || platforms/fetch-cross-deps.sh "${need_deps[@]}"
 
 stage() { echo; echo "=== $* ($(date +%T))"; }
 start=$SECONDS
