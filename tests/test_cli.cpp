@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <cstring>
 #include <iterator>
 #include <string>
@@ -184,6 +185,13 @@ TEST_CASE("cli: bad input is a clear error and a failing exit code", "[cli][bad-
   r = run("train --preset identity-838 --epochs 1 --threads -2 --out " + kOut + "/x");
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("threads must be 0") != std::string::npos);
+  // A forced ISA the CPU or build cannot serve stops the command; it never falls back.
+  setenv("TINYAE_FORCE_ISA", "sse9", 1);
+  r = run("train --preset identity-838 --epochs 1 --out " + kOut + "/forced");
+  unsetenv("TINYAE_FORCE_ISA");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("TINYAE_FORCE_ISA: unknown ISA 'sse9'") != std::string::npos);
+  CHECK_FALSE(std::ifstream(kOut + "/forced/model.tae").good());
   r = run("eval --model /nonexistent.tae --data " + kDigits);
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("/nonexistent.tae: cannot open") != std::string::npos);
