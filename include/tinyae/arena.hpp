@@ -16,7 +16,7 @@
 
 namespace tinyae {
 
-class TINYAE_EXPORT Arena {
+class Arena {
  public:
   Arena() = default;
   // Uses [memory, memory + bytes); unaligned memory loses its first few bytes.

@@ -14,7 +14,7 @@
 namespace tinyae {
 
 // Memory for an Arena, allocated once on the host (aligned to kAlignment).
-class TINYAE_EXPORT ArenaBuffer {
+class ArenaBuffer {
  public:
   // Allocates `bytes`; fails with arena_too_small when the system has no such memory.
   Status allocate(std::size_t bytes);
@@ -44,7 +44,7 @@ struct Matrix {
 // hexadecimal, NUL bytes and other text are errors, inf and nan are non_finite. With
 // has_header the first line is skipped. Errors name the file, line and field; *out is
 // left unchanged on error.
-TINYAE_EXPORT Status load_csv(const std::string& path, Matrix* out, bool has_header = false);
+Status load_csv(const std::string& path, Matrix* out, bool has_header = false);
 
 // Every loader reads plain or gzip files, checks the header against the data it
 // really has before allocating for it, and leaves *out unchanged on error.
@@ -55,14 +55,14 @@ struct IdxArray {
   std::vector<float> values;
   unsigned char type = 0;  // 0x08 uint8, 0x09 int8, 0x0B int16, 0x0C int32, 0x0D float, 0x0E double
 };
-TINYAE_EXPORT Status load_idx(const std::string& path, IdxArray* out);
+Status load_idx(const std::string& path, IdxArray* out);
 // uint8 images (n x h x w ...) as n rows of pixels / 255.
-TINYAE_EXPORT Status load_idx_images(const std::string& path, Matrix* out);
+Status load_idx_images(const std::string& path, Matrix* out);
 // uint8 labels (IDX type 0x08, exactly one dimension), each from 0 to classes - 1
 // (classes: 1 to 256), as the MNIST family stores them. Another type or rank is an
 // error, and so is a label out of range (the message names it and its index).
-TINYAE_EXPORT Status load_idx_labels(const std::string& path, std::int32_t classes,
-                                     std::vector<std::uint8_t>* out);
+Status load_idx_labels(const std::string& path, std::int32_t classes,
+                       std::vector<std::uint8_t>* out);
 
 // A NumPy .npy array (C order; <f4, <f8 or |u1, values converted to float), format
 // 1.0, 2.0 or 3.0. The header must be the dict NumPy writes: printable ASCII, '{' to
@@ -73,10 +73,10 @@ struct NpyArray {
   std::vector<float> values;
   std::int32_t item_bytes = 4;  // of the stored dtype: 4 <f4, 8 <f8, 1 uint8
 };
-TINYAE_EXPORT Status load_npy(const std::string& path, NpyArray* out);
+Status load_npy(const std::string& path, NpyArray* out);
 // Writes a float32 C-order array (atomically, via a temporary file).
-TINYAE_EXPORT Status save_npy(const std::string& path, const float* data,
-                              const std::vector<std::int64_t>& shape);
+Status save_npy(const std::string& path, const float* data,
+                const std::vector<std::int64_t>& shape);
 
 // 8-bit pixels, row-major, channels interleaved (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
 struct Image {
@@ -91,9 +91,9 @@ struct Image {
 // and 32-bit, as RGB) and binary PGM/PPM (P5/P6, 8-bit). At most 16384 pixels on a side
 // and 2^27 in all. A damaged file is an error naming it and the reason (libjpeg's
 // warnings, e.g. a truncated file, and any bad CRC included); *out is then unchanged.
-TINYAE_EXPORT Status load_image(const std::string& path, Image* out);
+Status load_image(const std::string& path, Image* out);
 // Writes 1 to 4 channels as an 8-bit PNG (libpng), atomically.
-TINYAE_EXPORT Status save_png(const std::string& path, const Image& image);
+Status save_png(const std::string& path, const Image& image);
 
 // Natural-image patches for the sparse autoencoder (sparse-patches).
 struct Patches {
@@ -104,23 +104,23 @@ struct Patches {
 // The seed's preprocessing of count rows of gray patches, in place: remove each
 // patch's mean, clip at +-3 sigma (sigma over all values after that), map linearly
 // to [0.1, 0.9].
-TINYAE_EXPORT void preprocess_patches(float* values, std::int64_t count, std::int32_t pixels);
+void preprocess_patches(float* values, std::int64_t count, std::int32_t pixels);
 // Samples count size x size patches, each from an image chosen uniformly at random
 // and at a uniformly random position, from `path`: a folder of images (PNG, JPEG,
 // BMP, PGM, PPM; in name order) or one image. Colour becomes gray as
 // Y = 0.2126 R + 0.7152 G + 0.0722 B. The seed makes the choice repeatable.
-TINYAE_EXPORT Status sample_patches(const std::string& path, std::int32_t size,
-                                    std::int32_t count, std::uint64_t seed, Patches* out);
+Status sample_patches(const std::string& path, std::int32_t size,
+                      std::int32_t count, std::uint64_t seed, Patches* out);
 // Patches stored in a file: .npy (float32/float64/uint8; n x s x s, n x s*s, or
 // n x s x s x 3 RGB) or IDX (uint8; n x s x s or n x s x s x 3). uint8 is scaled by
 // 1/255. With preprocess the seed's preprocessing follows; without it the values are
 // taken as they are (for patches preprocessed already).
-TINYAE_EXPORT Status load_patches(const std::string& path, bool preprocess, Patches* out);
+Status load_patches(const std::string& path, bool preprocess, Patches* out);
 // Preprocessed size x size patches from whatever `path` is: a folder of images or one
 // image (sample_patches with count and seed), or a patch file (load_patches with the
 // preprocessing; its patches must be size x size).
-TINYAE_EXPORT Status read_patches(const std::string& path, std::int32_t size, std::int32_t count,
-                                  std::uint64_t seed, Patches* out);
+Status read_patches(const std::string& path, std::int32_t size, std::int32_t count,
+                    std::uint64_t seed, Patches* out);
 
 // A trained network as stored in a model file: its spec and its parameters
 // (per layer: weights, out x in row-major, then biases; no padding).
@@ -129,10 +129,10 @@ struct Model {
   std::vector<float> parameters;
 };
 // Saves via a temporary file and rename: an interrupted save keeps the old file.
-TINYAE_EXPORT Status save_model(const std::string& path, const Network& net);
+Status save_model(const std::string& path, const Network& net);
 // Rejects wrong magic, other format versions, bad checksums and inconsistent sizes.
-TINYAE_EXPORT Status load_model(const std::string& path, Model* out);
+Status load_model(const std::string& path, Model* out);
 // Copies a model's parameters into a network set up with the same spec.
-TINYAE_EXPORT Status set_parameters(const Model& model, Network* net);
+Status set_parameters(const Model& model, Network* net);
 
 }  // namespace tinyae

@@ -8,7 +8,6 @@
 // with the reason (a kernel called directly then runs on the best ISA).
 #pragma once
 
-#include "tinyae/export.hpp"
 #include "tinyae/status.hpp"
 
 namespace tinyae {
@@ -17,15 +16,15 @@ namespace tinyae {
 // or "auto" (also null or "") for the best available. Errors: invalid_argument for an
 // unknown name; unsupported when this build lacks the ISA or this CPU cannot run it
 // (the ISA in use is then unchanged). Not meant to be called while kernels run.
-TINYAE_EXPORT Status force_isa(const char* name);
+Status force_isa(const char* name);
 
 // Applies TINYAE_FORCE_ISA now and says whether it could (ok when it is unset).
-TINYAE_EXPORT Status force_isa_from_env();
+Status force_isa_from_env();
 
 // The name of the ISA in use ("scalar", "avx2", "avx512" or "neon").
-TINYAE_EXPORT const char* active_isa();
+const char* active_isa();
 
 // The best ISA this build and CPU can run.
-TINYAE_EXPORT const char* best_isa();
+const char* best_isa();
 
 }  // namespace tinyae

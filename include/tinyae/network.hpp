@@ -129,12 +129,12 @@ using ProgressCallback = void (*)(const Progress& progress, void* user);
 // Corrupts n values the way denoising training does: clean + stddev * N(0, 1), clipped
 // to [0, 1] when clip; the same seed gives the same noise on every platform's libm
 // that rounds log/sin/cos the same way.
-TINYAE_EXPORT void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
-                                      std::uint64_t seed, float* noisy);
+void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
+                        std::uint64_t seed, float* noisy);
 
 class Permutation;
 
-class TINYAE_EXPORT Network {
+class Network {
  public:
   // Trainable network: weights initialised (Glorot uniform, zero biases) from
   // config.seed. Takes exactly arena_bytes(spec, config) from the arena.

@@ -32,8 +32,8 @@ constexpr std::size_t align_up(std::size_t bytes) {
 enum class Activation : std::uint8_t { identity, sigmoid, tanh, relu };
 
 // Names: "identity" (also "linear"), "sigmoid", "tanh", "relu".
-TINYAE_EXPORT Status parse_activation(const char* name, Activation* out);
-TINYAE_EXPORT const char* activation_name(Activation activation);
+Status parse_activation(const char* name, Activation* out);
+const char* activation_name(Activation activation);
 
 // Channels x height x width. Dense layers use {units, 1, 1}.
 struct Shape {
@@ -52,7 +52,7 @@ struct Shape {
 
 enum class LayerKind : std::uint8_t { dense, conv2d, max_pool2d, resize };
 // Names: "dense", "conv2d", "max_pool2d", "resize".
-TINYAE_EXPORT const char* layer_kind_name(LayerKind kind);
+const char* layer_kind_name(LayerKind kind);
 
 // 'same': output = ceil(input / stride), zeros around the input split as TensorFlow and
 // PyTorch do (an odd one goes after); 'valid': no padding.
@@ -241,6 +241,6 @@ struct NetworkSpec {
 // Checks a spec: at least one layer, positive sizes, image layers whose parameters
 // and output shapes agree with their input, a code layer, output shape equal to the
 // input shape (an autoencoder reconstructs its input), sizes that fit memory.
-TINYAE_EXPORT Status validate(const NetworkSpec& spec);
+Status validate(const NetworkSpec& spec);
 
 }  // namespace tinyae

@@ -32,8 +32,8 @@ struct GridOptions {
 
 // n tiles of tile_height x tile_width values, row after row in `values`, as a gray
 // grid with one-pixel borders.
-TINYAE_EXPORT Image tile_grid(const float* values, std::int32_t n, std::int32_t tile_height,
-                              std::int32_t tile_width, const GridOptions& options);
+Image tile_grid(const float* values, std::int32_t n, std::int32_t tile_height,
+                std::int32_t tile_width, const GridOptions& options);
 
 struct PlotOptions {
   std::int32_t width = 640;
@@ -47,8 +47,8 @@ struct PlotOptions {
 // first and last x and the lowest and highest y. *axes (optional) receives the data
 // area: point i is at x = axes.x + i * (axes.width - 1) / (n - 1), and the lowest value
 // at the bottom row of the area, the highest at its top row.
-TINYAE_EXPORT Image line_plot(const double* y, std::int32_t n, const PlotOptions& options,
-                              Rect* axes = nullptr);
+Image line_plot(const double* y, std::int32_t n, const PlotOptions& options,
+                Rect* axes = nullptr);
 
 // The colours of heat maps and codes: v in [-1, 1] maps to (red, green, blue) =
 // (255, 255 (1 - v), 255 (1 - v)) for v >= 0 (white to red) and
@@ -65,12 +65,12 @@ struct HeatMapOptions {
 // A rows x cols matrix (row-major) as coloured cells, with row and column labels and a
 // colour bar marked with its ends. *cells (optional) receives the area of the cells:
 // cell (r, c) starts at (cells.x + c * cell, cells.y + r * cell).
-TINYAE_EXPORT Image heat_map(const float* values, std::int32_t rows, std::int32_t cols,
-                             const HeatMapOptions& options, Rect* cells = nullptr);
+Image heat_map(const float* values, std::int32_t rows, std::int32_t cols,
+               const HeatMapOptions& options, Rect* cells = nullptr);
 // The first layer's weights as a heat map: one row per input, one column per unit.
 // The first layer must be dense.
-TINYAE_EXPORT Status first_layer_heat_map(const Network& net, const HeatMapOptions& options,
-                                          Image* out, Rect* cells = nullptr);
+Status first_layer_heat_map(const Network& net, const HeatMapOptions& options,
+                            Image* out, Rect* cells = nullptr);
 
 // For n samples (rows of `inputs`), one row each of: the input, its code (the code
 // layer's values, 8 per row of cells, coloured as in heat_map with the largest |code|
@@ -84,8 +84,8 @@ struct CodePictureOptions {
   std::int32_t upscale = 2;  // pixels per input value
   std::int32_t columns = 2;  // samples side by side
 };
-TINYAE_EXPORT Status code_picture(Network& net, const float* inputs, const float* targets,
-                                  std::int32_t n, const CodePictureOptions& options, Image* out,
-                                  std::vector<Rect>* panels = nullptr);
+Status code_picture(Network& net, const float* inputs, const float* targets,
+                    std::int32_t n, const CodePictureOptions& options, Image* out,
+                    std::vector<Rect>* panels = nullptr);
 
 }  // namespace tinyae

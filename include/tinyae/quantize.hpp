@@ -226,13 +226,13 @@ constexpr std::size_t quantize_work_bytes(const NetworkSpec& spec) {
 // layer (untrained, or its weights never loaded), a layer kind the int8 path does not
 // handle, calibration data that is empty, of the wrong width or not finite, options
 // out of range, a layer whose integer sums could overflow int32, a small arena.
-TINYAE_EXPORT Status quantize(const Network& net, const float* calibration, std::int32_t rows,
-                              std::int32_t cols, const QuantizeOptions& options, Arena& arena,
-                              QuantizedModel* out);
+Status quantize(const Network& net, const float* calibration, std::int32_t rows,
+                std::int32_t cols, const QuantizeOptions& options, Arena& arena,
+                QuantizedModel* out);
 
 // Whether quantize() can handle a network of this spec: a code layer, and up to it
 // dense, conv2d and max_pool2d layers (no resize).
-TINYAE_EXPORT Status quantizable(const NetworkSpec& spec);
+Status quantizable(const NetworkSpec& spec);
 
 // Exact bytes QuantizedEncoder::setup takes for spec's encoder and up to max_batch rows
 // per kernel call (weights in the kernels' layout, two activation buffers, the
@@ -256,7 +256,7 @@ constexpr std::size_t quantized_encoder_bytes(const NetworkSpec& spec, std::int3
 
 // Runs a QuantizedModel with the best integer kernels the CPU has (or the ones named
 // at setup). The model's tensors must outlive it. Nothing allocates after setup.
-class TINYAE_EXPORT QuantizedEncoder {
+class QuantizedEncoder {
  public:
   // isa: null or "auto" for the best, or one of "avx512vnni", "avxvnni", "avx2",
   // "neondot", "neon", "scalar" (unsupported when this build or CPU lacks it).

@@ -19,8 +19,8 @@ namespace tinyae {
 //   static inline float <name>_dequantize_code(int8_t q);
 // which give the same bytes as QuantizedEncoder and QuantizedModel. name must be a C
 // identifier (macros use it in upper case). Written atomically (temporary file, rename).
-TINYAE_EXPORT Status save_c_header(const std::string& path, const QuantizedModel& model,
-                                   const std::string& name);
+Status save_c_header(const std::string& path, const QuantizedModel& model,
+                     const std::string& name);
 
 // Float encoder against int8 encoder on the same samples.
 struct QuantizationReport {
@@ -35,8 +35,8 @@ struct QuantizationReport {
 
 // Runs both encoders on rows x cols data (cols = the input size; inputs quantized with
 // the encoder's model), decodes both codes with the network's float decoder and compares.
-TINYAE_EXPORT Status measure_quantization(Network& net, QuantizedEncoder& encoder,
-                                          const float* data, std::int32_t rows, std::int32_t cols,
-                                          QuantizationReport* out);
+Status measure_quantization(Network& net, QuantizedEncoder& encoder,
+                            const float* data, std::int32_t rows, std::int32_t cols,
+                            QuantizationReport* out);
 
 }  // namespace tinyae

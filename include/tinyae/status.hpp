@@ -4,7 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tinyae/export.hpp"
 
 #ifndef TINYAE_STATUS_MESSAGE_BYTES
 // Bytes kept for a human-readable message; longer ones are cut. On an operating
@@ -33,9 +32,9 @@ enum class StatusCode : std::uint8_t {
   unsupported,       // valid request this build or CPU cannot serve
 };
 
-TINYAE_EXPORT const char* status_code_name(StatusCode code);
+const char* status_code_name(StatusCode code);
 
-class [[nodiscard]] TINYAE_EXPORT Status {
+class [[nodiscard]] Status {
  public:
   constexpr Status() = default;
 

@@ -23,11 +23,11 @@ enum class Loss : std::uint8_t { mse, half_sse, bce };
 enum class Optimizer : std::uint8_t { sgd, momentum, adam, lbfgs };
 
 // Names: "mse", "half_sse", "bce".
-TINYAE_EXPORT Status parse_loss(const char* name, Loss* out);
-TINYAE_EXPORT const char* loss_name(Loss loss);
+Status parse_loss(const char* name, Loss* out);
+const char* loss_name(Loss loss);
 // Names: "sgd", "momentum", "adam", "lbfgs".
-TINYAE_EXPORT Status parse_optimizer(const char* name, Optimizer* out);
-TINYAE_EXPORT const char* optimizer_name(Optimizer optimizer);
+Status parse_optimizer(const char* name, Optimizer* out);
+const char* optimizer_name(Optimizer optimizer);
 
 struct TrainConfig {
   Loss loss = Loss::mse;
