@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -401,10 +403,53 @@ TEST_CASE("a corrupted byte anywhere in a model file is detected", "[io][model][
     Status s = load_model(test::write_temp_file("truncated.tae", good.substr(0, n)), &m);
     REQUIRE_FALSE(s.ok());
   }
-  std::string v2 = good;
-  v2[8] = 2;
-  CHECK(message_of(load_model(test::write_temp_file("v2.tae", v2), &m)).find("format version 2; this build reads version 1") != std::string::npos);
+  std::string v3 = good;
+  v3[8] = 3;
+  CHECK(message_of(load_model(test::write_temp_file("v3.tae", v3), &m)).find("format version 3; this build reads versions 1 to 2") != std::string::npos);
   CHECK(message_of(load_model(test::write_temp_file("junk.tae", "hello"), &m)).find("not a tinyae model file") != std::string::npos);
+}
+
+TEST_CASE("an anomaly model keeps its threshold; a model without one is written as before", "[io][model]") {
+  Trained t;
+  const std::string plain = test::temp_path("model_plain.tae");
+  REQUIRE(save_model(plain, t.net).ok());
+  const std::string plain_bytes = read_all(plain);
+  CHECK(plain_bytes[8] == 1);  // version 1: older builds read it
+  Model m;
+  REQUIRE(load_model(plain, &m).ok());
+  CHECK(m.anomaly.percentile == 0);
+
+  const AnomalyThreshold threshold{99.0, 0.0123456789};
+  const std::string with = test::temp_path("model_threshold.tae");
+  REQUIRE(save_model(with, t.net, &threshold).ok());
+  const std::string bytes = read_all(with);
+  CHECK(bytes[8] == 2);
+  CHECK(bytes.size() == plain_bytes.size() + 16);
+  CHECK(bytes.compare(12, plain_bytes.size() - 16, plain_bytes, 12, plain_bytes.size() - 16) == 0);
+  REQUIRE(load_model(with, &m).ok());
+  CHECK(m.anomaly.percentile == 99.0);
+  CHECK(m.anomaly.score == 0.0123456789);
+  CHECK(m.parameters.size() == static_cast<std::size_t>(t.net.spec().parameter_count()));
+
+  // Out-of-range thresholds: not written, and not read.
+  for (const AnomalyThreshold& bad : {AnomalyThreshold{0.0, 1.0}, AnomalyThreshold{100.5, 1.0},
+                                      AnomalyThreshold{99.0, -1.0},
+                                      AnomalyThreshold{99.0, std::nan("")}}) {
+    const std::string path = test::temp_path("model_bad_threshold.tae");
+    std::remove(path.c_str());
+    CHECK(save_model(path, t.net, &bad).code() == StatusCode::invalid_argument);
+    CHECK_FALSE(std::ifstream(path).good());
+  }
+  std::string corrupt = bytes;
+  const std::size_t at = corrupt.size() - 4 - 16;  // the percentile
+  const double minus_one = -1.0;
+  std::memcpy(&corrupt[at], &minus_one, 8);
+  const std::uint32_t crc = static_cast<std::uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(corrupt.data()), static_cast<uInt>(corrupt.size() - 4)));
+  for (int i = 0; i < 4; ++i) corrupt[corrupt.size() - 4 + i] = static_cast<char>(crc >> (8 * i));
+  Status s = load_model(test::write_temp_file("bad_threshold.tae", corrupt), &m);
+  CHECK(s.code() == StatusCode::corrupt_data);
+  CHECK(message_of(s).find("anomaly threshold") != std::string::npos);
 }
 
 TEST_CASE("an interrupted save leaves the previous model intact", "[io][model]") {

@@ -13,6 +13,7 @@
 #include "output_pictures.hpp"
 #include "presets.hpp"
 #include "quantize_command.hpp"
+#include "score_command.hpp"
 #include "training_log.hpp"
 #include "tinyae/io.hpp"
 #include "tinyae/pictures.hpp"
@@ -61,19 +62,6 @@ Status load_data(const DataFlags& d, Matrix* out) {
   return cli::load_rows(d.path, d.columns, d.scale, out, d.patch_size);
 }
 
-struct LoadedModel {
-  Model model;
-  ArenaBuffer memory;
-  Network net;
-};
-
-Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel* out) {
-  TINYAE_RETURN_IF_ERROR(load_model(path, &out->model));
-  TINYAE_RETURN_IF_ERROR(out->memory.allocate(arena_bytes(out->model.spec, max_batch)));
-  TINYAE_RETURN_IF_ERROR(out->net.setup(out->model.spec, max_batch, out->memory.arena()));
-  return set_parameters(out->model, &out->net);
-}
-
 // Creates dir and any missing parents; true when it exists as a folder afterwards.
 bool ensure_dir(const std::string& dir) {
   std::error_code error;
@@ -102,6 +90,10 @@ struct TrainFlags {
   float sparsity_weight = 0;
   float activity_l1 = 0;
   std::int32_t holdout = 0;
+  std::string labels;
+  std::string test_labels;
+  std::int32_t normal_class = -1;
+  double threshold_percentile = reference::kAnomalyPercentile;
 };
 
 void print_metrics(const char* name, const Metrics& m) {
@@ -158,6 +150,24 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
     Status s = load_data(f.data, &all);
     if (!s.ok()) return fail(s);
   }
+  // Anomaly detection: train on the normal class only (or on data that is all normal)
+  // and keep a threshold on the training scores.
+  const bool anomaly = preset.anomaly || cmd->count("--class") > 0 || cmd->count("--threshold-percentile") > 0;
+  const bool preset_data = cmd->count("--data") == 0;
+  if (preset.anomaly && preset_data && f.normal_class < 0) f.normal_class = 0;
+  if (f.labels.empty() && preset_data) f.labels = preset.train_labels;
+  if (f.test_labels.empty() && cmd->count("--test") == 0 && preset_data) f.test_labels = preset.test_labels;
+  if (f.normal_class >= 0) {
+    if (f.labels.empty()) return fail(Status::error(StatusCode::invalid_argument, "train: --class needs --labels"));
+    std::vector<std::int32_t> labels;
+    Status s = cli::load_labels(f.labels, &labels);
+    if (s.ok()) s = cli::rows_of_class(all, labels, f.normal_class, f.labels, &all);
+    if (!s.ok()) return fail(s);
+  }
+  if (anomaly && !(f.threshold_percentile > 0 && f.threshold_percentile <= 100)) {
+    return fail(Status::error(StatusCode::invalid_argument, "train: threshold percentile ",
+                              f.threshold_percentile, " is outside (0, 100]"));
+  }
   Matrix train;
   Matrix test;
   train.cols = test.cols = all.cols;
@@ -182,6 +192,7 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (!ensure_dir(f.out)) {
     return fail(Status::error(StatusCode::io_error, f.out.c_str(), ": cannot create the output folder"));
   }
+  if (f.normal_class >= 0) std::printf("anomaly detection: class %d is normal\n", f.normal_class);
   std::printf("%s: %s, %d parameters, %s loss, %s lr %g, batch %d, %d epochs%s, %d training samples\n",
               preset.name.empty() ? "custom" : preset.name.c_str(), cli::describe(preset.spec).c_str(),
               static_cast<int>(preset.spec.parameter_count()), loss_name(config.loss),
@@ -217,8 +228,35 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
       print_metrics("denoised", m);
     }
   }
+  AnomalyThreshold threshold;
+  std::string anomaly_pictures;
+  if (anomaly) {
+    std::vector<double> scores;
+    if (!(s = reconstruction_scores(net, train.values.data(), train.rows, train.cols, &scores)).ok() ||
+        !(s = percentile_threshold(scores.data(), train.rows, f.threshold_percentile, &threshold.score)).ok()) {
+      return fail(s);
+    }
+    threshold.percentile = f.threshold_percentile;
+    std::printf("threshold %.6g: the %g percentile of the training samples' scores\n", threshold.score,
+                threshold.percentile);
+    if (test.rows > 0 && f.normal_class >= 0 && !f.test_labels.empty()) {
+      std::vector<std::int32_t> labels;
+      Matrix normal;
+      if (!(s = cli::load_labels(f.test_labels, &labels)).ok() ||
+          !(s = cli::rows_of_class(test, labels, f.normal_class, f.test_labels, &normal)).ok() ||
+          !(s = reconstruction_scores(net, test.values.data(), test.rows, test.cols, &scores)).ok()) {
+        return fail(s);
+      }
+      std::vector<std::uint8_t> anomalous(labels.size());
+      for (std::size_t i = 0; i < labels.size(); ++i) anomalous[i] = labels[i] != f.normal_class ? 1 : 0;
+      double area = 0;
+      s = cli::report_anomaly(scores, anomalous, threshold, f.out + "/roc.png", f.out + "/scores.png", &area);
+      if (!s.ok()) return fail(s);
+      anomaly_pictures = ", roc.png, scores.png";
+    }
+  }
   const std::string model_path = f.out + "/model.tae";
-  if (!(s = save_model(model_path, net)).ok()) return fail(s);
+  if (!(s = save_model(model_path, net, anomaly ? &threshold : nullptr)).ok()) return fail(s);
   const std::string loss_title = std::string("training loss (") + loss_name(config.loss) + ") per epoch";
   const Matrix& shown = test.rows > 0 ? test : train;
   if (!(s = cli::save_curve(f.out + "/loss.png", log.losses(), loss_title)).ok() ||
@@ -236,7 +274,8 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
     if (!s.ok()) return fail(s);
     pictures += ", codes.png";
   }
-  std::printf("wrote %s, loss.csv, %s to %s\n", model_path.c_str(), pictures.c_str(), f.out.c_str());
+  std::printf("wrote %s, loss.csv, %s%s to %s\n", model_path.c_str(), pictures.c_str(), anomaly_pictures.c_str(),
+              f.out.c_str());
   return 0;
 }
 
@@ -260,7 +299,7 @@ int main(int argc, char** argv) {
                     "resize14x14 = nearest-neighbour resize. Activations (dense, conv): identity, sigmoid, tanh,\n"
                     "relu. Mark the code layer with :code. 'tinyae info' prints a model in this form, e.g.\n"
                     "  1x28x28,conv8k3:relu,pool:code,resize28x28,conv1k3:sigmoid");
-  train_cmd->add_option("--preset", train.preset, "identity-838, sparse-patches, digits-deep, mnist-dense or mnist-conv (network, training, data)");
+  train_cmd->add_option("--preset", train.preset, "identity-838, sparse-patches, digits-deep, mnist-dense, mnist-conv or fashion-anomaly (network, training, data)");
   train_cmd->add_option("--layers", train.layers,
                         "the network: input (N or CxHxW), then per layer N (dense), conv<F>k<K>[s<S>][same|valid], "
                         "pool or resize<H>x<W>, each [:activation][:code]; e.g. 784,32:relu:code,784:sigmoid");
@@ -282,6 +321,15 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--sparsity-weight", train.sparsity_weight, "KL sparsity: weight beta (0 = off)");
   train_cmd->add_option("--l1", train.activity_l1, "L1 activity penalty on the code layer (0 = off)");
   train_cmd->add_option("--threads", train.threads, "OpenMP threads (0 = OpenMP's default); results do not depend on it");
+  train_cmd->add_option("--labels", train.labels,
+                        "labels of --data (IDX labels, or a CSV whose last column is the label), for --class");
+  train_cmd->add_option("--test-labels", train.test_labels, "labels of --test: the test AUROC of an anomaly model");
+  train_cmd->add_option("--class", train.normal_class,
+                        "anomaly detection: train on the samples of this class only, store a threshold")
+      ->check(CLI::Range(0, 0x7fffffff));
+  train_cmd->add_option("--threshold-percentile", train.threshold_percentile,
+                        "anomaly detection: the threshold is this percentile of the training scores")
+      ->capture_default_str();
   train_cmd->add_option("--seed", train.seed, "seeds the initial weights, shuffles and noise")->capture_default_str();
 
   DataFlags eval_data;
@@ -332,10 +380,12 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--npy", export_npy, "folder for W<layer>.npy and b<layer>.npy")->required();
   cli::QuantCommands quant(app, export_cmd);  // quantize, export --c-header
   cli::ImportCommand import_cmd(app);
+  cli::ScoreCommand score_cmd(app);
 
   CLI11_PARSE(app, argc, argv);
   if (quant.parsed()) return quant.run();
   if (import_cmd.parsed()) return import_cmd.run();
+  if (score_cmd.parsed()) return score_cmd.run();
 
   if (train_cmd->parsed()) return run_train(train, train_cmd);
 
@@ -419,8 +469,8 @@ int main(int argc, char** argv) {
   if (cmd->count("--data") == 0 && !default_test.empty()) data.path = default_test;
   if (data.path.empty()) return fail(Status::error(StatusCode::invalid_argument, "give --data"));
   Matrix x;
-  LoadedModel loaded;
-  if (!(s = load_data(data, &x)).ok() || !(s = load_network(model_path, 256, &loaded)).ok()) return fail(s);
+  cli::LoadedModel loaded;
+  if (!(s = load_data(data, &x)).ok() || !(s = cli::load_network(model_path, 256, &loaded)).ok()) return fail(s);
   Network& net = loaded.net;
 
   if (eval_cmd->parsed()) {

@@ -46,13 +46,21 @@ Status find_preset(const std::string& name, Preset* out) {
     p.config = reference::mnist_conv_config();
     p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
     p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  } else if (name == "fashion-anomaly") {
+    p.spec = reference::kFashionAnomaly;
+    p.config = reference::fashion_anomaly_config();
+    p.train_data = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    p.test_data = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+    p.train_labels = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
+    p.test_labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+    p.anomaly = true;
   } else if (name == "sparse-patches") {
     p.spec = reference::kSparsePatches;
     p.config = reference::sparse_patches_config();
     p.patch_size = 16;
   } else {
     return Status::error(StatusCode::invalid_argument, "unknown preset '", name.c_str(),
-                         "' (known: identity-838, sparse-patches, digits-deep, mnist-dense, mnist-conv)");
+                         "' (known: identity-838, sparse-patches, digits-deep, mnist-dense, mnist-conv, fashion-anomaly)");
   }
   *out = p;
   return Status();
@@ -261,6 +269,57 @@ Status load_rows(const std::string& path, std::int32_t columns, float scale, Mat
   }
   *out = std::move(m);
   return Status();
+}
+
+Status load_labels(const std::string& path, std::vector<std::int32_t>* out) {
+  std::vector<std::int32_t> labels;
+  if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) {
+    Matrix m;
+    TINYAE_RETURN_IF_ERROR(load_csv(path, &m));
+    labels.resize(static_cast<std::size_t>(m.rows));
+    for (std::int32_t r = 0; r < m.rows; ++r) {
+      const float v = m.row(r)[m.cols - 1];
+      if (!(v >= 0 && v <= 2147483520.0f) || v != static_cast<float>(static_cast<std::int64_t>(v))) {
+        return Status::error(StatusCode::invalid_argument, path.c_str(), ": row ", r + 1,
+                             " has label ", v, " in its last column (labels are whole numbers >= 0)");
+      }
+      labels[std::size_t(r)] = static_cast<std::int32_t>(v);
+    }
+  } else {
+    std::vector<std::uint8_t> bytes;
+    TINYAE_RETURN_IF_ERROR(load_idx_labels(path, 256, &bytes));
+    labels.assign(bytes.begin(), bytes.end());
+  }
+  *out = std::move(labels);
+  return Status();
+}
+
+Status rows_of_class(const Matrix& m, const std::vector<std::int32_t>& labels, std::int32_t label,
+                     const std::string& labels_path, Matrix* out) {
+  if (static_cast<std::int64_t>(labels.size()) != m.rows) {
+    return Status::error(StatusCode::invalid_argument, labels_path.c_str(), " has ", labels.size(),
+                         " labels for ", m.rows, " samples");
+  }
+  Matrix kept;
+  kept.cols = m.cols;
+  for (std::int32_t r = 0; r < m.rows; ++r) {
+    if (labels[std::size_t(r)] != label) continue;
+    kept.values.insert(kept.values.end(), m.row(r), m.row(r) + m.cols);
+    ++kept.rows;
+  }
+  if (kept.rows == 0) {
+    return Status::error(StatusCode::invalid_argument, "class ", label, " does not occur in ",
+                         labels_path.c_str());
+  }
+  *out = std::move(kept);
+  return Status();
+}
+
+Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel* out) {
+  TINYAE_RETURN_IF_ERROR(load_model(path, &out->model));
+  TINYAE_RETURN_IF_ERROR(out->memory.allocate(arena_bytes(out->model.spec, max_batch)));
+  TINYAE_RETURN_IF_ERROR(out->net.setup(out->model.spec, max_batch, out->memory.arena()));
+  return set_parameters(out->model, &out->net);
 }
 
 Matrix one_hot8() {

@@ -20,6 +20,9 @@ struct Preset {
   float scale = 1.0f;         // multiply CSV/NPY values by this (IDX images are /255)
   std::int32_t holdout = 0;   // without test data, hold out every holdout-th sample
   std::int32_t patch_size = 0;  // > 0: the data are image patches (see load_rows)
+  std::string train_labels;   // labels of train_data and test_data ("" = none)
+  std::string test_labels;
+  bool anomaly = false;       // trains on one class (--class) and stores a threshold
 };
 
 // Finds a preset by name; the error lists the known ones.
@@ -45,6 +48,23 @@ std::string describe(const NetworkSpec& spec);
 // or one image, or read from a patch file (.npy or IDX).
 Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out,
                  std::int32_t patch_size = 0);
+
+// One integer label per sample: an IDX label file (uint8, one dimension), or the last
+// column of each row of a CSV file (whole numbers from 0 to 2^31 - 1).
+Status load_labels(const std::string& path, std::vector<std::int32_t>* out);
+
+// The rows of m whose label is `label` (labels: one per row of m); an error when the
+// counts differ or no row has that label.
+Status rows_of_class(const Matrix& m, const std::vector<std::int32_t>& labels, std::int32_t label,
+                     const std::string& labels_path, Matrix* out);
+
+// A model file's network, set up for inference on up to max_batch rows per step.
+struct LoadedModel {
+  Model model;
+  ArenaBuffer memory;
+  Network net;
+};
+Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel* out);
 
 // The eight one-hot vectors of length 8 (identity-838's data).
 Matrix one_hot8();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tinyae/arena.hpp"
+#include "tinyae/anomaly.hpp"
 #include "tinyae/network.hpp"
 #include "tinyae/status.hpp"
 
@@ -127,9 +128,12 @@ Status read_patches(const std::string& path, std::int32_t size, std::int32_t cou
 struct Model {
   NetworkSpec spec;
   std::vector<float> parameters;
+  AnomalyThreshold anomaly;  // percentile 0 when the model has none
 };
 // Saves via a temporary file and rename: an interrupted save keeps the old file.
-Status save_model(const std::string& path, const Network& net);
+// anomaly (optional): the threshold an anomaly model was trained with.
+Status save_model(const std::string& path, const Network& net,
+                  const AnomalyThreshold* anomaly = nullptr);
 // Rejects wrong magic, other format versions, bad checksums and inconsistent sizes.
 Status load_model(const std::string& path, Model* out);
 // Copies a model's parameters into a network set up with the same spec.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tinyae/anomaly.hpp"
 #include "tinyae/io.hpp"
 #include "tinyae/network.hpp"
 
@@ -87,5 +88,20 @@ struct CodePictureOptions {
 Status code_picture(Network& net, const float* inputs, const float* targets,
                     std::int32_t n, const CodePictureOptions& options, Image* out,
                     std::vector<Rect>* panels = nullptr);
+
+// A ROC curve (false positive rate across, true positive rate up, both 0 to 1) with
+// the chance diagonal in gray, titled with `title`. *axes (optional) receives the
+// data area: rate (f, t) is at (axes.x + f * (axes.width - 1),
+// axes.y + (1 - t) * (axes.height - 1)), rounded.
+Image roc_plot(const std::vector<RocPoint>& curve, const std::string& title,
+               std::int32_t width = 480, std::int32_t height = 480, Rect* axes = nullptr);
+
+// Histograms of the scores of normal samples (blue) and anomalies (red), over `bins`
+// equal bins from the lowest to the highest score, each drawn as the share of its kind
+// (so both are visible whatever their counts), and the threshold as a black line.
+// Scores must be finite; bins >= 1.
+Image score_histogram(const double* scores, const std::uint8_t* anomalous, std::int64_t n,
+                      double threshold, std::int32_t bins, const std::string& title,
+                      std::int32_t width = 640, std::int32_t height = 360);
 
 }  // namespace tinyae

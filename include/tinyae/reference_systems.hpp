@@ -120,4 +120,16 @@ constexpr TrainConfig mnist_conv_config() {
 // The noise of the denoising variants (mnist-dense and mnist-conv).
 inline constexpr float kDenoisingNoise = 0.5f;
 
+// fashion-anomaly: the mnist-dense network trained on the ~6000 training images of one
+// Fashion-MNIST class (the normal one), 20 epochs; a test image scores its mean squared
+// reconstruction error, and scores above the 99th percentile of the training images'
+// scores are anomalies.
+inline constexpr NetworkSpec kFashionAnomaly = kMnistDense;
+constexpr TrainConfig fashion_anomaly_config() {
+  TrainConfig c = mnist_dense_config();
+  c.epochs = 20;
+  return c;
+}
+inline constexpr double kAnomalyPercentile = 99.0;
+
 }  // namespace tinyae::reference

@@ -1,7 +1,7 @@
 // Model file: magic, format version, network spec, parameters, CRC-32.
 //
 //   0   "TINYAEMF"                       8 bytes
-//   8   format version (1)               u32
+//   8   format version (1 or 2)          u32
 //   12  number of layers L               u32
 //   16  input channels, height, width    3 x i32
 //   28  code layer                       i32
@@ -14,10 +14,14 @@
 // Version 1 files from before the image layers have dense layers only, with kernel,
 // stride and padding 0: they read the same, and dense-only models are written byte for
 // byte as before. A build without image layers rejects a conv model ("unknown kind").
+// A model without a threshold is written as version 1, so older builds read it.
+//   ..  version 2 only, an anomaly model's threshold (AnomalyThreshold):
+//       percentile f64 in (0, 100], score f64 finite and >= 0
 //   ..  CRC-32 (zlib) of all bytes before it   u32
 // All integers and floats little-endian.
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
 
 #include "file.hpp"
@@ -27,7 +31,7 @@ namespace tinyae {
 namespace {
 
 constexpr char kMagic[8] = {'T', 'I', 'N', 'Y', 'A', 'E', 'M', 'F'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // the newest version read
 constexpr std::size_t kMaxModelBytes = std::size_t{1} << 31;
 
 std::uint32_t crc_of(const std::string& bytes, std::size_t n) {
@@ -50,15 +54,38 @@ bool same_spec(const NetworkSpec& a, const NetworkSpec& b) {
   return true;
 }
 
+void append_f64(std::string* bytes, double v) {
+  std::uint64_t bits;
+  std::memcpy(&bits, &v, 8);
+  io::append_le32(bytes, static_cast<std::uint32_t>(bits));
+  io::append_le32(bytes, static_cast<std::uint32_t>(bits >> 32));
+}
+
+double read_f64(const unsigned char* p) {
+  const std::uint64_t bits = io::read_le32(p) | (std::uint64_t{io::read_le32(p + 4)} << 32);
+  double v;
+  std::memcpy(&v, &bits, 8);
+  return v;
+}
+
+bool valid_threshold(const AnomalyThreshold& a) {
+  return a.percentile > 0 && a.percentile <= 100 && std::isfinite(a.score) && a.score >= 0;
+}
+
 }  // namespace
 
-Status save_model(const std::string& path, const Network& net) {
+Status save_model(const std::string& path, const Network& net, const AnomalyThreshold* anomaly) {
   const NetworkSpec& spec = net.spec();
   if (net.parameters() == nullptr) {
     return Status::error(StatusCode::invalid_argument, "save_model: the network is not set up");
   }
+  if (anomaly != nullptr && !valid_threshold(*anomaly)) {
+    return Status::error(StatusCode::invalid_argument, "save_model: anomaly threshold ", anomaly->score,
+                         " at percentile ", anomaly->percentile,
+                         " (needs a percentile in (0, 100] and a finite score >= 0)");
+  }
   std::string bytes(kMagic, sizeof kMagic);
-  io::append_le32(&bytes, kVersion);
+  io::append_le32(&bytes, anomaly != nullptr ? 2u : 1u);
   io::append_le32(&bytes, static_cast<std::uint32_t>(spec.num_layers));
   io::append_le32(&bytes, static_cast<std::uint32_t>(spec.input.channels));
   io::append_le32(&bytes, static_cast<std::uint32_t>(spec.input.height));
@@ -87,6 +114,10 @@ Status save_model(const std::string& path, const Network& net) {
       }
     }
   }
+  if (anomaly != nullptr) {
+    append_f64(&bytes, anomaly->percentile);
+    append_f64(&bytes, anomaly->score);
+  }
   io::append_le32(&bytes, crc_of(bytes, bytes.size()));
   return io::write_file_atomic(path, bytes.data(), bytes.size());
 }
@@ -99,9 +130,9 @@ Status load_model(const std::string& path, Model* out) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": not a tinyae model file");
   }
   const std::uint32_t version = io::read_le32(p + 8);
-  if (version != kVersion) {
+  if (version < 1 || version > kVersion) {
     return Status::error(StatusCode::unsupported, path.c_str(), ": model format version ",
-                         version, "; this build reads version ", kVersion);
+                         version, "; this build reads versions 1 to ", kVersion);
   }
   if (bytes.size() < 40 || io::read_le32(p + bytes.size() - 4) != crc_of(bytes, bytes.size() - 4)) {
     return Status::error(StatusCode::corrupt_data, path.c_str(),
@@ -146,13 +177,23 @@ Status load_model(const std::string& path, Model* out) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": ", s.message());
   }
   const std::uint32_t count = io::read_le32(p + header - 4);
-  if (count != m.spec.parameter_count() || bytes.size() != header + 4 * std::size_t{count} + 4) {
+  const std::size_t extra = version == 2 ? 16 : 0;  // the anomaly threshold
+  if (count != m.spec.parameter_count() || bytes.size() != header + 4 * std::size_t{count} + extra + 4) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": holds ", count,
                          " parameters in ", bytes.size(), " bytes; its spec needs ",
                          m.spec.parameter_count());
   }
   m.parameters.resize(count);
   std::memcpy(m.parameters.data(), p + header, 4 * std::size_t{count});
+  if (version == 2) {
+    const unsigned char* a = p + header + 4 * std::size_t{count};
+    m.anomaly.percentile = read_f64(a);
+    m.anomaly.score = read_f64(a + 8);
+    if (!valid_threshold(m.anomaly)) {
+      return Status::error(StatusCode::corrupt_data, path.c_str(), ": anomaly threshold ", m.anomaly.score,
+                           " at percentile ", m.anomaly.percentile, " is out of range");
+    }
+  }
   *out = std::move(m);
   return Status();
 }

@@ -407,3 +407,127 @@ Status code_picture(Network& net, const float* inputs, const float* targets, std
 }
 
 }  // namespace tinyae
+
+namespace tinyae {
+namespace {
+
+constexpr Rgb kNormal{40, 90, 210};
+constexpr Rgb kAnomaly{210, 40, 40};
+constexpr Rgb kChance{190, 190, 190};
+
+// Axes with the x range [x_lo, x_hi] and y range [0, y_hi] labelled at their ends, and
+// a title: returns the data area.
+Rect draw_axes(Canvas& canvas, const std::string& title, const std::string& x_lo,
+               const std::string& x_hi, const std::string& y_hi, const std::string& x_label) {
+  const std::int32_t line = text_height(kLabelScale) + 6;
+  Rect area;
+  area.x = kPad + std::max(text_width(y_hi, kLabelScale), text_width("0", kLabelScale)) + 8;
+  area.y = kPad + (title.empty() ? 0 : line) + text_height(kLabelScale) / 2;
+  area.width = canvas.image.width - area.x - kPad - text_width(x_hi, kLabelScale) / 2;
+  area.height = canvas.image.height - area.y - kPad - line * (x_label.empty() ? 1 : 2) - 6;
+  if (area.width < 2 || area.height < 2) return area;
+  const std::int32_t x_axis = area.y + area.height;
+  const std::int32_t y_axis = area.x - 1;
+  canvas.fill(Rect{y_axis, area.y, 1, area.height + 1}, kBlack);
+  canvas.fill(Rect{y_axis, x_axis, area.width + 1, 1}, kBlack);
+  const std::int32_t half = text_height(kLabelScale) / 2;
+  canvas.text(y_axis - 6 - text_width(y_hi, kLabelScale), area.y - half, y_hi, kLabelScale, kBlack);
+  canvas.text(y_axis - 6 - text_width("0", kLabelScale), x_axis - 1 - half, "0", kLabelScale, kBlack);
+  canvas.text(area.x, x_axis + 8, x_lo, kLabelScale, kBlack);
+  canvas.text(area.x + area.width - text_width(x_hi, kLabelScale) / 2 - 1, x_axis + 8, x_hi,
+              kLabelScale, kBlack);
+  canvas.text(area.x + (area.width - text_width(x_label, kLabelScale)) / 2, x_axis + 8 + line,
+              x_label, kLabelScale, kBlack);
+  canvas.text((canvas.image.width - text_width(title, kLabelScale)) / 2, kPad, title, kLabelScale,
+              kBlack);
+  return area;
+}
+
+// A line two pixels thick from (x0, y0) to (x1, y1), kept inside area.
+void draw_line(Canvas& canvas, const Rect& area, std::int32_t x0, std::int32_t y0, std::int32_t x1,
+               std::int32_t y1, Rgb colour) {
+  const std::int32_t steps = std::max({std::abs(x1 - x0), std::abs(y1 - y0), 1});
+  for (std::int32_t k = 0; k <= steps; ++k) {
+    const std::int32_t x = x0 + (x1 - x0) * k / steps;
+    const std::int32_t y = y0 + (y1 - y0) * k / steps;
+    for (std::int32_t t = 0; t < 2; ++t) {
+      if (y - t >= area.y && x < area.x + area.width) canvas.put(x, y - t, colour);
+    }
+  }
+}
+
+}  // namespace
+
+Image roc_plot(const std::vector<RocPoint>& curve, const std::string& title, std::int32_t width,
+               std::int32_t height, Rect* axes) {
+  Canvas canvas(width, height);
+  const Rect area = draw_axes(canvas, title, "0", "1", "1", "false positive rate");
+  if (area.width < 2 || area.height < 2) return canvas.image;
+  if (axes != nullptr) *axes = area;
+  auto to_x = [&](double f) { return area.x + static_cast<std::int32_t>(std::lround(f * (area.width - 1))); };
+  auto to_y = [&](double t) {
+    return area.y + static_cast<std::int32_t>(std::lround((1.0 - t) * (area.height - 1)));
+  };
+  draw_line(canvas, area, to_x(0), to_y(0), to_x(1), to_y(1), kChance);
+  for (std::size_t i = 1; i < curve.size(); ++i) {
+    draw_line(canvas, area, to_x(curve[i - 1].false_positive_rate), to_y(curve[i - 1].true_positive_rate),
+              to_x(curve[i].false_positive_rate), to_y(curve[i].true_positive_rate), kCurve);
+  }
+  canvas.text(area.x + 6, area.y + 4, "true positive rate", kLabelScale, kBlack);
+  return canvas.image;
+}
+
+Image score_histogram(const double* scores, const std::uint8_t* anomalous, std::int64_t n,
+                      double threshold, std::int32_t bins, const std::string& title,
+                      std::int32_t width, std::int32_t height) {
+  Canvas canvas(width, height);
+  if (n <= 0 || bins < 1) return canvas.image;
+  double lo = scores[0];
+  double hi = scores[0];
+  for (std::int64_t i = 1; i < n; ++i) {
+    lo = std::min(lo, scores[i]);
+    hi = std::max(hi, scores[i]);
+  }
+  if (hi - lo <= 0) hi = lo + 1;
+  std::vector<double> counts[2] = {std::vector<double>(std::size_t(bins)), std::vector<double>(std::size_t(bins))};
+  std::int64_t totals[2] = {0, 0};
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto bin = std::min(bins - 1, static_cast<std::int32_t>((scores[i] - lo) / (hi - lo) * bins));
+    const int kind = anomalous[i] != 0 ? 1 : 0;
+    counts[kind][std::size_t(bin)] += 1;
+    ++totals[kind];
+  }
+  double top = 0;
+  for (int kind = 0; kind < 2; ++kind) {
+    for (double& c : counts[kind]) {
+      c = totals[kind] > 0 ? c / double(totals[kind]) : 0;
+      top = std::max(top, c);
+    }
+  }
+  if (top <= 0) top = 1;
+  const Rect area = draw_axes(canvas, title, number(lo), number(hi), number(top), "score (share of each kind per bin)");
+  if (area.width < 2 || area.height < 2) return canvas.image;
+  // Each bin: the normal bar in its left half, the anomaly bar in its right half.
+  for (std::int32_t b = 0; b < bins; ++b) {
+    const std::int32_t x0 = area.x + b * area.width / bins;
+    const std::int32_t x1 = area.x + (b + 1) * area.width / bins;
+    const std::int32_t mid = (x0 + x1) / 2;
+    for (int kind = 0; kind < 2; ++kind) {
+      const auto h = static_cast<std::int32_t>(std::lround(counts[kind][std::size_t(b)] / top * area.height));
+      const std::int32_t left = kind == 0 ? x0 : mid;
+      const std::int32_t right = kind == 0 ? mid : x1;
+      canvas.fill(Rect{left, area.y + area.height - h, std::max(1, right - left), h},
+                  kind == 0 ? kNormal : kAnomaly);
+    }
+  }
+  if (threshold >= lo && threshold <= hi) {
+    const std::int32_t x = area.x + static_cast<std::int32_t>(std::lround((threshold - lo) / (hi - lo) * (area.width - 1)));
+    canvas.fill(Rect{x, area.y, 2, area.height}, kBlack);
+  }
+  canvas.text(area.x + area.width - text_width("normal", kLabelScale), area.y, "normal", kLabelScale, kNormal);
+  canvas.text(area.x + area.width - text_width("anomalous", kLabelScale), area.y + text_height(kLabelScale) + 4,
+              "anomalous", kLabelScale, kAnomaly);
+  return canvas.image;
+}
+
+}  // namespace tinyae

@@ -1,0 +1,145 @@
+#include "score_command.hpp"
+
+#include <cstdio>
+
+#include "presets.hpp"
+#include "tinyae/io.hpp"
+#include "tinyae/pictures.hpp"
+
+namespace tinyae::cli {
+namespace {
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "tinyae: %s\n", s.message());
+  return 1;
+}
+
+bool ends_with(const std::string& s, const char* tail) {
+  const std::string t(tail);
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+Status save_scores(const std::string& path, const std::vector<double>& scores) {
+  if (ends_with(path, ".npy")) {
+    const std::vector<float> values(scores.begin(), scores.end());
+    return save_npy(path, values.data(), {static_cast<std::int64_t>(values.size())});
+  }
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return Status::error(StatusCode::io_error, path.c_str(), ": cannot write");
+  std::fprintf(f, "score\n");
+  for (double v : scores) std::fprintf(f, "%.17g\n", v);
+  if (std::fclose(f) != 0) return Status::error(StatusCode::io_error, path.c_str(), ": write failed");
+  return Status();
+}
+
+}  // namespace
+
+Status report_anomaly(const std::vector<double>& scores, const std::vector<std::uint8_t>& anomalous,
+                      const AnomalyThreshold& threshold, const std::string& roc_png,
+                      const std::string& histogram_png, double* area) {
+  const auto n = static_cast<std::int64_t>(scores.size());
+  TINYAE_RETURN_IF_ERROR(auroc(scores.data(), anomalous.data(), n, area));
+  std::vector<RocPoint> curve;
+  TINYAE_RETURN_IF_ERROR(roc_curve(scores.data(), anomalous.data(), n, &curve));
+  const DetectionRates r = detection_rates(scores.data(), anomalous.data(), n, threshold.score);
+  std::printf("AUROC     %.4f  (%lld anomalies, %lld normal samples)\n", *area,
+              static_cast<long long>(r.anomalies), static_cast<long long>(r.normal));
+  if (threshold.percentile > 0) {
+    std::printf("threshold %.6g (the %g percentile of the training scores): flags %.1f%% of the "
+                "anomalies (%lld) and %.1f%% of the normal samples (%lld)\n",
+                threshold.score, threshold.percentile, 100 * r.true_positive_rate,
+                static_cast<long long>(r.true_positives), 100 * r.false_positive_rate,
+                static_cast<long long>(r.false_positives));
+  }
+  char title[64];
+  std::snprintf(title, sizeof title, "ROC, AUROC %.4f", *area);
+  if (!roc_png.empty()) TINYAE_RETURN_IF_ERROR(save_png(roc_png, roc_plot(curve, title)));
+  if (!histogram_png.empty()) {
+    TINYAE_RETURN_IF_ERROR(save_png(histogram_png,
+                                    score_histogram(scores.data(), anomalous.data(), n,
+                                                    threshold.percentile > 0 ? threshold.score : -1.0, 50,
+                                                    "reconstruction error")));
+  }
+  return Status();
+}
+
+ScoreCommand::ScoreCommand(CLI::App& app) {
+  cmd_ = app.add_subcommand("score", "anomaly scores (per-sample reconstruction MSE) of a model on data");
+  cmd_->footer("With --labels and --class: AUROC of the scores (samples of another class are the anomalies),\n"
+               "and the rates at the model's threshold when it has one (tinyae train --class stores it).\n"
+               "Example:\n"
+               "  tinyae train --preset fashion-anomaly --class 7 --out out/a7\n"
+               "  tinyae score --model out/a7/model.tae --preset fashion-anomaly --class 7 --roc roc.png");
+  cmd_->add_option("--model", model_, "model file")->required();
+  cmd_->add_option("--data", data_, "samples: .csv[.gz], .npy or IDX");
+  cmd_->add_option("--preset", preset_, "its --columns and --scale and, without --data, its test set and labels");
+  cmd_->add_option("--columns", columns_, "keep the first N columns of each row (CSV labels dropped)");
+  cmd_->add_option("--scale", scale_, "multiply CSV/NPY values by this (IDX images are scaled to [0,1])");
+  cmd_->add_option("--labels", labels_, "one label per sample: IDX labels, or a CSV whose last column is the label");
+  cmd_->add_option("--class", normal_class_, "the normal class; samples of other classes are anomalies")
+      ->check(CLI::Range(0, 0x7fffffff));
+  cmd_->add_option("--output", output_, "write the scores (.csv: a column with a header, .npy: float32)");
+  cmd_->add_option("--roc", roc_, "with labels: ROC curve as PNG");
+  cmd_->add_option("--histogram", histogram_, "with labels: PNG of the scores, normal against anomalous");
+}
+
+int ScoreCommand::run() {
+  if (!preset_.empty()) {
+    Preset p;
+    Status s = find_preset(preset_, &p);
+    if (!s.ok()) return fail(s);
+    if (data_.empty()) {
+      data_ = p.test_data;
+      if (labels_.empty()) labels_ = p.test_labels;
+    }
+    if (cmd_->count("--columns") == 0) columns_ = p.columns;
+    if (cmd_->count("--scale") == 0) scale_ = p.scale;
+  }
+  if (data_.empty()) return fail(Status::error(StatusCode::invalid_argument, "score: give --data or --preset"));
+  if (normal_class_ >= 0 && labels_.empty()) {
+    return fail(Status::error(StatusCode::invalid_argument, "score: --class needs --labels"));
+  }
+  if (cmd_->count("--labels") > 0 && normal_class_ < 0) {
+    return fail(Status::error(StatusCode::invalid_argument, "score: --labels needs --class (the normal class)"));
+  }
+  if ((!roc_.empty() || !histogram_.empty()) && normal_class_ < 0) {
+    return fail(Status::error(StatusCode::invalid_argument, "score: --roc and --histogram need --labels and --class"));
+  }
+  Matrix x;
+  LoadedModel loaded;
+  Status s = load_rows(data_, columns_, scale_, &x);
+  if (s.ok()) s = load_network(model_, 256, &loaded);
+  std::vector<std::int32_t> labels;
+  if (s.ok() && normal_class_ >= 0) s = load_labels(labels_, &labels);
+  if (s.ok() && normal_class_ >= 0) {
+    Matrix normal;  // checks the counts and that the class occurs
+    s = rows_of_class(x, labels, normal_class_, labels_, &normal);
+  }
+  std::vector<double> scores;
+  if (s.ok()) s = reconstruction_scores(loaded.net, x.values.data(), x.rows, x.cols, &scores);
+  if (!s.ok()) return fail(s);
+  const AnomalyThreshold& threshold = loaded.model.anomaly;
+  double mean = 0;
+  std::int64_t flagged = 0;
+  for (double v : scores) {
+    mean += v / double(scores.size());
+    flagged += threshold.percentile > 0 && v > threshold.score ? 1 : 0;
+  }
+  std::printf("scored    %d samples, mean %.6g", x.rows, mean);
+  if (threshold.percentile > 0) {
+    std::printf(", %lld above the threshold %.6g", static_cast<long long>(flagged), threshold.score);
+  }
+  std::printf("\n");
+  if (normal_class_ >= 0) {
+    std::vector<std::uint8_t> anomalous(labels.size());
+    for (std::size_t i = 0; i < labels.size(); ++i) anomalous[i] = labels[i] != normal_class_ ? 1 : 0;
+    double area = 0;
+    s = report_anomaly(scores, anomalous, threshold, roc_, histogram_, &area);
+    if (!s.ok()) return fail(s);
+  }
+  if (!output_.empty() && !(s = save_scores(output_, scores)).ok()) return fail(s);
+  if (!output_.empty()) std::printf("wrote %s\n", output_.c_str());
+  return 0;
+}
+
+}  // namespace tinyae::cli
