@@ -156,3 +156,34 @@ TEST_CASE("cli: anomaly flags that do not fit are errors naming the value, and w
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("above the threshold") == std::string::npos);  // a plain model has none
 }
+
+TEST_CASE("cli: train --init fine-tunes a saved model, e.g. an anomaly model on new normal data", "[cli][anomaly]") {
+  const std::string dir = kOut + "/init";
+  const std::string digits = "--layers 64,16:sigmoid:code,64:sigmoid --data " + kDigits +
+                             " --columns 64 --scale 0.0625 --optimizer adam --lr 0.01 --batch 32 ";
+  Run r = run("train " + digits + "--epochs 10 --out " + dir + "/first");
+  REQUIRE(r.exit_code == 0);
+  const double first_train_mse = number_after(r.output, "train     MSE ");
+  // No epochs: the saved weights are the ones it started from, bit for bit.
+  r = run("train " + digits + "--epochs 0 --init " + dir + "/first/model.tae --out " + dir + "/same");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("starting from the weights of") != std::string::npos);
+  Model a;
+  Model b;
+  REQUIRE(load_model(dir + "/first/model.tae", &a).ok());
+  REQUIRE(load_model(dir + "/same/model.tae", &b).ok());
+  CHECK(a.parameters == b.parameters);
+  CHECK(number_after(r.output, "train     MSE ") == first_train_mse);
+  // More epochs go on from there.
+  r = run("train " + digits + "--epochs 10 --init " + dir + "/first/model.tae --out " + dir + "/more");
+  REQUIRE(r.exit_code == 0);
+  CHECK(number_after(r.output, "train     MSE ") < first_train_mse);
+  // A model of another network is refused, naming both.
+  r = run("train --layers 64,8:sigmoid:code,64:sigmoid --data " + kDigits + " --columns 64 --scale 0.0625 --init " +
+          dir + "/first/model.tae --out " + dir + "/other");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("holds 64,16:sigmoid:code,64:sigmoid, not the network being trained, "
+                      "64,8:sigmoid:code,64:sigmoid") != std::string::npos);
+  CHECK_FALSE(std::ifstream(dir + "/other/model.tae").good());
+}

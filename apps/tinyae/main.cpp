@@ -90,6 +90,7 @@ struct TrainFlags {
   float sparsity_weight = 0;
   float activity_l1 = 0;
   std::int32_t holdout = 0;
+  std::string init;
   std::string labels;
   std::string test_labels;
   std::int32_t normal_class = -1;
@@ -188,6 +189,18 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   Network net;
   Status s = memory.allocate(arena_bytes(preset.spec, config));
   if (s.ok()) s = net.setup(preset.spec, config, memory.arena());
+  if (s.ok() && !f.init.empty()) {  // fine-tuning: start from a saved model's weights
+    Model start;
+    s = load_model(f.init, &start);
+    if (s.ok() && cli::describe(start.spec) != cli::describe(preset.spec)) {
+      return fail(Status::error(StatusCode::invalid_argument, "--init ", f.init.c_str(), " holds ",
+                                cli::describe(start.spec).c_str(), ", not the network being trained, ",
+                                cli::describe(preset.spec).c_str()));
+    }
+    if (s.ok()) s = set_parameters(start, &net);
+    if (!s.ok()) return fail(s);
+    std::printf("starting from the weights of %s\n", f.init.c_str());
+  }
   if (!s.ok()) return fail(s);
   if (!ensure_dir(f.out)) {
     return fail(Status::error(StatusCode::io_error, f.out.c_str(), ": cannot create the output folder"));
@@ -321,6 +334,8 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--sparsity-weight", train.sparsity_weight, "KL sparsity: weight beta (0 = off)");
   train_cmd->add_option("--l1", train.activity_l1, "L1 activity penalty on the code layer (0 = off)");
   train_cmd->add_option("--threads", train.threads, "OpenMP threads (0 = OpenMP's default); results do not depend on it");
+  train_cmd->add_option("--init", train.init,
+                        "fine-tuning: start from this model's weights instead of random ones (same network)");
   train_cmd->add_option("--labels", train.labels,
                         "labels of --data (IDX labels, or a CSV whose last column is the label), for --class");
   train_cmd->add_option("--test-labels", train.test_labels, "labels of --test: the test AUROC of an anomaly model");
