@@ -28,10 +28,6 @@ using GemmTnFn = GemmNtFn;
 using DenseForwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
                                 std::int32_t ldx, const float* w, std::int32_t ldw,
                                 const float* bias, Activation act, float* y, std::int32_t ldy);
-// G[m x n] *= f'(A), A being the activation's output: dL/da into dL/dz.
-using ActivationBackwardFn = void (*)(std::int32_t m, std::int32_t n, const float* a,
-                                      std::int32_t lda, float* g, std::int32_t ldg,
-                                      Activation act);
 // sums[n] (+)= column sums of G[m x n]: a bias gradient.
 using ColumnSumFn = void (*)(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
                              float* sums, bool accumulate);
@@ -180,7 +176,6 @@ struct F32Kernels {
   GemmNnFn gemm_nn;
   GemmTnFn gemm_tn;
   DenseForwardFn dense_forward;
-  ActivationBackwardFn activation_backward;
   ColumnSumFn column_sum;
   HiddenDeltaFn hidden_delta;
   DeltaBackwardFn delta_backward;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -476,23 +477,6 @@ void check_column_sum(const tk::F32Kernels& kt, int m, int n, bool accumulate,
   CHECK(s.canaries_intact());
 }
 
-void check_activation_backward(const tk::F32Kernels& kt, int m, int n, Activation act,
-                               std::uint64_t seed) {
-  Lcg rng{seed};
-  Buf a = activation_outputs(m, n, act, &rng);
-  Buf g(m, n, 1, &rng);
-  Buf g0 = g;
-  kt.activation_backward(m, n, a.data(), a.ld, g.data(), g.ld, act);
-  INFO(kt.isa << " activation_backward m=" << m << " n=" << n);
-  for (int i = 0; i < m; ++i) {
-    for (int j = 0; j < n; ++j) {
-      const double want = g0.at(i, j) * deriv_ref(act, a.at(i, j));
-      REQUIRE(std::fabs(g.at(i, j) - want) <= 1e-6 * (1 + std::fabs(want)));
-    }
-  }
-  CHECK(g.canaries_intact());
-}
-
 // 2x2 max pooling against windows walked here: each output pixel's distinct input
 // pixels, the first maximum in row-major order. Values come from a few levels, so
 // ties are common, and half of them are 0 (a ReLU's output) when relu is on.
@@ -657,11 +641,11 @@ void run_all(const char* isa) {
       check_delta(*kt, 300, 64, 256, act, kKl, ++seed);
     }
   }
-  SECTION("column_sum and activation_backward") {
+  SECTION("column_sum") {
     for (int m : {1, 2, 5, 64, 257}) {
       for (int n : {1, 15, 16, 17, 70}) {
         check_column_sum(*kt, m, n, (m + n) % 2 == 0, ++seed);
-        for (Activation act : kActs) check_activation_backward(*kt, m, n, act, ++seed);
+        seed += std::size(kActs);  // the seeds the other checks had beside it
       }
     }
   }

@@ -71,16 +71,6 @@ void dense_forward(std::int32_t m, std::int32_t n, std::int32_t k, const float* 
   }
 }
 
-void activation_backward(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
-                         float* g, std::int32_t ldg, Activation act) {
-  if (act == Activation::identity) return;
-  for (std::int32_t i = 0; i < m; ++i) {
-    const float* ai = a + std::int64_t{i} * lda;
-    float* gi = g + std::int64_t{i} * ldg;
-    for (std::int32_t j = 0; j < n; ++j) gi[j] *= derivative_from_output(act, ai[j]);
-  }
-}
-
 void column_sum(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg, float* sums,
                 bool accumulate) {
   if (!accumulate) {
@@ -297,7 +287,7 @@ void max_pool2d_backward(std::int32_t batch, std::int32_t height, std::int32_t w
 }  // namespace
 
 const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
-                               gemm_tn,      dense_forward, activation_backward,
+                               gemm_tn,      dense_forward,
                                column_sum,   hidden_delta,  delta_backward,
                                sgd_step,     adam_step,     activate_all,  bce_sum,
                                dense_forward_loss, conv_planes,   conv_pixels,

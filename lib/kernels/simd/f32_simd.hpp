@@ -1357,12 +1357,6 @@ struct SimdF32 {
     }
   }
 
-  static void activation_backward(std::int32_t m, std::int32_t n, const float* a,
-                                  std::int32_t lda, float* g, std::int32_t ldg, Activation act) {
-    if (act == Activation::identity) return;
-    hidden_delta(m, n, a, lda, g, ldg, act, nullptr);
-  }
-
   static void column_sum(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
                          float* sums, bool accumulate) {
     for (Index j = 0; j < n; j += W) {
@@ -1472,7 +1466,7 @@ struct SimdF32 {
 
   static constexpr F32Kernels table(const char* isa) {
     return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
-                      &dense_forward, &activation_backward, &column_sum, &hidden_delta,
+                      &dense_forward, &column_sum, &hidden_delta,
                       &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
                       &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient,
                       &conv_one_filter, &conv_runs_gradient, &max_pool2d,
