@@ -598,7 +598,7 @@ struct SimdF32 {
     else gemv_nt_rows4(n, k, x, w, ldw, y, accumulate, bias);
     // The activation in a pass of its own (y is in L1): inside the loops its latency
     // was on each block's chain and held the next blocks back.
-    if (act != Activation::identity) activate_all(n, y, y, act);
+    if (act != Activation::identity) activate(n, y, y, act);
   }
 
   // One row after another, four accumulators each; each row's sum is reduced on its
@@ -1275,7 +1275,7 @@ struct SimdF32 {
 
   static void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
                       std::int32_t lda, const float* b, std::int32_t ldb, float* c,
-                      std::int32_t ldc, bool accumulate) {
+                      std::int32_t ldc, bool accumulate, GemmNt) {
     if (m == 1) {
       gemv_nt(n, k, a, b, ldb, c, accumulate, nullptr, Activation::identity);
       return;
@@ -1285,7 +1285,7 @@ struct SimdF32 {
 
   static void gemm_nn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
                       std::int32_t lda, const float* b, std::int32_t ldb, float* c,
-                      std::int32_t ldc, bool accumulate) {
+                      std::int32_t ldc, bool accumulate, GemmNn) {
     if (m == 1) {
       gemv_nn(n, k, a, 1, b, ldb, c, accumulate);
       return;
@@ -1299,7 +1299,7 @@ struct SimdF32 {
 
   static void gemm_tn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
                       std::int32_t lda, const float* b, std::int32_t ldb, float* c,
-                      std::int32_t ldc, bool accumulate) {
+                      std::int32_t ldc, bool accumulate, GemmTn) {
     if (m == 1) {
       gemv_nn(n, k, a, lda, b, ldb, c, accumulate);
       return;
@@ -1419,7 +1419,7 @@ struct SimdF32 {
     }
   }
 
-  static void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
+  static void activate(std::int64_t n, const float* x, float* y, Activation act) {
     for (std::int64_t i = 0; i < n; i += W) {
       const Index count = n - i < W ? static_cast<Index>(n - i) : W;
       store_n(activate(load_n(x + i, count, 0.0f), act), y + i, count);
@@ -1464,14 +1464,7 @@ struct SimdF32 {
     return load_partial(buf, count, 0.0f);
   }
 
-  static constexpr F32Kernels table(const char* isa) {
-    return F32Kernels{isa,          &gemm_nt,    &gemm_nn,      &gemm_tn,
-                      &dense_forward, &column_sum, &hidden_delta,
-                      &delta_backward, &sgd_step, &adam_step, &activate_all, &bce_sum,
-                      &dense_forward_loss, &conv_planes, &conv_pixels, &conv_pixels_gradient,
-                      &conv_one_filter, &conv_runs_gradient, &max_pool2d,
-                      &max_pool2d_backward};
-  }
+  static constexpr F32Kernels table(const char* isa) { return make_f32_table<SimdF32>(isa); }
 };
 
 }  // namespace
