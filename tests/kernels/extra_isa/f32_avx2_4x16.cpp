@@ -7,6 +7,7 @@
 namespace tinyae::kernels {
 
 extern const F32Kernels kF32Avx2_4x16;
-const F32Kernels kF32Avx2_4x16 = SimdF32<xsimd::fma3<xsimd::avx2>, 4, 2, 128>::table("avx2_4x16");
+using f32_4x16__avx2_fma = SimdF32<xsimd::fma3<xsimd::avx2>, 4, 2, 128>;
+const F32Kernels kF32Avx2_4x16 = f32_4x16__avx2_fma::table("avx2_4x16");
 
 }  // namespace tinyae::kernels
