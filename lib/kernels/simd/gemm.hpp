@@ -67,7 +67,7 @@ struct F32Gemm : VMath<Arch> {
 #if defined(__AVX2__)
     if constexpr (W == 16 || W == 8) {
       // By W x W transposes: whole-vector loads and stores instead of one float at a
-      // time (the scalar copy below took a tenth of an mnist-dense training step).
+      // time (the scalar copy below is a large share of a dense training step).
       for (int v = 0; v < NV; ++v) {
         const Index rows = lanes(nvalid, v);  // valid columns j of this vector
         for (Index p0 = 0; p0 < kc; p0 += W) {
@@ -180,7 +180,7 @@ struct F32Gemm : VMath<Arch> {
   }
 
   // The hidden delta on a stored tile. Full tiles row by row, the KL term once per
-  // column vector (4-5% faster on AVX2 than the column-by-column pass); partial ones
+  // column vector (fewer KL evaluations than the column-by-column pass); partial ones
   // through that pass, hidden_delta, with the KL term's columns moved to the tile's.
   static void finish_delta_tile(int rows, float* c, Index ldc, Index nvalid, const Epilogue& ep,
                                 Index i0, Index j0) {

@@ -24,15 +24,15 @@ struct F32Gemv : F32Gemm<Arch, MR, NV, KC> {
   // y[j] (+)= dot(x, W row j) for j < n, then the forward epilogue if bias/act given.
   // Long rows (784->32, 256->64) stream W from L2: it does not fit in L1. With 512-bit
   // loads, reading the rows one after another (one sequential stream) keeps the
-  // prefetcher ahead where four rows read side by side did not (Zen 5: 784->32 65 -> 80
-  // GFLOP/s, 256->64 55 -> 76). With narrower vectors the extra loads of x cost more than that
-  // gains, and short rows gain nothing from it, so they take four rows at a time.
+  // prefetcher ahead, which four rows read side by side do not. With narrower vectors
+  // the extra loads of x cost more than that gains, and short rows gain nothing from
+  // it, so they take four rows at a time.
   static void gemv_nt(Index n, Index k, const float* x, const float* w, Index ldw, float* y,
                       bool accumulate, const float* bias, Activation act) {
     if (W >= 16 && k >= 4 * W) gemv_nt_stream(n, k, x, w, ldw, y, accumulate, bias);
     else gemv_nt_rows4(n, k, x, w, ldw, y, accumulate, bias);
     // The activation in a pass of its own (y is in L1): inside the loops its latency
-    // was on each block's chain and held the next blocks back.
+    // would sit on each block's chain and hold the next blocks back.
     if (act != Activation::identity) activate(n, y, y, act);
   }
 
