@@ -34,7 +34,12 @@ using tinyae::Activation;
 
 namespace {
 
-enum class Op { nt, nn, tn, dense, loss, delta };
+// The kernels by the names of lib/kernels/f32_kernels.inc (which also name the results).
+enum class Op {
+#define TINYAE_F32_KERNEL(name, Fn) name,
+#include "kernels/f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
+};
 
 struct Shape {
   const char* what;  // the layer computation this shape is
@@ -44,43 +49,40 @@ struct Shape {
 
 // The project's layer shapes (mnist-dense 784-32-784 and sparse-patches 256-64-256).
 const Shape kShapes[] = {
-    {"fwd_256x784->32", Op::dense, 256, 32, 784},
-    {"fwd_256x784->32", Op::nt, 256, 32, 784},  // the product alone, without the epilogue
-    {"fwd_256x32->784", Op::dense, 256, 784, 32},
-    {"fwd_256x32->784_bce", Op::loss, 256, 784, 32},  // the output layer in training
-    {"fwd_256x32->784", Op::nt, 256, 784, 32},
-    {"dW_32x784_over_256", Op::tn, 32, 784, 256},
-    {"dW_784x32_over_256", Op::tn, 784, 32, 256},
-    {"dX_256x32->784", Op::delta, 256, 784, 32},
-    {"dX_256x32->784", Op::nn, 256, 784, 32},
-    {"fwd_256x256->64", Op::dense, 256, 64, 256},
-    {"fwd_256x64->256", Op::dense, 256, 256, 64},
-    {"fwd_256x64->256", Op::nt, 256, 256, 64},
-    {"fwd_10240x256->64", Op::dense, 10240, 64, 256},
-    {"fwd_10240x64->256", Op::dense, 10240, 256, 64},
-    {"fwd_10240x64->256", Op::nt, 10240, 256, 64},
-    {"dW_64x256_over_10240", Op::tn, 64, 256, 10240},
-    {"dW_256x64_over_10240", Op::tn, 256, 64, 10240},
-    {"dX_10240x256->64", Op::delta, 10240, 64, 256},
-    {"gemv_784->32", Op::dense, 1, 32, 784},
-    {"gemv_32->784", Op::dense, 1, 784, 32},
-    {"gemv_256->64", Op::dense, 1, 64, 256},
-    {"nt_512", Op::nt, 512, 512, 512},
-    {"nn_512", Op::nn, 512, 512, 512},
-    {"nt_1024", Op::nt, 1024, 1024, 1024},
-    {"nn_1024", Op::nn, 1024, 1024, 1024},
+    {"fwd_256x784->32", Op::dense_forward, 256, 32, 784},
+    {"fwd_256x784->32", Op::gemm_nt, 256, 32, 784},  // the product alone, without the epilogue
+    {"fwd_256x32->784", Op::dense_forward, 256, 784, 32},
+    {"fwd_256x32->784_bce", Op::dense_forward_loss, 256, 784, 32},  // the output layer in training
+    {"fwd_256x32->784", Op::gemm_nt, 256, 784, 32},
+    {"dW_32x784_over_256", Op::gemm_tn, 32, 784, 256},
+    {"dW_784x32_over_256", Op::gemm_tn, 784, 32, 256},
+    {"dX_256x32->784", Op::delta_backward, 256, 784, 32},
+    {"dX_256x32->784", Op::gemm_nn, 256, 784, 32},
+    {"fwd_256x256->64", Op::dense_forward, 256, 64, 256},
+    {"fwd_256x64->256", Op::dense_forward, 256, 256, 64},
+    {"fwd_256x64->256", Op::gemm_nt, 256, 256, 64},
+    {"fwd_10240x256->64", Op::dense_forward, 10240, 64, 256},
+    {"fwd_10240x64->256", Op::dense_forward, 10240, 256, 64},
+    {"fwd_10240x64->256", Op::gemm_nt, 10240, 256, 64},
+    {"dW_64x256_over_10240", Op::gemm_tn, 64, 256, 10240},
+    {"dW_256x64_over_10240", Op::gemm_tn, 256, 64, 10240},
+    {"dX_10240x256->64", Op::delta_backward, 10240, 64, 256},
+    {"gemv_784->32", Op::dense_forward, 1, 32, 784},
+    {"gemv_32->784", Op::dense_forward, 1, 784, 32},
+    {"gemv_256->64", Op::dense_forward, 1, 64, 256},
+    {"nt_512", Op::gemm_nt, 512, 512, 512},
+    {"nn_512", Op::gemm_nn, 512, 512, 512},
+    {"nt_1024", Op::gemm_nt, 1024, 1024, 1024},
+    {"nn_1024", Op::gemm_nn, 1024, 1024, 1024},
 };
 
 const char* op_name(Op op) {
-  switch (op) {
-    case Op::nt: return "gemm_nt";
-    case Op::nn: return "gemm_nn";
-    case Op::tn: return "gemm_tn";
-    case Op::dense: return "dense_forward";
-    case Op::loss: return "dense_forward_loss";
-    case Op::delta: return "delta_backward";
-  }
-  return "?";
+  static const char* const kNames[] = {
+#define TINYAE_F32_KERNEL(name, Fn) #name,
+#include "kernels/f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
+  };
+  return kNames[static_cast<int>(op)];
 }
 
 // The operands live in an Arena, as a network's tensors do: 64-byte aligned (a malloc'd
@@ -130,30 +132,31 @@ void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
   const tk::Sparsity kl = buf.kl();
   for (auto _ : state) {
     switch (s.op) {
-      case Op::nt:
+      case Op::gemm_nt:
         kt->gemm_nt(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.c, s.n, false);
         break;
-      case Op::nn:
+      case Op::gemm_nn:
         kt->gemm_nn(s.m, s.n, s.k, buf.a, s.k, buf.b, s.n, buf.c, s.n, false);
         break;
-      case Op::tn:
+      case Op::gemm_tn:
         kt->gemm_tn(s.m, s.n, s.k, buf.a, s.m, buf.b, s.n, buf.c, s.n, false);
         break;
-      case Op::dense:
+      case Op::dense_forward:
         kt->dense_forward(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.bias,
                           Activation::sigmoid, buf.c, s.n);
         break;
-      case Op::loss: {
+      case Op::dense_forward_loss: {
         tk::OutputLoss loss{buf.act, s.n, 1.0f / static_cast<float>(s.m * s.n), true};
         kt->dense_forward_loss(s.m, s.n, s.k, buf.a, s.k, buf.b, s.k, buf.bias,
                                Activation::sigmoid, &loss, buf.c, s.n);
         benchmark::DoNotOptimize(loss.bce_sum);
         break;
       }
-      case Op::delta:
+      case Op::delta_backward:
         kt->delta_backward(s.m, s.n, s.k, buf.a, s.k, buf.b, s.n, buf.act,
                            s.n, Activation::sigmoid, &kl, buf.c, s.n);
         break;
+      default: break;  // not benchmarked
     }
     benchmark::DoNotOptimize(buf.c);
     benchmark::ClobberMemory();
@@ -169,12 +172,13 @@ struct Gemm {
 };
 Gemm as_gemm(const Shape& s) {
   switch (s.op) {
-    case Op::nt:
-    case Op::dense:
-    case Op::loss: return {false, true, s.k, s.k};
-    case Op::nn:
-    case Op::delta: return {false, false, s.k, s.n};
-    case Op::tn: return {true, false, s.m, s.n};
+    case Op::gemm_nt:
+    case Op::dense_forward:
+    case Op::dense_forward_loss: return {false, true, s.k, s.k};
+    case Op::gemm_nn:
+    case Op::delta_backward: return {false, false, s.k, s.n};
+    case Op::gemm_tn: return {true, false, s.m, s.n};
+    default: break;
   }
   return {false, false, s.k, s.n};
 }
@@ -192,7 +196,7 @@ void run_dnnl(benchmark::State& state, const tk::F32Kernels* pass, Shape s) {
     dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', s.m, s.n, s.k, 1.0f, buf.a, g.lda,
                buf.b, g.ldb, 0.0f, buf.c, s.n);
     if (pass != nullptr) {
-      if (s.op == Op::dense) {
+      if (s.op == Op::dense_forward) {
         pass->activate(std::int64_t{s.m} * s.n, buf.c, buf.c, Activation::sigmoid);
       } else {
         pass->hidden_delta(s.m, s.n, buf.act, s.n, buf.c, s.n, Activation::sigmoid,
@@ -272,7 +276,7 @@ int main(int argc, char** argv) {
 #if defined(TINYAE_BENCH_DNNL)
     benchmark::RegisterBenchmark((std::string(op_name(s.op)) + "/dnnl/" + s.what).c_str(), run_dnnl,
                                  nullptr, s);
-    if (s.op == Op::dense || s.op == Op::delta) {
+    if (s.op == Op::dense_forward || s.op == Op::delta_backward) {
       const tk::F32Kernels* best = tables.front();
       benchmark::RegisterBenchmark(
           (std::string(op_name(s.op)) + "/dnnl+" + best->isa + "_pass/" + s.what).c_str(),

@@ -6,7 +6,7 @@
 #   bench-dnnl       Google Benchmark with oneDNN only
 #   bench-openblas   Google Benchmark with OpenBLAS only
 #   no-benchmark     Google Benchmark absent: the bench folder is skipped
-#   no-openmp        TINYAE_OPENMP=OFF: everything built, the whole test suite run
+#   no-openmp        TINYAE_OPENMP=OFF (and TINYAE_TEST_EXTRA_ISA=ON): everything built, the whole test suite run
 # A peer is hidden with the bench's own options (TINYAE_BENCH_DNNL/OPENBLAS=OFF), Google
 # Benchmark with CMAKE_DISABLE_FIND_PACKAGE_benchmark, so the packages stay installed.
 #   scripts/build-matrix.sh [config ...]        (default: all of them)
@@ -47,7 +47,8 @@ for c in "${configs[@]}"; do
       cmake --build build/matrix-bench
       ;;
     no-openmp)
-      cmake -S . -B build/no-openmp "${common[@]}" -DTINYAE_OPENMP=OFF >/dev/null
+      # Also adds the test-only ISA of lib/kernels/README.md, so its steps stay true.
+      cmake -S . -B build/no-openmp "${common[@]}" -DTINYAE_OPENMP=OFF -DTINYAE_TEST_EXTRA_ISA=ON >/dev/null
       cmake --build build/no-openmp
       ! nm -A build/no-openmp/lib/libtinyae_core.a | grep -qE 'U (GOMP|omp)_' ||
         { echo "build-matrix.sh: no-openmp's core still calls the OpenMP runtime" >&2; exit 1; }

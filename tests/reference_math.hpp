@@ -17,4 +17,11 @@ inline double activate_double(Activation act, double z) {
   return z;
 }
 
+// Binary cross-entropy of target y against sigmoid(z), from the logit z:
+// max(z, 0) - z*y + log(1 + exp(-|z|)), finite for every finite z.
+inline double bce_from_logit(float z, float y) {
+  const double zd = z;
+  return (zd > 0 ? zd : 0.0) - zd * y + std::log1p(std::exp(-std::fabs(zd)));
+}
+
 }  // namespace tinyae::test

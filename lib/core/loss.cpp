@@ -1,17 +1,11 @@
 #include "loss.hpp"
 
-#include <cmath>
 #include <limits>
 
 #include "../kernels/activation.hpp"
 #include "../kernels/f32_kernels.hpp"
 
 namespace tinyae {
-
-double bce_from_logit(float z, float y) {
-  const double zd = z;
-  return (zd > 0 ? zd : 0.0) - zd * y + std::log1p(std::exp(-std::fabs(zd)));
-}
 
 float output_scale(Loss loss, std::int32_t batch, std::int32_t d) {
   const auto elements = static_cast<float>(std::int64_t{batch} * d);

@@ -14,10 +14,6 @@ struct ErrorSums {
   std::int64_t samples = 0;
 };
 
-// Binary cross-entropy of target y against sigmoid(z), from the logit z:
-// max(z, 0) - z*y + log(1 + exp(-|z|)), finite for every finite z.
-double bce_from_logit(float z, float y);
-
 // d(batch-mean loss)/d(a - y) per element, for a batch of `batch` samples of d
 // outputs (bce: per element of the delta with respect to the logit, a - y).
 float output_scale(Loss loss, std::int32_t batch, std::int32_t d);

@@ -1,8 +1,9 @@
-// The one place that picks the float kernels: best ISA first, overridable by name.
+// The one place that picks the float kernels: the ISAs of isa_list.inc, best first,
+// overridable by name (force_isa, TINYAE_FORCE_ISA).
 #include <atomic>
 
-#include "cpu/cpu_features.hpp"
 #include "f32_kernels.hpp"
+#include "isa_select.hpp"
 #include "tinyae/isa.hpp"
 
 #if !defined(TINYAE_BARE_METAL)
@@ -13,93 +14,22 @@ extern "C" char* getenv(const char* name) __attribute__((weak));
 
 namespace tinyae::kernels {
 
-#if defined(TINYAE_HAVE_AVX512)
-extern const F32Kernels kF32Avx512;
-#endif
-#if defined(TINYAE_HAVE_AVX2)
-extern const F32Kernels kF32Avx2;
-#endif
-#if defined(TINYAE_HAVE_NEON)
-extern const F32Kernels kF32Neon;
-#endif
+#define TINYAE_ISA_TABLE F32Kernels
+#define TINYAE_ISA_NAMES kIsaNames
+#define TINYAE_F32_ISA(name, Table, cpu, needs, ...) TINYAE_ISA_LINE(F32, name, kF32##Table, cpu, needs)
+#define TINYAE_I8_ISA(...)
+#include "isa_tables.inc"
+#undef TINYAE_F32_ISA
+#undef TINYAE_I8_ISA
 
 namespace {
 
-struct Isa {
-  const char* name;
-  const F32Kernels* table;  // null when this build lacks it
-  bool (*cpu_has)();
-  const char* needs;  // what the CPU lacks when cpu_has() is false
-};
-
-bool always() { return true; }
-[[maybe_unused]] bool has_avx2() { return cpu_features().avx2_fma; }
-[[maybe_unused]] bool has_avx512() { return cpu_features().avx512f; }
-
-// Best first.
-const Isa kIsas[] = {
-#if defined(TINYAE_HAVE_AVX512)
-    {"avx512", &kF32Avx512, has_avx512, "AVX-512F and AVX-512DQ with OS-enabled ZMM state"},
-#else
-    {"avx512", nullptr, always, ""},
-#endif
-#if defined(TINYAE_HAVE_AVX2)
-    {"avx2", &kF32Avx2, has_avx2, "AVX2 and FMA with OS-enabled YMM state"},
-#else
-    {"avx2", nullptr, always, ""},
-#endif
-#if defined(TINYAE_HAVE_NEON)
-    {"neon", &kF32Neon, always, ""},
-#else
-    {"neon", nullptr, always, ""},
-#endif
-    {"scalar", &kF32Scalar, always, ""},
-};
-
-bool same(const char* a, const char* b) {
-  while (*a != '\0' && *a == *b) {
-    ++a;
-    ++b;
-  }
-  return *a == *b;
-}
-
-const Isa* find(const char* name) {
-  for (const Isa& isa : kIsas) {
-    if (same(isa.name, name)) return &isa;
-  }
-  return nullptr;
-}
-
-const F32Kernels* best() {
-  for (const Isa& isa : kIsas) {
-    if (isa.table != nullptr && isa.cpu_has()) return isa.table;
-  }
-  return &kF32Scalar;
-}
+const F32Kernels* best() { return best_of(kIsas, &kF32Scalar); }
 
 std::atomic<const F32Kernels*> g_active{nullptr};
 
 Status choose(const char* name, const F32Kernels** out) {
-  if (name == nullptr || name[0] == '\0' || same(name, "auto")) {
-    *out = best();
-    return Status();
-  }
-  const Isa* isa = find(name);
-  if (isa == nullptr) {
-    return Status::error(StatusCode::invalid_argument, "unknown ISA '", name,
-                         "' (known: avx512, avx2, neon, scalar, auto)");
-  }
-  if (isa->table == nullptr) {
-    return Status::error(StatusCode::unsupported, "ISA '", name,
-                         "' is not built into this library for this target");
-  }
-  if (!isa->cpu_has()) {
-    return Status::error(StatusCode::unsupported, "this CPU cannot run ISA '", name, "': needs ",
-                         isa->needs);
-  }
-  *out = isa->table;
-  return Status();
+  return select_isa(kIsas, &kF32Scalar, "ISA", kKnown, name, out);
 }
 
 const char* env_isa() {
@@ -111,8 +41,6 @@ const char* env_isa() {
 }
 
 }  // namespace
-
-const char* const kIsaNames[] = {"avx512", "avx2", "neon", "scalar", nullptr};
 
 const F32Kernels* f32_for(const char* name) {
   const F32Kernels* table = nullptr;

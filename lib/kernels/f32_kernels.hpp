@@ -13,14 +13,28 @@
 
 namespace tinyae::kernels {
 
-// C[m x n] (+)= A[m x k] * B[n x k]^T
-using GemmNtFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* a,
-                          std::int32_t lda, const float* b, std::int32_t ldb, float* c,
-                          std::int32_t ldc, bool accumulate);
-// C[m x n] (+)= A[m x k] * B[k x n]
-using GemmNnFn = GemmNtFn;
-// C[m x n] (+)= A[k x m]^T * B[k x n]
-using GemmTnFn = GemmNtFn;
+// The three GEMM forms share a signature; each kernel takes its form's empty tag as a
+// last argument, so a table entry of one form cannot hold another form's kernel (it
+// would not compile). Callers call the field as before (Gemm<Form>::operator() passes
+// the tag, which costs nothing: an empty struct is not passed in registers or memory).
+struct GemmNt {};  // C[m x n] (+)= A[m x k] * B[n x k]^T
+struct GemmNn {};  // C[m x n] (+)= A[m x k] * B[k x n]
+struct GemmTn {};  // C[m x n] (+)= A[k x m]^T * B[k x n]
+template <class Form>
+struct Gemm {
+  void (*fn)(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate,
+             Form);
+  __attribute__((always_inline)) void operator()(std::int32_t m, std::int32_t n, std::int32_t k,
+                                                 const float* a, std::int32_t lda,
+                                                 const float* b, std::int32_t ldb, float* c,
+                                                 std::int32_t ldc, bool accumulate) const {
+    fn(m, n, k, a, lda, b, ldb, c, ldc, accumulate, Form{});
+  }
+};
+using GemmNtFn = Gemm<GemmNt>;
+using GemmNnFn = Gemm<GemmNn>;
+using GemmTnFn = Gemm<GemmTn>;
 
 // Y[m x n] = act(X[m x k] * W[n x k]^T + bias[n]): a dense layer's forward pass, with
 // the bias and activation applied while the output tile is still in registers.
@@ -28,10 +42,6 @@ using GemmTnFn = GemmNtFn;
 using DenseForwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const float* x,
                                 std::int32_t ldx, const float* w, std::int32_t ldw,
                                 const float* bias, Activation act, float* y, std::int32_t ldy);
-// G[m x n] *= f'(A), A being the activation's output: dL/da into dL/dz.
-using ActivationBackwardFn = void (*)(std::int32_t m, std::int32_t n, const float* a,
-                                      std::int32_t lda, float* g, std::int32_t ldg,
-                                      Activation act);
 // sums[n] (+)= column sums of G[m x n]: a bias gradient.
 using ColumnSumFn = void (*)(std::int32_t m, std::int32_t n, const float* g, std::int32_t ldg,
                              float* sums, bool accumulate);
@@ -174,29 +184,25 @@ using MaxPoolBackwardFn = void (*)(std::int32_t batch, std::int32_t height, std:
                                    std::int32_t channels, const float* x, const float* dy,
                                    bool relu_input, float* dx);
 
+// One field per line of f32_kernels.inc, named as the kernel.
 struct F32Kernels {
   const char* isa;
-  GemmNtFn gemm_nt;
-  GemmNnFn gemm_nn;
-  GemmTnFn gemm_tn;
-  DenseForwardFn dense_forward;
-  ActivationBackwardFn activation_backward;
-  ColumnSumFn column_sum;
-  HiddenDeltaFn hidden_delta;
-  DeltaBackwardFn delta_backward;
-  SgdStepFn sgd_step;
-  AdamStepFn adam_step;
-  ActivateFn activate;
-  BceSumFn bce_sum;
-  DenseForwardLossFn dense_forward_loss;
-  ConvPlanesFn conv_planes;
-  ConvPixelsFn conv_pixels;
-  ConvPixelsGradientFn conv_pixels_gradient;
-  ConvOneFilterFn conv_one_filter;
-  ConvRunsGradientFn conv_runs_gradient;
-  MaxPoolFn max_pool2d;
-  MaxPoolBackwardFn max_pool2d_backward;
+#define TINYAE_F32_KERNEL(name, Fn) Fn name;
+#include "f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
 };
+
+// The table of ISA `isa` from K, which has a function (or static member function) named
+// after every line of f32_kernels.inc: filled by name, so entries cannot be swapped.
+template <class K>
+constexpr F32Kernels make_f32_table(const char* isa) {
+  F32Kernels t{};
+  t.isa = isa;
+#define TINYAE_F32_KERNEL(name, Fn) t.name = Fn{K::name};
+#include "f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
+  return t;
+}
 
 // Plain loops; the reference the vectorized kernels are tested against, and the only
 // path on targets without SIMD.

@@ -6,6 +6,8 @@
 //   Dot::kBlocks                  blocks of 16 channels per tile (1 or 2)
 //   Dot::kRows                    rows per tile; Dot::kSingleRowSets: independent
 //                                 accumulator sets over the depth for batch 1
+//   Dot::kMidRows                 rows per tile for what kRows tiles leave (0: none)
+//   Dot::kTailRowSets             accumulator sets for the single rows left after that
 //   Dot::zero(), Dot::add(a, b)
 //   Dot::Weights Dot::load(w64)   a block's 16 x 4 weights of one group of depths
 //   Dot::broadcast(p, bytes)      4 input bytes (fewer in the last, partial group of
@@ -25,7 +27,7 @@ namespace {
 
 // MR rows x NV blocks of 16 channels; KU independent accumulator sets over the depth.
 // Not inlined, and its small loops unrolled: then the compiler keeps the accumulators
-// in registers (inlined with rolled loops, GCC 12 spills them every step: 2.5x slower).
+// in registers (inlined with rolled loops, GCC 12 spills them on every step).
 // count: the channels of the last block that exist.
 template <class Dot, int MR, int NV, int KU>
 __attribute__((noinline)) void tile(std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
@@ -86,7 +88,8 @@ __attribute__((noinline)) void tile(std::int32_t k, const std::uint8_t* x, std::
   }
 }
 
-// All rows of NV blocks of channels: tiles of Dot::kRows rows, then single rows.
+// All rows of NV blocks of channels: tiles of Dot::kRows rows, then of Dot::kMidRows,
+// then single rows.
 template <class Dot, int NV>
 void rows(std::int32_t m, std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
           const std::int8_t* w, std::int64_t block_bytes, const typename Dot::Channels* c,
@@ -100,9 +103,15 @@ void rows(std::int32_t m, std::int32_t k, const std::uint8_t* x, std::int32_t ld
     tile<Dot, Dot::kRows, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, c, o,
                                  y + std::int64_t{i} * ldy, ldy, count);
   }
+  if constexpr (Dot::kMidRows > 0) {
+    for (; i + Dot::kMidRows <= m; i += Dot::kMidRows) {
+      tile<Dot, Dot::kMidRows, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, c, o,
+                                      y + std::int64_t{i} * ldy, ldy, count);
+    }
+  }
   for (; i < m; ++i) {
-    tile<Dot, 1, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, c, o,
-                        y + std::int64_t{i} * ldy, ldy, count);
+    tile<Dot, 1, NV, Dot::kTailRowSets>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, c, o,
+                                        y + std::int64_t{i} * ldy, ldy, count);
   }
 }
 

@@ -9,12 +9,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "kernels/f32_kernels.hpp"
 #include "tinyae/isa.hpp"
 #include "../reference_math.hpp"
+#include "../test_skip.hpp"
 
 namespace tk = tinyae::kernels;
 using tinyae::Activation;
@@ -108,8 +110,13 @@ void check_gemm(const tk::F32Kernels& kt, Form form, int m, int n, int k, bool a
   Buf c0 = c;
   auto av = [&](int i, int p) { return form == Form::tn ? a.at(p, i) : a.at(i, p); };
   auto bv = [&](int p, int j) { return form == Form::nt ? b.at(j, p) : b.at(p, j); };
-  auto fn = form == Form::nt ? kt.gemm_nt : form == Form::nn ? kt.gemm_nn : kt.gemm_tn;
-  fn(m, n, k, a.data(), a.ld, b.data(), b.ld, c.data(), c.ld, accumulate);
+  if (form == Form::nt) {
+    kt.gemm_nt(m, n, k, a.data(), a.ld, b.data(), b.ld, c.data(), c.ld, accumulate);
+  } else if (form == Form::nn) {
+    kt.gemm_nn(m, n, k, a.data(), a.ld, b.data(), b.ld, c.data(), c.ld, accumulate);
+  } else {
+    kt.gemm_tn(m, n, k, a.data(), a.ld, b.data(), b.ld, c.data(), c.ld, accumulate);
+  }
   INFO(kt.isa << (form == Form::nt ? " gemm_nt" : form == Form::nn ? " gemm_nn" : " gemm_tn")
                << " m=" << m << " n=" << n << " k=" << k << " accumulate=" << accumulate
                << " extra_ld=" << extra_ld);
@@ -476,23 +483,6 @@ void check_column_sum(const tk::F32Kernels& kt, int m, int n, bool accumulate,
   CHECK(s.canaries_intact());
 }
 
-void check_activation_backward(const tk::F32Kernels& kt, int m, int n, Activation act,
-                               std::uint64_t seed) {
-  Lcg rng{seed};
-  Buf a = activation_outputs(m, n, act, &rng);
-  Buf g(m, n, 1, &rng);
-  Buf g0 = g;
-  kt.activation_backward(m, n, a.data(), a.ld, g.data(), g.ld, act);
-  INFO(kt.isa << " activation_backward m=" << m << " n=" << n);
-  for (int i = 0; i < m; ++i) {
-    for (int j = 0; j < n; ++j) {
-      const double want = g0.at(i, j) * deriv_ref(act, a.at(i, j));
-      REQUIRE(std::fabs(g.at(i, j) - want) <= 1e-6 * (1 + std::fabs(want)));
-    }
-  }
-  CHECK(g.canaries_intact());
-}
-
 // 2x2 max pooling against windows walked here: each output pixel's distinct input
 // pixels, the first maximum in row-major order. Values come from a few levels, so
 // ties are common, and half of them are 0 (a ReLU's output) when relu is on.
@@ -582,250 +572,303 @@ void check_activation_accuracy(const tk::F32Kernels& kt, Activation act) {
               tinyae::activation_name(act), worst);
 }
 
+// One test per line of f32_kernels.inc, named test_<kernel>: a kernel without one does
+// not compile. Kernels checked together (a fused kernel against its unfused pair) share
+// a check.
+
+// Real layer shapes (the sparse system's scaled down), and k = 0 (clears or keeps C).
+struct GemmShape {
+  Form form;
+  int m, n, k;
+  bool accumulate;
+  int extra_ld;
+  std::uint64_t seed;
+};
+const GemmShape kGemmShapes[] = {
+    {Form::nt, 256, 32, 784, false, 0, 11},  {Form::nn, 256, 784, 32, false, 0, 12},
+    {Form::tn, 32, 784, 256, false, 0, 13},  {Form::tn, 64, 256, 1030, true, 1, 14},
+    {Form::nt, 1, 784, 32, false, 0, 15},    {Form::nn, 1, 64, 256, true, 0, 16},
+    {Form::tn, 1, 50, 64, false, 2, 17},     {Form::nt, 300, 64, 256, false, 0, 25},
+    {Form::nn, 301, 50, 100, true, 1, 26},   {Form::nt, 5, 19, 0, false, 1, 18},
+    {Form::nn, 5, 19, 0, true, 1, 19},
+};
+
+// One GEMM form over sizes 1..70 and depths past the k blocking, then kGemmShapes.
+void check_gemm_form(const tk::F32Kernels& kt, Form form) {
+  std::uint64_t seed = 1;
+  for (int m : kSizes) {
+    for (int n : kSizes) {
+      for (int k : kDepths) {
+        if (k > 70 && (m % 3 != 0 || n % 2 == 0)) continue;  // fewer deep cases
+        check_gemm(kt, form, m, n, k, (m + n + k) % 2 == 0, (m * 7 + n) % 5, ++seed);
+      }
+    }
+  }
+  for (const GemmShape& g : kGemmShapes) {
+    if (g.form == form) check_gemm(kt, form, g.m, g.n, g.k, g.accumulate, g.extra_ld, g.seed);
+  }
+}
+
+void test_gemm_nt(const tk::F32Kernels& kt) { check_gemm_form(kt, Form::nt); }
+void test_gemm_nn(const tk::F32Kernels& kt) { check_gemm_form(kt, Form::nn); }
+void test_gemm_tn(const tk::F32Kernels& kt) { check_gemm_form(kt, Form::tn); }
+
+void test_dense_forward(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (Activation act : kActs) {
+    for (int m : {1, 2, 13, 37}) {
+      for (int n : {1, 3, 16, 17, 32, 50, 70}) {
+        for (int k : {1, 8, 31, 64, 300}) check_dense_forward(kt, m, n, k, act, (n + k) % 2 == 1, ++seed);
+      }
+    }
+  }
+  check_dense_forward(kt, 1, 32, 784, Activation::relu, true, 21);
+  check_dense_forward(kt, 1, 784, 32, Activation::sigmoid, true, 22);
+  check_dense_forward(kt, 256, 32, 784, Activation::relu, true, 23);
+  check_dense_forward(kt, 300, 64, 256, Activation::sigmoid, true, 27);
+}
+
+void test_dense_forward_loss(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (Activation act : kActs) {
+    for (bool bce : {false, true}) {
+      if (bce && act != Activation::sigmoid) continue;
+      for (int m : {1, 2, 13, 37}) {
+        for (int n : {1, 3, 16, 17, 50, 70}) {
+          for (int k : {1, 8, 31, 300}) check_dense_forward_loss(kt, m, n, k, act, bce, ++seed);
+        }
+      }
+    }
+  }
+  check_dense_forward_loss(kt, 64, 784, 32, Activation::sigmoid, true, 24);
+}
+
+void test_column_sum(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int m : {1, 2, 5, 64, 257}) {
+    for (int n : {1, 15, 16, 17, 70}) {
+      check_column_sum(kt, m, n, (m + n) % 2 == 0, ++seed);
+      seed += std::size(kActs);  // the seeds the other checks had beside it
+    }
+  }
+}
+
+// delta_backward against gemm_nn + hidden_delta and both against the reference, with KL
+// and L1 or none.
+void test_delta_backward(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (Activation act : kActs) {
+    for (int sparse : {kNoSparsity, kKl, kL1, kKlAndL1}) {
+      for (int m : {1, 3, 12, 29}) {
+        for (int n : {1, 7, 16, 33, 64}) {
+          for (int k : {1, 8, 50, 300}) check_delta(kt, m, n, k, act, sparse, ++seed);
+        }
+      }
+    }
+    check_delta(kt, 300, 64, 256, act, kKl, ++seed);
+  }
+}
+
+void test_hidden_delta(const tk::F32Kernels& kt) { test_delta_backward(kt); }
+
+void test_sgd_step(const tk::F32Kernels& kt) {
+  for (int n : {1, 2, 7, 15, 16, 17, 31, 33, 64, 70, 1000}) {
+    Lcg rng{static_cast<std::uint64_t>(n) + 99};
+    Buf p(1, n, 0, &rng);
+    Buf g(1, n, 0, &rng);
+    Buf p0 = p;
+    const float lr = 0.37f;
+    kt.sgd_step(n, p.data(), g.data(), lr);
+    INFO(kt.isa << " sgd_step n=" << n);
+    for (int i = 0; i < n; ++i) {
+      const double want = static_cast<double>(p0.at(0, i)) - static_cast<double>(lr) * g.at(0, i);
+      REQUIRE(std::fabs(p.at(0, i) - want) <= 1.2e-7 * (std::fabs(want) + std::fabs(p0.at(0, i)) + 1e-30));
+    }
+    CHECK(p.canaries_intact());
+  }
+}
+
+void test_adam_step(const tk::F32Kernels& kt) {
+  for (int n : {1, 7, 16, 17, 33, 1000}) {
+    Lcg rng{static_cast<std::uint64_t>(n) + 5};
+    Buf p(1, n, 0, &rng);
+    Buf g(1, n, 0, &rng);
+    Buf m(1, n, 0, &rng);
+    Buf v(1, n, 0, &rng);
+    for (int i = 0; i < n; ++i) v.at(0, i) = std::fabs(v.at(0, i));
+    Buf p0 = p;
+    Buf m0 = m;
+    Buf v0 = v;
+    const tk::AdamStep s{0.9f, 0.999f, 0.01f, 3.0f, 1e-8f};
+    kt.adam_step(n, p.data(), g.data(), m.data(), v.data(), s);
+    INFO(kt.isa << " adam_step n=" << n);
+    for (int i = 0; i < n; ++i) {
+      const double gi = g.at(0, i);
+      // The coefficients as the kernel forms them, in float.
+      const double b1 = 0.9f;
+      const double c1 = 1.0f - 0.9f;
+      const double b2 = 0.999f;
+      const double c2 = 1.0f - 0.999f;
+      const double mi = b1 * m0.at(0, i) + c1 * gi;
+      const double vi = b2 * v0.at(0, i) + c2 * gi * gi;
+      const double pi = p0.at(0, i) - double{0.01f} * mi / (std::sqrt(vi) * 3.0 + double{1e-8f});
+      REQUIRE(m.at(0, i) == Approx(mi).epsilon(1e-6).margin(1e-7));
+      REQUIRE(v.at(0, i) == Approx(vi).epsilon(1e-6).margin(1e-9));
+      REQUIRE(p.at(0, i) == Approx(pi).epsilon(1e-6).margin(1e-7));
+    }
+    CHECK(p.canaries_intact());
+    CHECK(m.canaries_intact());
+    CHECK(v.canaries_intact());
+  }
+}
+
+// Vectorized sigmoid and tanh accuracy.
+void test_activate(const tk::F32Kernels& kt) {
+  check_activation_accuracy(kt, Activation::sigmoid);
+  check_activation_accuracy(kt, Activation::tanh);
+}
+
+void test_bce_sum(const tk::F32Kernels& kt) {
+  for (int n : {1, 5, 16, 17, 63, 784, 3000, 200704}) {
+    Lcg rng{static_cast<std::uint64_t>(n) + 7};
+    std::vector<float> z(static_cast<std::size_t>(n));
+    std::vector<float> y(static_cast<std::size_t>(n));
+    double want = 0;
+    double mag = 0;
+    for (int i = 0; i < n; ++i) {
+      const std::size_t u = static_cast<std::size_t>(i);
+      z[u] = 30.0f * rng.next();  // saturated logits too
+      y[u] = 0.5f * (rng.next() + 1.0f);
+      const double zd = z[u];
+      const double t = (zd > 0 ? zd : 0.0) - zd * y[u] + std::log1p(std::exp(-std::fabs(zd)));
+      want += t;
+      mag += std::fabs(t);
+    }
+    const double got = kt.bce_sum(n, z.data(), y.data());
+    INFO(kt.isa << " bce_sum n=" << n << " got " << got << " want " << want);
+    REQUIRE(std::fabs(got - want) <= 1e-5 * mag + 1e-30);
+  }
+}
+
+void test_conv_planes(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int filters : {1, 2, 3, 7, 8, 9, 16, 17}) {
+    for (int channels : {1, 2, 3, 8, 16}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int count : {1, 5, 15, 16, 17, 47, 48, 49, 97, 200}) {
+          if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
+          const int row = count % 3 == 0 ? 7 : 30;
+          check_conv_planes(kt, filters, channels, kernel, row, count, (filters + count) % 4,
+                            ++seed);
+        }
+      }
+    }
+  }
+}
+
+void test_conv_pixels(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int filters : {1, 3, 8, 9, 16, 17, 24, 32, 40}) {
+    for (int channels : {1, 2, 3, 8, 16}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int count : {1, 5, 11, 12, 13, 16, 17, 28, 33}) {
+          if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
+          const Activation act = kActs[(filters + count) % 4];
+          check_direct_conv(kt, ConvLayout::patch_major, filters, channels, kernel,
+                            count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
+                            (filters + kernel) % 3, ++seed);
+        }
+      }
+    }
+  }
+}
+
+void test_conv_pixels_gradient(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int filters : {1, 3, 8, 9, 16, 17, 40}) {
+    for (int channels : {1, 2, 3, 4, 8, 16}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int lines : {1, 3, 7}) {
+          const int width = lines == 3 ? 28 : lines + 4;
+          check_conv_weight_gradient(kt, ConvLayout::patch_major, filters, channels, kernel,
+                                     lines, width, (filters + lines) % 2 == 0,
+                                     (channels + kernel) % 3, ++seed);
+        }
+      }
+    }
+  }
+}
+
+void test_conv_one_filter(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
+    for (int kernel : {1, 2, 3, 5}) {
+      for (int count : {1, 5, 8, 15, 16, 17, 28, 33}) {
+        const Activation act = kActs[(channels + count) % 4];
+        check_direct_conv(kt, ConvLayout::filter_major, 1, channels, kernel,
+                          count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
+                          (kernel + count) % 3, ++seed);
+      }
+    }
+  }
+}
+
+void test_conv_runs_gradient(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int filters : {1, 2, 3, 4, 5, 8, 9, 13}) {
+    for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
+      for (int kernel : {1, 2, 3, 5}) {
+        for (int lines : {1, 3, 7}) {
+          if (lines == 7 && (filters + channels + kernel) % 2 != 0) continue;  // fewer large images
+          const int width = lines == 3 ? 28 : lines + 4;
+          check_conv_weight_gradient(kt, ConvLayout::filter_major, filters, channels, kernel,
+                                     lines, width, (filters + channels + lines) % 2 == 0,
+                                     (channels + kernel) % 3, ++seed);
+        }
+      }
+    }
+  }
+}
+
+// Forward and backward together, over odd and even sizes and channel tails.
+void test_max_pool2d(const tk::F32Kernels& kt) {
+  std::uint64_t seed = 1;
+  for (int channels : {1, 3, 8, 16, 17, 33}) {
+    for (int height : {1, 2, 5, 7, 14}) {
+      for (int width : {1, 4, 7}) {
+        check_max_pool(kt, 2, height, width, channels, (channels + height) % 2 == 0, ++seed);
+      }
+    }
+  }
+}
+
+void test_max_pool2d_backward(const tk::F32Kernels& kt) { test_max_pool2d(kt); }
+
 void run_all(const char* isa) {
   const tk::F32Kernels* kt = tk::f32_for(isa);
   if (kt == nullptr) {
     tinyae::Status s = tinyae::force_isa(isa);
     std::printf("ISA %s: not available here (%s); skipped\n", isa, s.message());
+    tinyae::test::skip(s.message());
     return;
   }
   std::printf("ISA %s: testing every float kernel\n", isa);
-  std::uint64_t seed = 1;
-  SECTION("gemm nt/nn/tn over sizes 1..70 and depths past the k blocking") {
-    for (Form form : {Form::nt, Form::nn, Form::tn}) {
-      for (int m : kSizes) {
-        for (int n : kSizes) {
-          for (int k : kDepths) {
-            if (k > 70 && (m % 3 != 0 || n % 2 == 0)) continue;  // fewer deep cases
-            check_gemm(*kt, form, m, n, k, (m + n + k) % 2 == 0, (m * 7 + n) % 5, ++seed);
-          }
-        }
-      }
-    }
-  }
-  SECTION("gemm at real layer shapes") {
-    check_gemm(*kt, Form::nt, 256, 32, 784, false, 0, 11);
-    check_gemm(*kt, Form::nn, 256, 784, 32, false, 0, 12);
-    check_gemm(*kt, Form::tn, 32, 784, 256, false, 0, 13);
-    check_gemm(*kt, Form::tn, 64, 256, 1030, true, 1, 14);
-    check_gemm(*kt, Form::nt, 1, 784, 32, false, 0, 15);
-    check_gemm(*kt, Form::nn, 1, 64, 256, true, 0, 16);
-    check_gemm(*kt, Form::tn, 1, 50, 64, false, 2, 17);
-    // The sparse system's shapes, scaled down: many rows, a few strips, one k block.
-    check_gemm(*kt, Form::nt, 300, 64, 256, false, 0, 25);
-    check_gemm(*kt, Form::nn, 301, 50, 100, true, 1, 26);
-  }
-  SECTION("gemm with k = 0 clears or keeps C") {
-    check_gemm(*kt, Form::nt, 5, 19, 0, false, 1, 18);
-    check_gemm(*kt, Form::nn, 5, 19, 0, true, 1, 19);
-  }
-  SECTION("dense_forward_loss: the output layer with its loss, GEMV at batch 1") {
-    for (Activation act : kActs) {
-      for (bool bce : {false, true}) {
-        if (bce && act != Activation::sigmoid) continue;
-        for (int m : {1, 2, 13, 37}) {
-          for (int n : {1, 3, 16, 17, 50, 70}) {
-            for (int k : {1, 8, 31, 300}) check_dense_forward_loss(*kt, m, n, k, act, bce, ++seed);
-          }
-        }
-      }
-    }
-    check_dense_forward_loss(*kt, 64, 784, 32, Activation::sigmoid, true, 24);
-  }
-  SECTION("dense_forward: fused bias + activation, GEMV at batch 1") {
-    for (Activation act : kActs) {
-      for (int m : {1, 2, 13, 37}) {
-        for (int n : {1, 3, 16, 17, 32, 50, 70}) {
-          for (int k : {1, 8, 31, 64, 300}) check_dense_forward(*kt, m, n, k, act, (n + k) % 2 == 1, ++seed);
-        }
-      }
-    }
-    check_dense_forward(*kt, 1, 32, 784, Activation::relu, true, 21);
-    check_dense_forward(*kt, 1, 784, 32, Activation::sigmoid, true, 22);
-    check_dense_forward(*kt, 256, 32, 784, Activation::relu, true, 23);
-    check_dense_forward(*kt, 300, 64, 256, Activation::sigmoid, true, 27);
-  }
-  SECTION("hidden delta: fused GEMM epilogue and unfused pass, with KL and L1 or none") {
-    for (Activation act : kActs) {
-      for (int sparse : {kNoSparsity, kKl, kL1, kKlAndL1}) {
-        for (int m : {1, 3, 12, 29}) {
-          for (int n : {1, 7, 16, 33, 64}) {
-            for (int k : {1, 8, 50, 300}) check_delta(*kt, m, n, k, act, sparse, ++seed);
-          }
-        }
-      }
-      check_delta(*kt, 300, 64, 256, act, kKl, ++seed);
-    }
-  }
-  SECTION("column_sum and activation_backward") {
-    for (int m : {1, 2, 5, 64, 257}) {
-      for (int n : {1, 15, 16, 17, 70}) {
-        check_column_sum(*kt, m, n, (m + n) % 2 == 0, ++seed);
-        for (Activation act : kActs) check_activation_backward(*kt, m, n, act, ++seed);
-      }
-    }
-  }
-  SECTION("sgd_step") {
-    for (int n : {1, 2, 7, 15, 16, 17, 31, 33, 64, 70, 1000}) {
-      Lcg rng{static_cast<std::uint64_t>(n) + 99};
-      Buf p(1, n, 0, &rng);
-      Buf g(1, n, 0, &rng);
-      Buf p0 = p;
-      const float lr = 0.37f;
-      kt->sgd_step(n, p.data(), g.data(), lr);
-      INFO(kt->isa << " sgd_step n=" << n);
-      for (int i = 0; i < n; ++i) {
-        const double want = static_cast<double>(p0.at(0, i)) - static_cast<double>(lr) * g.at(0, i);
-        REQUIRE(std::fabs(p.at(0, i) - want) <= 1.2e-7 * (std::fabs(want) + std::fabs(p0.at(0, i)) + 1e-30));
-      }
-      CHECK(p.canaries_intact());
-    }
-  }
-  SECTION("adam_step") {
-    for (int n : {1, 7, 16, 17, 33, 1000}) {
-      Lcg rng{static_cast<std::uint64_t>(n) + 5};
-      Buf p(1, n, 0, &rng);
-      Buf g(1, n, 0, &rng);
-      Buf m(1, n, 0, &rng);
-      Buf v(1, n, 0, &rng);
-      for (int i = 0; i < n; ++i) v.at(0, i) = std::fabs(v.at(0, i));
-      Buf p0 = p;
-      Buf m0 = m;
-      Buf v0 = v;
-      const tk::AdamStep s{0.9f, 0.999f, 0.01f, 3.0f, 1e-8f};
-      kt->adam_step(n, p.data(), g.data(), m.data(), v.data(), s);
-      INFO(kt->isa << " adam_step n=" << n);
-      for (int i = 0; i < n; ++i) {
-        const double gi = g.at(0, i);
-        // The coefficients as the kernel forms them, in float.
-        const double b1 = 0.9f;
-        const double c1 = 1.0f - 0.9f;
-        const double b2 = 0.999f;
-        const double c2 = 1.0f - 0.999f;
-        const double mi = b1 * m0.at(0, i) + c1 * gi;
-        const double vi = b2 * v0.at(0, i) + c2 * gi * gi;
-        const double pi = p0.at(0, i) - double{0.01f} * mi / (std::sqrt(vi) * 3.0 + double{1e-8f});
-        REQUIRE(m.at(0, i) == Approx(mi).epsilon(1e-6).margin(1e-7));
-        REQUIRE(v.at(0, i) == Approx(vi).epsilon(1e-6).margin(1e-9));
-        REQUIRE(p.at(0, i) == Approx(pi).epsilon(1e-6).margin(1e-7));
-      }
-      CHECK(p.canaries_intact());
-      CHECK(m.canaries_intact());
-      CHECK(v.canaries_intact());
-    }
-  }
-  SECTION("conv_planes over filter groups, channels, kernels and position tails") {
-    for (int filters : {1, 2, 3, 7, 8, 9, 16, 17}) {
-      for (int channels : {1, 2, 3, 8, 16}) {
-        for (int kernel : {1, 2, 3, 5}) {
-          for (int count : {1, 5, 15, 16, 17, 47, 48, 49, 97, 200}) {
-            if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
-            const int row = count % 3 == 0 ? 7 : 30;
-            check_conv_planes(*kt, filters, channels, kernel, row, count, (filters + count) % 4,
-                              ++seed);
-          }
-        }
-      }
-    }
-  }
-  SECTION("conv_pixels over filter strips, channels, kernels, row tails and activations") {
-    for (int filters : {1, 3, 8, 9, 16, 17, 24, 32, 40}) {
-      for (int channels : {1, 2, 3, 8, 16}) {
-        for (int kernel : {1, 2, 3, 5}) {
-          for (int count : {1, 5, 11, 12, 13, 16, 17, 28, 33}) {
-            if (count > 17 && (filters + channels + kernel) % 3 != 0) continue;  // fewer long rows
-            const Activation act = kActs[(filters + count) % 4];
-            check_direct_conv(*kt, ConvLayout::patch_major, filters, channels, kernel,
-                              count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
-                              (filters + kernel) % 3, ++seed);
-          }
-        }
-      }
-    }
-  }
-  SECTION("conv_pixels_gradient over filter strips, channels, kernels and image sizes") {
-    for (int filters : {1, 3, 8, 9, 16, 17, 40}) {
-      for (int channels : {1, 2, 3, 4, 8, 16}) {
-        for (int kernel : {1, 2, 3, 5}) {
-          for (int lines : {1, 3, 7}) {
-            const int width = lines == 3 ? 28 : lines + 4;
-            check_conv_weight_gradient(*kt, ConvLayout::patch_major, filters, channels, kernel,
-                                       lines, width, (filters + lines) % 2 == 0,
-                                       (channels + kernel) % 3, ++seed);
-          }
-        }
-      }
-    }
-  }
-  SECTION("conv_one_filter over channels, kernels, row tails and activations") {
-    for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
-      for (int kernel : {1, 2, 3, 5}) {
-        for (int count : {1, 5, 8, 15, 16, 17, 28, 33}) {
-          const Activation act = kActs[(channels + count) % 4];
-          check_direct_conv(*kt, ConvLayout::filter_major, 1, channels, kernel,
-                            count % 2 == 0 ? 30 : 9, count, act, (channels + count) % 3 != 0,
-                            (kernel + count) % 3, ++seed);
-        }
-      }
-    }
-  }
-  SECTION("conv_runs_gradient over filter groups, channels, kernels and image sizes") {
-    for (int filters : {1, 2, 3, 4, 5, 8, 9, 13}) {
-      for (int channels : {1, 2, 3, 5, 8, 16, 17}) {
-        for (int kernel : {1, 2, 3, 5}) {
-          for (int lines : {1, 3, 7}) {
-            if (lines == 7 && (filters + channels + kernel) % 2 != 0) continue;  // fewer large images
-            const int width = lines == 3 ? 28 : lines + 4;
-            check_conv_weight_gradient(*kt, ConvLayout::filter_major, filters, channels, kernel,
-                                       lines, width, (filters + channels + lines) % 2 == 0,
-                                       (channels + kernel) % 3, ++seed);
-          }
-        }
-      }
-    }
-  }
-  SECTION("max pooling forward and backward over odd and even sizes and channel tails") {
-    for (int channels : {1, 3, 8, 16, 17, 33}) {
-      for (int height : {1, 2, 5, 7, 14}) {
-        for (int width : {1, 4, 7}) {
-          check_max_pool(*kt, 2, height, width, channels, (channels + height) % 2 == 0, ++seed);
-        }
-      }
-    }
-  }
-  SECTION("bce_sum") {
-    for (int n : {1, 5, 16, 17, 63, 784, 3000, 200704}) {
-      Lcg rng{static_cast<std::uint64_t>(n) + 7};
-      std::vector<float> z(static_cast<std::size_t>(n));
-      std::vector<float> y(static_cast<std::size_t>(n));
-      double want = 0;
-      double mag = 0;
-      for (int i = 0; i < n; ++i) {
-        const std::size_t u = static_cast<std::size_t>(i);
-        z[u] = 30.0f * rng.next();  // saturated logits too
-        y[u] = 0.5f * (rng.next() + 1.0f);
-        const double zd = z[u];
-        const double t = (zd > 0 ? zd : 0.0) - zd * y[u] + std::log1p(std::exp(-std::fabs(zd)));
-        want += t;
-        mag += std::fabs(t);
-      }
-      const double got = kt->bce_sum(n, z.data(), y.data());
-      INFO(kt->isa << " bce_sum n=" << n << " got " << got << " want " << want);
-      REQUIRE(std::fabs(got - want) <= 1e-5 * mag + 1e-30);
-    }
-  }
-  SECTION("vectorized sigmoid and tanh accuracy") {
-    check_activation_accuracy(*kt, Activation::sigmoid);
-    check_activation_accuracy(*kt, Activation::tanh);
-  }
+#define TINYAE_F32_KERNEL(name, Fn) \
+  SECTION(#name) { test_##name(*kt); }
+#include "kernels/f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
 }
 
 }  // namespace
 
-TEST_CASE("f32 kernels on avx512") { run_all("avx512"); }
-TEST_CASE("f32 kernels on avx2") { run_all("avx2"); }
-TEST_CASE("f32 kernels on neon") { run_all("neon"); }
-TEST_CASE("f32 kernels on scalar") { run_all("scalar"); }
+// One test case per float ISA of isa_list.inc; CTest shows those this CPU or build lacks
+// as skipped.
+#define TINYAE_F32_ISA(name, ...) \
+  TEST_CASE("f32 kernels on " #name) { run_all(#name); }
+#define TINYAE_I8_ISA(...)
+#include <tinyae_isa_list.inc>
+#undef TINYAE_F32_ISA
+#undef TINYAE_I8_ISA
 
 TEST_CASE("the dispatch picks an available ISA and can be forced") {
   const std::string best = tinyae::best_isa();

@@ -5,6 +5,7 @@
 namespace tinyae::kernels {
 
 extern const F32Kernels kF32Avx2;
-const F32Kernels kF32Avx2 = SimdF32<xsimd::fma3<xsimd::avx2>, 6, 2, 256>::table("avx2");
+using f32_6x16__avx2_fma = SimdF32<xsimd::fma3<xsimd::avx2>, 6, 2, 256>;
+const F32Kernels kF32Avx2 = f32_6x16__avx2_fma::table("avx2");
 
 }  // namespace tinyae::kernels

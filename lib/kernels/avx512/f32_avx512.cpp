@@ -6,6 +6,7 @@
 namespace tinyae::kernels {
 
 extern const F32Kernels kF32Avx512;
-const F32Kernels kF32Avx512 = SimdF32<xsimd::avx512f, 12, 2, 256>::table("avx512");
+using f32_12x32__avx512f = SimdF32<xsimd::avx512f, 12, 2, 256>;
+const F32Kernels kF32Avx512 = f32_12x32__avx512f::table("avx512");
 
 }  // namespace tinyae::kernels

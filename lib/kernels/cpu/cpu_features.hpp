@@ -5,6 +5,7 @@
 namespace tinyae::kernels {
 
 struct CpuFeatures {
+  bool baseline = true;   // what every CPU of the build's target runs (scalar; NEON on ARM)
   bool avx2_fma = false;  // AVX2 and FMA, and the OS saves YMM state
   bool avx512f = false;   // AVX-512F and DQ (with AVX2/FMA), and the OS saves ZMM and opmask state
   bool avx512vnni = false;  // avx512f plus AVX512_VNNI (vpdpbusd on zmm)

@@ -6,9 +6,11 @@ namespace tinyae::kernels {
 
 extern const F32Kernels kF32Neon;
 #if defined(__aarch64__)
-const F32Kernels kF32Neon = SimdF32<xsimd::neon64, 6, 4, 256>::table("neon");
+using f32_6x16__neon64 = SimdF32<xsimd::neon64, 6, 4, 256>;
+const F32Kernels kF32Neon = f32_6x16__neon64::table("neon");
 #else
-const F32Kernels kF32Neon = SimdF32<xsimd::neon, 4, 2, 256>::table("neon");
+using f32_4x8__neon = SimdF32<xsimd::neon, 4, 2, 256>;
+const F32Kernels kF32Neon = f32_4x8__neon::table("neon");
 #endif
 
 }  // namespace tinyae::kernels

@@ -7,9 +7,13 @@
 
 namespace tinyae::kernels {
 namespace {
+namespace scalar {
+
+using kernels::activate;  // activation.hpp's per-element helper, beside the kernel below
 
 void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
-             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate,
+             GemmNt) {
   for (std::int32_t i = 0; i < m; ++i) {
     const float* ai = a + std::int64_t{i} * lda;
     float* ci = c + std::int64_t{i} * ldc;
@@ -23,7 +27,8 @@ void gemm_nt(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std
 }
 
 void gemm_nn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
-             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate,
+             GemmNn) {
   for (std::int32_t i = 0; i < m; ++i) {
     float* ci = c + std::int64_t{i} * ldc;
     if (!accumulate) {
@@ -39,7 +44,8 @@ void gemm_nn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std
 }
 
 void gemm_tn(std::int32_t m, std::int32_t n, std::int32_t k, const float* a, std::int32_t lda,
-             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate) {
+             const float* b, std::int32_t ldb, float* c, std::int32_t ldc, bool accumulate,
+             GemmTn) {
   if (!accumulate) {
     for (std::int32_t i = 0; i < m; ++i) {
       for (std::int32_t j = 0; j < n; ++j) c[std::int64_t{i} * ldc + j] = 0.0f;
@@ -68,16 +74,6 @@ void dense_forward(std::int32_t m, std::int32_t n, std::int32_t k, const float* 
       for (std::int32_t p = 0; p < k; ++p) sum += xi[p] * wj[p];
       yi[j] = activate(act, bias != nullptr ? sum + bias[j] : sum);
     }
-  }
-}
-
-void activation_backward(std::int32_t m, std::int32_t n, const float* a, std::int32_t lda,
-                         float* g, std::int32_t ldg, Activation act) {
-  if (act == Activation::identity) return;
-  for (std::int32_t i = 0; i < m; ++i) {
-    const float* ai = a + std::int64_t{i} * lda;
-    float* gi = g + std::int64_t{i} * ldg;
-    for (std::int32_t j = 0; j < n; ++j) gi[j] *= derivative_from_output(act, ai[j]);
   }
 }
 
@@ -115,7 +111,7 @@ void delta_backward(std::int32_t m, std::int32_t n, std::int32_t k, const float*
                     std::int32_t ldg, const float* w, std::int32_t ldw, const float* a,
                     std::int32_t lda, Activation act, const Sparsity* kl, float* d,
                     std::int32_t ldd) {
-  gemm_nn(m, n, k, g, ldg, w, ldw, d, ldd, false);
+  gemm_nn(m, n, k, g, ldg, w, ldw, d, ldd, false, GemmNn{});
   hidden_delta(m, n, a, lda, d, ldd, act, kl);
 }
 
@@ -131,7 +127,7 @@ void adam_step(std::int64_t n, float* p, const float* g, float* m, float* v, con
   }
 }
 
-void activate_all(std::int64_t n, const float* x, float* y, Activation act) {
+void activate(std::int64_t n, const float* x, float* y, Activation act) {
   for (std::int64_t i = 0; i < n; ++i) y[i] = activate(act, x[i]);
 }
 
@@ -294,14 +290,17 @@ void max_pool2d_backward(std::int32_t batch, std::int32_t height, std::int32_t w
   });
 }
 
+}  // namespace scalar
+
+// The kernels above by the names make_f32_table looks up.
+struct ScalarF32 {
+#define TINYAE_F32_KERNEL(name, Fn) static constexpr Fn name{scalar::name};
+#include "../f32_kernels.inc"
+#undef TINYAE_F32_KERNEL
+};
+
 }  // namespace
 
-const F32Kernels kF32Scalar = {"scalar",     gemm_nt,      gemm_nn,
-                               gemm_tn,      dense_forward, activation_backward,
-                               column_sum,   hidden_delta,  delta_backward,
-                               sgd_step,     adam_step,     activate_all,  bce_sum,
-                               dense_forward_loss, conv_planes,   conv_pixels,
-                               conv_pixels_gradient, conv_one_filter, conv_runs_gradient,
-                               max_pool2d, max_pool2d_backward};
+const F32Kernels kF32Scalar = make_f32_table<ScalarF32>("scalar");
 
 }  // namespace tinyae::kernels

@@ -93,6 +93,8 @@ void store16(const int32x4_t* sums, const Block& c, const OutputRange& o, std::u
 template <class Dot>
 struct Neon {
   static constexpr int kBlocks = 1;
+  static constexpr int kMidRows = 0;      // no second row tile
+  static constexpr int kTailRowSets = 1;  // one accumulator set for the last rows
   using Acc = int32x4_t;
   using Weights = int8x16x4_t;
   using Channels = Block;

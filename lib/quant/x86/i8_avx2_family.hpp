@@ -94,6 +94,8 @@ void store8(__m256i acc, const Channels& c, const OutputRange& o, std::uint8_t* 
 template <class Dot>
 struct Ymm {
   static constexpr int kBlocks = 1;
+  static constexpr int kMidRows = 0;      // no second row tile
+  static constexpr int kTailRowSets = 1;  // one accumulator set for the last rows
   using Acc = __m256i;
   using Channels = Block;
   using Output = OutputRange;

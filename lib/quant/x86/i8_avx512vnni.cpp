@@ -1,13 +1,12 @@
 // AVX-512 VNNI int8 dense kernel (compiled with -mavx512f -mavx512vnni): vpdpbusd
 // multiplies 4 uint8 inputs with 4 int8 weights per 32-bit lane and adds them to the
-// lane, exactly (no int16 saturation). Tiles of up to 12 rows x 32 channels (24 zmm
-// accumulators); one row uses 4 accumulator sets over the depth so the additions do
-// not wait on each other. Weights: the n16k4 layout (pack.hpp).
+// lane, exactly (no int16 saturation). The tiling is i8_tiles.hpp's (ZmmDot below);
+// weights: the n16k4 layout (pack.hpp).
 #include <immintrin.h>
 
 #include <cstring>
 
-#include "../pack.hpp"
+#include "../i8_tiles.hpp"
 
 namespace tinyae::kernels {
 namespace {
@@ -73,102 +72,39 @@ void store(__m512i acc, const Block& b, const Output& o, std::uint8_t* y) {
   _mm512_mask_cvtepi32_storeu_epi8(y, b.store, v);  // low byte of each lane
 }
 
-// MR rows x NV blocks of 16 channels; KU independent accumulator sets over the depth.
-// Not inlined, and its small loops unrolled: then the compiler keeps the accumulators
-// in registers (inlined with rolled loops, GCC 12 spills them every step: 2.5x slower).
-template <int MR, int NV, int KU>
-__attribute__((noinline)) void tile(std::int32_t k, const std::uint8_t* x, std::int32_t ldx, const std::int8_t* w,
-          std::int64_t block_bytes, const Block* blocks, const Output& o, std::uint8_t* y,
-          std::int32_t ldy) {
-  __m512i acc[KU][MR][NV];
-  #pragma GCC unroll 16
-  for (int u = 0; u < KU; ++u) {
-    #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      #pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) acc[u][r][v] = _mm512_setzero_si512();
-    }
+// The i8_tiles.hpp policy: vpdpbusd on zmm, one accumulator per row and block of 16
+// channels. Tiles of 12 rows x 32 channels (24 accumulators), then of 4 rows; a single
+// row uses 4 accumulator sets over the depth (batch 1) or 2 (the last rows) so the
+// additions do not wait on each other.
+struct ZmmDot {
+  static constexpr int kBlocks = 2;
+  static constexpr int kAccs = 1;
+  static constexpr int kRows = 12;
+  static constexpr int kMidRows = 4;
+  static constexpr int kSingleRowSets = 4;
+  static constexpr int kTailRowSets = 2;
+  using Acc = __m512i;
+  using Weights = __m512i;
+  using Channels = Block;
+  using Output = ::tinyae::kernels::Output;
+  static __m512i zero() { return _mm512_setzero_si512(); }
+  static __m512i add(__m512i a, __m512i b) { return _mm512_add_epi32(a, b); }
+  static __m512i load(const std::int8_t* w64) { return _mm512_load_si512(w64); }
+  static __m512i broadcast(const std::uint8_t* p, std::int32_t bytes) { return broadcast_x4(p, bytes); }
+  static void step(__m512i* acc, __m512i w, __m512i x) { acc[0] = _mm512_dpbusd_epi32(acc[0], x, w); }
+  static Block channels(const I8DenseParams& p, std::int32_t j0, std::int32_t n) {
+    return load_block(p, j0, n);
   }
-  const std::int32_t full = k / 4;
-  std::int32_t g = 0;
-  for (; g + KU <= full; g += KU) {
-    #pragma GCC unroll 16
-    for (int u = 0; u < KU; ++u) {
-      __m512i wv[NV];
-      #pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_si512(w + v * block_bytes + (g + u) * 64);
-      #pragma GCC unroll 16
-      for (int r = 0; r < MR; ++r) {
-        const __m512i xb = broadcast_x4(x + std::int64_t{r} * ldx + 4 * (g + u), 4);
-        #pragma GCC unroll 16
-        for (int v = 0; v < NV; ++v) acc[u][r][v] = _mm512_dpbusd_epi32(acc[u][r][v], xb, wv[v]);
-      }
-    }
+  static Output output(const I8DenseParams& p) {
+    return {_mm512_set1_epi32(p.output_zero_point), _mm512_set1_epi32(p.clamp_min),
+            _mm512_set1_epi32(p.clamp_max)};
   }
-  for (; g < (k + 3) / 4; ++g) {
-    const std::int32_t bytes = g < full ? 4 : k - 4 * g;
-    __m512i wv[NV];
-    #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) wv[v] = _mm512_load_si512(w + v * block_bytes + g * 64);
-    #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      const __m512i xb = broadcast_x4(x + std::int64_t{r} * ldx + 4 * g, bytes);
-      #pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_dpbusd_epi32(acc[0][r][v], xb, wv[v]);
-    }
+  // The block's store mask already holds which channels exist.
+  static void store(const __m512i* acc, const Block& b, const Output& o, std::uint8_t* y,
+                    std::int32_t /*count*/) {
+    ::tinyae::kernels::store(acc[0], b, o, y);
   }
-  #pragma GCC unroll 16
-  for (int u = 1; u < KU; ++u) {
-    #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      #pragma GCC unroll 16
-      for (int v = 0; v < NV; ++v) acc[0][r][v] = _mm512_add_epi32(acc[0][r][v], acc[u][r][v]);
-    }
-  }
-  #pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) {
-    #pragma GCC unroll 16
-    for (int v = 0; v < NV; ++v) store(acc[0][r][v], blocks[v], o, y + std::int64_t{r} * ldy + 16 * v);
-  }
-}
-
-template <int NV>
-void rows(std::int32_t m, std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
-          const std::int8_t* w, std::int64_t block_bytes, const Block* blocks, const Output& o,
-          std::uint8_t* y, std::int32_t ldy) {
-  if (m == 1) {
-    tile<1, NV, 4>(k, x, ldx, w, block_bytes, blocks, o, y, ldy);
-    return;
-  }
-  std::int32_t i = 0;
-  for (; i + 12 <= m; i += 12) {
-    tile<12, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
-  }
-  for (; i + 4 <= m; i += 4) {
-    tile<4, NV, 1>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
-  }
-  for (; i < m; ++i) {
-    tile<1, NV, 2>(k, x + std::int64_t{i} * ldx, ldx, w, block_bytes, blocks, o, y + std::int64_t{i} * ldy, ldy);
-  }
-}
-
-void dense(std::int32_t m, std::int32_t n, std::int32_t k, const std::uint8_t* x, std::int32_t ldx,
-           const void* packed_weights, const I8DenseParams& p, std::uint8_t* y, std::int32_t ldy) {
-  const auto* w = static_cast<const std::int8_t*>(packed_weights);
-  const std::int64_t block_bytes = std::int64_t{(k + 3) / 4} * 64;
-  const Output o{_mm512_set1_epi32(p.output_zero_point), _mm512_set1_epi32(p.clamp_min),
-                 _mm512_set1_epi32(p.clamp_max)};
-  for (std::int32_t j0 = 0; j0 < n; j0 += 32) {
-    const Block blocks[2] = {load_block(p, j0, n), load_block(p, j0 + 16 < n ? j0 + 16 : j0, n)};
-    const std::int8_t* wb = w + std::int64_t{j0 / 16} * block_bytes;
-    if (n - j0 > 16) {
-      rows<2>(m, k, x, ldx, wb, block_bytes, blocks, o, y + j0, ldy);
-    } else {
-      rows<1>(m, k, x, ldx, wb, block_bytes, blocks, o, y + j0, ldy);
-    }
-  }
-  if (p.table != nullptr) apply_table(m, n, p.table, y, ldy);
-}
+};
 
 void pack(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::int32_t* bias,
           void* packed, std::int32_t* packed_bias) {
@@ -205,6 +141,6 @@ void quantize(const float* x, std::int64_t n, float scale, float zero_point, std
 }  // namespace
 
 extern const I8Kernels kI8Avx512Vnni;
-const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense, quantize};
+const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense_tiles<ZmmDot>, quantize};
 
 }  // namespace tinyae::kernels
