@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <new>
 
 #include "../kernels/f32_kernels.hpp"
 #include "inference.hpp"
@@ -77,13 +76,15 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   unsigned char* block = nullptr;
   TINYAE_RETURN_IF_ERROR(take_block(arena, layout, &block));
 
-  auto* state = new (block + layout.state.offset) detail::TrainingBlock();
+  auto* state = reinterpret_cast<detail::TrainingBlock*>(block + layout.state.offset);
   detail::NetworkState& net = state->network;
   detail::TrainState& t = state->train;
   net.config = config;
   net.max_batch = config.batch_size;
   net.all_dense = spec.all_dense();
   net.train = &t;
+  t.threads = 1;
+  t.lbfgs.newest = -1;
   for (int i = 0; i < 2; ++i) net.scratch[i] = at(block, layout.scratch[i]);
   net.conv_scratch = optional(block, layout.conv_scratch);
   net.conv_part_floats = layout.conv_part_bytes / sizeof(float);
@@ -133,7 +134,8 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
   const detail::TrainLayout layout = detail::TrainLayout::inference(spec, max_batch);
   unsigned char* block = nullptr;
   TINYAE_RETURN_IF_ERROR(take_block(arena, layout, &block));
-  auto* net = new (block + layout.state.offset) detail::NetworkState();
+  auto* net = reinterpret_cast<detail::NetworkState*>(block + layout.state.offset);
+  net->config = TrainConfig();
   net->config.loss = Loss::mse;
   net->max_batch = max_batch;
   net->all_dense = spec.all_dense();

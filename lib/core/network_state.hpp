@@ -13,43 +13,43 @@ namespace tinyae::detail {
 
 // One part of a batch: its rows, and the sums its backward pass produced.
 struct Part {
-  std::int32_t begin = 0;
-  std::int32_t rows = 0;
-  double loss = 0;  // data loss summed over the part's samples
-  double sse = 0;
-  double l1 = 0;    // sum of |code activation|
+  std::int32_t begin;
+  std::int32_t rows;
+  double loss;  // data loss summed over the part's samples
+  double sse;
+  double l1;  // sum of |code activation|
 };
 
 // L-BFGS's memory: the pairs and vectors (parameter blocks in the arena) and the
 // weights of the pairs.
 struct LbfgsState {
-  float* s = nullptr;  // lbfgs_memory steps, one parameter block each
-  float* y = nullptr;  // as many gradient changes
-  float* direction = nullptr;
-  float* gradient = nullptr;  // gradient at the iteration's start point
-  double rho[kMaxLbfgsMemory] = {};  // 1 / (y . s) of each stored pair
-  std::int32_t pairs = 0;            // stored pairs
-  std::int32_t newest = -1;          // slot of the newest pair
+  float* s;  // lbfgs_memory steps, one parameter block each
+  float* y;  // as many gradient changes
+  float* direction;
+  float* gradient;  // gradient at the iteration's start point
+  double rho[kMaxLbfgsMemory];  // 1 / (y . s) of each stored pair
+  std::int32_t pairs;  // stored pairs
+  std::int32_t newest;  // slot of the newest pair (-1: none)
 };
 
 // Training buffers and the state of a run (null pointers: not needed by the config).
 struct TrainState {
-  float* gradients = nullptr;  // the batch gradient, also part 0's partial gradient
-  float* last_good = nullptr;
-  float* moment1 = nullptr;  // momentum velocity, or Adam's first moment
-  float* moment2 = nullptr;  // Adam's second moment
-  float* input_batch = nullptr;
-  float* noisy_batch = nullptr;
-  float* activations[kMaxLayers] = {};  // hidden layers' outputs
-  float* partials = nullptr;            // parts 1.. partial gradients
-  std::int64_t partial_stride = 0;      // floats from one part's gradient to the next
-  float* code_sums = nullptr;           // KL: each part's code column sums
-  std::int64_t code_stride = 0;
-  float* rhohat = nullptr;              // KL: mean code activations
+  float* gradients;  // the batch gradient, also part 0's partial gradient
+  float* last_good;
+  float* moment1;  // momentum velocity, or Adam's first moment
+  float* moment2;  // Adam's second moment
+  float* input_batch;
+  float* noisy_batch;
+  float* activations[kMaxLayers];  // hidden layers' outputs
+  float* partials;  // parts 1.. partial gradients
+  std::int64_t partial_stride;  // floats from one part's gradient to the next
+  float* code_sums;  // KL: each part's code column sums
+  std::int64_t code_stride;
+  float* rhohat;  // KL: mean code activations
   LbfgsState lbfgs;
-  Part parts[kMaxBatchParts] = {};
-  std::int32_t threads = 1;
-  std::int64_t adam_steps = 0;
+  Part parts[kMaxBatchParts];
+  std::int32_t threads;
+  std::int64_t adam_steps;
 
   float* partial_gradient(std::int32_t part) const {
     return part == 0 ? gradients : partials + partial_stride * (part - 1);
@@ -59,15 +59,17 @@ struct TrainState {
 
 struct NetworkState {
   TrainConfig config;  // an inference-only network's: the defaults with mse loss
-  std::int32_t max_batch = 0;
-  bool all_dense = true;     // with one row per part, deltas live in the bias gradients
-  float* scratch[2] = {};    // deltas when training; ping-pong activations in inference
-  float* conv_scratch = nullptr;       // convolution scratch, one block per part
-  std::size_t conv_part_floats = 0;    // floats from one part's block to the next
-  TrainState* train = nullptr;         // null: inference only
+  std::int32_t max_batch;
+  bool all_dense;  // with one row per part, deltas live in the bias gradients
+  float* scratch[2];  // deltas when training; ping-pong activations in inference
+  float* conv_scratch;  // convolution scratch, one block per part
+  std::size_t conv_part_floats;  // floats from one part's block to the next
+  TrainState* train;  // null: inference only
 };
 
-// A trainable network's state block: both parts in one arena region.
+// A trainable network's state block: both parts in one arena region. These structs
+// are plain aggregates that setup() finds zeroed in the arena (the block is memset)
+// and fills in; no constructor runs, so no placement new is linked into firmware.
 struct TrainingBlock {
   NetworkState network;
   TrainState train;
