@@ -9,6 +9,8 @@
 //   s = net.encode(data, rows, cols, codes);
 //
 // Data is row-major float, one sample per row; the Network never keeps a pointer to it.
+// A Network is a small handle (spec, parameter pointer, state pointer); its buffers and
+// training state live in the arena block it was set up in (detail::TrainLayout).
 #pragma once
 
 #include <cstddef>
