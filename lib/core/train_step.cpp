@@ -35,27 +35,47 @@ constexpr std::int64_t kUpdateChunk = 4096;
 // hold the others up), chunks of the parameter block are split evenly. Without it
 // (one part, one thread, or no OpenMP) they are plain loops that never enter OpenMP,
 // whose per-region cost was most of a per-sample step of a small network.
-template <class Fn>
-void for_each_part(bool team, std::int32_t parts, Fn&& fn) {
+//
+// With OpenMP the shared loops are their own functions, so that the plain loops
+// (which every per-sample step takes) inline into the step.
 #if defined(_OPENMP)
-  if (team) {
-    TINYAE_PRAGMA(omp for schedule(dynamic, 1))
-    for (std::int32_t p = 0; p < parts; ++p) fn(p);
-    return;
-  }
+template <class Fn>
+void shared_parts(std::int32_t parts, Fn& fn) {
+  TINYAE_PRAGMA(omp for schedule(dynamic, 1))
+  for (std::int32_t p = 0; p < parts; ++p) fn(p);
+}
+template <class Fn>
+void shared_chunks(std::int64_t chunks, Fn& fn) {
+  TINYAE_PRAGMA(omp for schedule(static))
+  for (std::int64_t c = 0; c < chunks; ++c) fn(c);
+}
+template <class Fn>
+void shared_once(Fn& fn) {
+  TINYAE_PRAGMA(omp single)
+  fn();
+}
+template <class Fn>
+void team_region(std::int32_t threads, Fn& fn) {
+  TINYAE_PRAGMA(omp parallel num_threads(threads))
+  fn();
+}
+#endif
+
+// fn(p) for every part p, parts to whichever thread is free; or a plain loop.
+template <class Fn>
+[[gnu::always_inline]] inline void for_each_part(bool team, std::int32_t parts, Fn&& fn) {
+#if defined(_OPENMP)
+  if (team) return shared_parts(parts, fn);
 #endif
   (void)team;
   for (std::int32_t p = 0; p < parts; ++p) fn(p);
 }
 
+// fn(c) for every chunk c of the parameter block, split evenly; or a plain loop.
 template <class Fn>
-void for_each_chunk(bool team, std::int64_t chunks, Fn&& fn) {
+[[gnu::always_inline]] inline void for_each_chunk(bool team, std::int64_t chunks, Fn&& fn) {
 #if defined(_OPENMP)
-  if (team) {
-    TINYAE_PRAGMA(omp for schedule(static))
-    for (std::int64_t c = 0; c < chunks; ++c) fn(c);
-    return;
-  }
+  if (team) return shared_chunks(chunks, fn);
 #endif
   (void)team;
   for (std::int64_t c = 0; c < chunks; ++c) fn(c);
@@ -63,13 +83,9 @@ void for_each_chunk(bool team, std::int64_t chunks, Fn&& fn) {
 
 // fn() by one thread of the team while the others wait.
 template <class Fn>
-void once(bool team, Fn&& fn) {
+[[gnu::always_inline]] inline void once(bool team, Fn&& fn) {
 #if defined(_OPENMP)
-  if (team) {
-    TINYAE_PRAGMA(omp single)
-    fn();
-    return;
-  }
+  if (team) return shared_once(fn);
 #endif
   (void)team;
   fn();
@@ -77,13 +93,9 @@ void once(bool team, Fn&& fn) {
 
 // fn() on a team of `threads` (one parallel region per step), or on this thread.
 template <class Fn>
-void run_team(bool team, std::int32_t threads, Fn&& fn) {
+[[gnu::always_inline]] inline void run_team(bool team, std::int32_t threads, Fn&& fn) {
 #if defined(_OPENMP)
-  if (team) {
-    TINYAE_PRAGMA(omp parallel num_threads(threads))
-    fn();
-    return;
-  }
+  if (team) return team_region(threads, fn);
 #endif
   (void)team;
   (void)threads;

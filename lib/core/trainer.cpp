@@ -63,9 +63,9 @@ class RowBatches final : public BatchSource {
     if (start >= rows_) return 0;
     const std::int32_t batch = rows_ - start < max_rows ? rows_ - start : max_rows;
     start_ += batch;
-    *out = Batch();
     out->rows = batch;
     out->input = data_ + std::int64_t{start} * cols_;
+    out->gather.data = nullptr;
     if (shuffle_ && batch == 1) {
       out->input = data_ + std::int64_t{order_(static_cast<std::uint32_t>(start))} * cols_;
     } else if (shuffle_ && parts_gather_) {
