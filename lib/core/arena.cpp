@@ -1,3 +1,4 @@
+// Arena: a pointer bump over memory the caller owns (see include/tinyae/arena.hpp).
 #include "tinyae/arena.hpp"
 
 namespace tinyae {

@@ -1,3 +1,6 @@
+// The image layers' forward and backward passes: conv2d lowered to GEMMs as
+// conv_geometry.hpp's ConvMethod chooses (im2col patches among them), 2x2 max pooling
+// and nearest resize; called by the train step and by inference.
 #include "conv_layers.hpp"
 
 #include <cstring>

@@ -1,3 +1,5 @@
+// NetworkSpec: validation of a spec, its layer shapes and offsets, and the names of
+// its enums.
 #include "tinyae/network_spec.hpp"
 
 #include "tinyae/train_config.hpp"

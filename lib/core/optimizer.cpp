@@ -1,3 +1,4 @@
+// sgd, momentum and Adam updates over a range of the parameter block.
 #include "optimizer.hpp"
 
 #include <cmath>

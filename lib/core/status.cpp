@@ -1,3 +1,4 @@
+// Status: error codes, their names, and the short messages built without the heap.
 #include "tinyae/status.hpp"
 
 namespace tinyae {

@@ -1,0 +1,219 @@
+// The trainer: the epoch loop over an explicit BatchSource (each batch, its noise,
+// one train_batch, progress), the in-memory source that fit uses (a new pseudo-random
+// order each epoch, drawn from the config's seed), and the L-BFGS objective (the
+// full batch through train_batch without an update).
+#include "trainer.hpp"
+
+#include <cmath>
+
+#include "lbfgs.hpp"
+#include "loss.hpp"
+#include "random.hpp"
+
+namespace tinyae::detail {
+namespace {
+
+// What an epoch callback gets: sse over the epoch's rows, the objective, the bce.
+EpochStats epoch_stats(const TrainConfig& config, std::int32_t epoch, std::int64_t rows,
+                       std::int32_t outputs, double sse, double objective, double bce) {
+  EpochStats stats;
+  stats.epoch = epoch;
+  stats.epochs = config.epochs;
+  ErrorSums sums;
+  sums.sse = sse;
+  sums.samples = rows;
+  stats.train = make_metrics(config.loss, sums, outputs);
+  stats.train.loss = objective;
+  stats.train.bce = bce;
+  return stats;
+}
+
+void report_progress(const TrainCallbacks& callbacks, std::int32_t epoch, std::int32_t epochs,
+                     std::int64_t done, std::int64_t total, double loss) {
+  if (callbacks.progress == nullptr) return;
+  Progress p;
+  p.epoch = epoch;
+  p.epochs = epochs;
+  p.samples_done = done;
+  p.samples_total = total;
+  p.loss = loss;
+  callbacks.progress(p, callbacks.user);
+}
+
+// The rows given to fit, in order or in a new pseudo-random order each epoch. A
+// shuffled batch of one row is used in place; a larger one is gathered into the
+// input batch, by the parts themselves when nothing (noise) must read it first.
+class RowBatches final : public BatchSource {
+ public:
+  RowBatches(const float* data, std::int32_t rows, std::int32_t cols, bool shuffle,
+             bool parts_gather, float* input_batch, std::uint64_t seed)
+      : data_(data), rows_(rows), cols_(cols), shuffle_(shuffle), parts_gather_(parts_gather),
+        input_batch_(input_batch), rng_(seed, kStreamShuffle) {}
+
+  std::int32_t rows() const override { return rows_; }
+
+  void start_epoch() override {
+    order_ = Permutation();
+    if (shuffle_) order_ = Permutation(static_cast<std::uint32_t>(rows_), rng_);
+    start_ = 0;
+  }
+
+  std::int32_t next(std::int32_t max_rows, Batch* out) override {
+    const std::int32_t start = start_;
+    if (start >= rows_) return 0;
+    const std::int32_t batch = rows_ - start < max_rows ? rows_ - start : max_rows;
+    start_ += batch;
+    out->rows = batch;
+    out->input = data_ + std::int64_t{start} * cols_;
+    out->gather.data = nullptr;
+    if (shuffle_ && batch == 1) {
+      out->input = data_ + std::int64_t{order_(static_cast<std::uint32_t>(start))} * cols_;
+    } else if (shuffle_ && parts_gather_) {
+      out->gather = GatherRows{data_, &order_, start};  // the parts gather their rows
+      out->input = input_batch_;
+    } else if (shuffle_) {
+      for (std::int32_t i = 0; i < batch; ++i) {
+        const std::uint32_t row = order_(static_cast<std::uint32_t>(start + i));
+        copy(data_ + std::int64_t{row} * cols_, cols_, input_batch_ + std::int64_t{i} * cols_);
+      }
+      out->input = input_batch_;
+    }
+    return batch;
+  }
+
+ private:
+  const float* data_;
+  std::int32_t rows_;
+  std::int32_t cols_;
+  bool shuffle_;
+  bool parts_gather_;
+  float* input_batch_;
+  Pcg32 rng_;
+  Permutation order_;
+  std::int32_t start_ = 0;
+};
+
+// L-BFGS's objective: the training objective over all rows as one batch.
+class FullBatchObjective final : public LbfgsObjective {
+ public:
+  FullBatchObjective(const Model& model, const float* data, std::int32_t rows,
+                     const TrainCallbacks& callbacks)
+      : model_(model), data_(data), rows_(rows), callbacks_(callbacks) {}
+
+  double evaluate() override { return full_batch_objective(model_, data_, rows_, &sse_); }
+
+  bool iteration_done(std::int32_t iteration, double f) override {
+    const TrainConfig& config = model_.config();
+    report_progress(callbacks_, iteration, config.epochs, rows_, rows_, f);
+    if (callbacks_.epoch == nullptr) return true;
+    // bce is not tracked apart from the objective here.
+    const auto d = static_cast<std::int32_t>(model_.spec.output().size());
+    return callbacks_.epoch(epoch_stats(config, iteration, rows_, d, sse_, f, std::nan("")),
+                            callbacks_.user);
+  }
+
+ private:
+  const Model& model_;
+  const float* data_;
+  std::int32_t rows_;
+  const TrainCallbacks& callbacks_;
+  double sse_ = 0;  // of the last evaluation: the accepted point's once accepted
+};
+
+}  // namespace
+
+void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg32* rng,
+               float* noisy) {
+  constexpr float kTwoPi = 6.28318530717958647692f;
+  for (std::int64_t i = 0; i < n; i += 2) {
+    const float u1 = 1.0f - rng->next_float();  // in (0, 1]: the log stays finite
+    const float u2 = rng->next_float();
+    const float r = stddev * std::sqrt(-2.0f * std::log(u1));
+    const float pair[2] = {r * std::cos(kTwoPi * u2), r * std::sin(kTwoPi * u2)};
+    for (std::int64_t k = 0; k < 2 && i + k < n; ++k) {
+      float v = clean[i + k] + pair[k];
+      if (clip) v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+      noisy[i + k] = v;
+    }
+  }
+}
+
+Status train_epochs(const Model& m, BatchSource& source, const TrainCallbacks& callbacks) {
+  const TrainConfig& config = m.config();
+  TrainState& t = m.train();
+  const std::int64_t params = m.spec.parameter_floats();
+  const auto d = static_cast<std::int32_t>(m.spec.output().size());
+  const auto cols = m.spec.input.size();
+  Pcg32 noise_rng(config.seed, kStreamNoise);
+  copy(m.parameters, params, t.last_good);
+
+  for (std::int32_t epoch = 1; epoch <= config.epochs; ++epoch) {
+    source.start_epoch();
+    double loss_sum = 0;
+    double sse = 0;
+    std::int64_t done = 0;
+    bool finite = true;
+    Batch batch;
+    while (finite && source.next(m.state.max_batch, &batch) > 0) {
+      batch.target = batch.input;
+      if (t.noisy_batch != nullptr) {
+        add_noise(batch.input, batch.rows * cols, config.noise_stddev, config.clip_noisy_input,
+                  &noise_rng, t.noisy_batch);
+        batch.input = t.noisy_batch;
+      }
+      const double batch_loss = train_batch(m, batch, true, &sse);
+      done += batch.rows;
+      finite = std::isfinite(batch_loss);
+      loss_sum += batch_loss;
+      if (finite) {
+        report_progress(callbacks, epoch, config.epochs, done, source.rows(),
+                        loss_sum / static_cast<double>(done));
+      }
+    }
+    if (!finite || !all_finite(m.parameters, params)) {
+      copy(t.last_good, params, m.parameters);
+      return Status::error(StatusCode::diverged, "training diverged in epoch ", epoch,
+                           " (loss or weights became NaN/Inf); kept the weights of epoch ",
+                           epoch - 1, "; try a smaller learning rate");
+    }
+    copy(m.parameters, params, t.last_good);
+    if (callbacks.epoch != nullptr) {
+      const auto rows = static_cast<double>(done);
+      const double bce = config.loss == Loss::bce ? loss_sum / rows : std::nan("");
+      const EpochStats stats = epoch_stats(config, epoch, done, d, sse,
+                                           loss_sum / rows + weight_decay_cost(m), bce);
+      if (!callbacks.epoch(stats, callbacks.user)) break;
+    }
+  }
+  return Status();
+}
+
+Status fit_rows(const Model& m, const float* data, std::int32_t rows,
+                const TrainCallbacks& callbacks) {
+  const TrainConfig& config = m.config();
+  TrainState& t = m.train();
+  const std::int32_t max_batch = m.state.max_batch;
+  if (config.optimizer == Optimizer::lbfgs) {
+    if (rows > max_batch) {
+      return Status::error(StatusCode::invalid_argument, "lbfgs works on the full batch, but the ",
+                           rows, " rows exceed the batch size ", max_batch,
+                           "; set the batch size to at least the number of rows");
+    }
+    FullBatchObjective objective(m, data, rows, callbacks);
+    LbfgsProblem p;
+    p.x = m.parameters;
+    p.gradient = t.gradients;
+    p.best = t.last_good;
+    p.n = m.spec.parameter_floats();
+    p.memory = config.lbfgs_memory;
+    p.iterations = config.epochs;
+    return lbfgs_minimize(objective, p, t.lbfgs);
+  }
+  // A full batch gains nothing from a new order.
+  const bool shuffle = config.shuffle && rows > max_batch;
+  RowBatches source(data, rows, static_cast<std::int32_t>(m.spec.input.size()), shuffle,
+                    t.noisy_batch == nullptr, t.input_batch, config.seed);
+  return train_epochs(m, source, callbacks);
+}
+
+}  // namespace tinyae::detail

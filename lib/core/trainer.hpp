@@ -1,0 +1,51 @@
+// The epoch loop (lib/core/trainer.cpp): batches from a BatchSource, noise, one
+// train_batch per batch, divergence checks and callbacks; L-BFGS on the full batch.
+#pragma once
+
+#include <cstdint>
+
+#include "network_state.hpp"
+#include "random.hpp"
+#include "train_step.hpp"
+
+namespace tinyae::detail {
+
+// Where an epoch's batches come from. The in-memory source (the rows given to fit, in
+// a new order each epoch) is one; a source that streams mini-batches from a caller's
+// callback fills the network's input batch (TrainState::input_batch, max_batch rows)
+// and points the batch at it. One virtual call per batch, none per row.
+class BatchSource {
+ public:
+  // Rows per epoch, for progress reports.
+  virtual std::int32_t rows() const = 0;
+  // Called before each epoch's first batch.
+  virtual void start_epoch() = 0;
+  // The next batch of at most max_rows rows into *out (input, rows, gather; the
+  // trainer sets the target); returns its rows, 0 at the end of the epoch.
+  virtual std::int32_t next(std::int32_t max_rows, Batch* out) = 0;
+
+ protected:
+  ~BatchSource() = default;
+};
+
+// noisy = clean + stddev * N(0, 1) (Box-Muller on PCG32), optionally clipped to [0, 1].
+void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg32* rng,
+               float* noisy);
+
+struct TrainCallbacks {
+  EpochCallback epoch = nullptr;
+  ProgressCallback progress = nullptr;
+  void* user = nullptr;
+};
+
+// config.epochs epochs of the source's batches with the configured first-order
+// optimizer. A NaN/Inf loss or weight stops with StatusCode::diverged and restores the
+// weights of the last good epoch.
+Status train_epochs(const Model& model, BatchSource& source, const TrainCallbacks& callbacks);
+
+// Network::fit on rows x (input size) checked data: L-BFGS on the full batch, or
+// train_epochs over the rows (shuffled each epoch when config.shuffle).
+Status fit_rows(const Model& model, const float* data, std::int32_t rows,
+                const TrainCallbacks& callbacks);
+
+}  // namespace tinyae::detail
