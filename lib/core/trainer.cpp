@@ -138,7 +138,8 @@ void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg3
   }
 }
 
-Status train_epochs(const Model& m, BatchSource& source, const TrainCallbacks& callbacks) {
+template <class Source>
+Status train_epochs(const Model& m, Source& source, const TrainCallbacks& callbacks) {
   const TrainConfig& config = m.config();
   TrainState& t = m.train();
   const std::int64_t params = m.spec.parameter_floats();
@@ -187,6 +188,8 @@ Status train_epochs(const Model& m, BatchSource& source, const TrainCallbacks& c
   }
   return Status();
 }
+
+template Status train_epochs<BatchSource>(const Model&, BatchSource&, const TrainCallbacks&);
 
 Status fit_rows(const Model& m, const float* data, std::int32_t rows,
                 const TrainCallbacks& callbacks) {

@@ -40,8 +40,10 @@ struct TrainCallbacks {
 
 // config.epochs epochs of the source's batches with the configured first-order
 // optimizer. A NaN/Inf loss or weight stops with StatusCode::diverged and restores the
-// weights of the last good epoch.
-Status train_epochs(const Model& model, BatchSource& source, const TrainCallbacks& callbacks);
+// weights of the last good epoch. Source is a BatchSource; given its final type (as
+// fit gives RowBatches), next() inlines into the per-step loop.
+template <class Source>
+Status train_epochs(const Model& model, Source& source, const TrainCallbacks& callbacks);
 
 // Network::fit on rows x (input size) checked data: L-BFGS on the full batch, or
 // train_epochs over the rows (shuffled each epoch when config.shuffle).
