@@ -77,7 +77,7 @@ Status percentile_threshold(const double* scores, std::int64_t n, double percent
   const double exact = percent / 100.0 * double(n);
   auto rank = static_cast<std::int64_t>(std::ceil(exact - 1e-9 * exact));
   rank = std::min(std::max(rank, std::int64_t{1}), n);
-  std::nth_element(sorted.begin(), sorted.begin() + (rank - 1), sorted.end());
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(rank - 1), sorted.end());
   *threshold = sorted[std::size_t(rank - 1)];
   return Status();
 }
