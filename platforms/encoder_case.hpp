@@ -55,13 +55,11 @@ inline void encoder_input(int sample, float* x) {
 inline constexpr double kAbsTolerance = 1e-4;
 inline constexpr double kRelTolerance = 1e-4;
 
-// Builds the network in `arena` (arena_bytes(kEncoderSpec, kEncoderConfig) bytes),
-// encodes every input, the first one 1 + `extra` times (instruction counts take the
-// difference), and calls emit(sample, code) after each. Returns the first failure.
+// Encodes every input with net (set up with kEncoderSpec), the first one 1 + `extra`
+// times (instruction counts take the difference), and calls emit(sample, code) after
+// each. Returns the first failure.
 template <class Emit>
-tinyae::Status run_encoder(tinyae::Arena& arena, long extra, Emit emit) {
-  tinyae::Network net;
-  TINYAE_RETURN_IF_ERROR(net.setup(kEncoderSpec, kEncoderConfig, arena));
+tinyae::Status run_encoder(tinyae::Network& net, long extra, Emit emit) {
   float input[kInputSize];
   float code[kCodeSize];
   for (int sample = 0; sample < kEncoderInputs; ++sample) {
@@ -73,6 +71,15 @@ tinyae::Status run_encoder(tinyae::Arena& arena, long extra, Emit emit) {
     emit(sample, static_cast<const float*>(code));
   }
   return tinyae::Status();
+}
+
+// The same on the network built from spec and seed in `arena`
+// (arena_bytes(kEncoderSpec, kEncoderConfig) bytes).
+template <class Emit>
+tinyae::Status run_encoder(tinyae::Arena& arena, long extra, Emit emit) {
+  tinyae::Network net;
+  TINYAE_RETURN_IF_ERROR(net.setup(kEncoderSpec, kEncoderConfig, arena));
+  return run_encoder(net, extra, emit);
 }
 
 }  // namespace fw

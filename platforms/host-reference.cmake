@@ -40,23 +40,45 @@ function(tinyae_add_encoder_check name target)
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)
 endfunction()
 
+# tinyae_host_header(<reference> <header> <comment>): a build rule, added once per
+# directory, that runs "<reference> header <dir>/<header>" (a host reference program)
+# into ${CMAKE_CURRENT_BINARY_DIR}/host-headers; adds the header to the caller's target
+# sources through the variable host_header (its full path) and host_header_dir.
+function(tinyae_host_header reference header comment)
+  tinyae_host_reference_project()
+  set(dir ${CMAKE_CURRENT_BINARY_DIR}/host-headers)
+  get_property(added DIRECTORY PROPERTY TINYAE_HOST_HEADER_${header})
+  if(NOT added)
+    add_custom_command(OUTPUT ${dir}/${header}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
+      COMMAND ${TINYAE_HOST_REFERENCE_DIR}/${reference} header ${dir}/${header}
+      DEPENDS tinyae_host_reference ${TINYAE_HOST_REFERENCE_DIR}/${reference}
+      COMMENT "${comment}")
+    set_property(DIRECTORY PROPERTY TINYAE_HOST_HEADER_${header} ON)
+  endif()
+  set(host_header ${dir}/${header} PARENT_SCOPE)
+  set(host_header_dir ${dir} PARENT_SCOPE)
+endfunction()
+
+# tinyae_add_float_header(<target>): the encoder case's seeded parameters as fw_float.h
+# (a const float block and the spec, save_float_c_header), written at build time by
+# the host's encoder_reference; defines TINYAE_FW_CONST_PARAMETERS for <target>.
+function(tinyae_add_float_header target)
+  tinyae_host_header(encoder_reference fw_float.h
+    "Exporting the float encoder case's parameters as a C++ header on the host")
+  target_sources(${target} PRIVATE ${host_header})
+  target_include_directories(${target} PRIVATE ${host_header_dir})
+  target_compile_definitions(${target} PRIVATE TINYAE_FW_CONST_PARAMETERS)
+endfunction()
+
 # tinyae_add_int8_header(<target>): compiles the int8 case's exported C header into
 # <target> as C99 (platforms/int8_encode.c, entry points in int8_encode.h). The header is
 # written at build time by the host's int8_reference, which quantizes the case.
 function(tinyae_add_int8_header target)
-  tinyae_host_reference_project()
-  set(dir ${CMAKE_CURRENT_BINARY_DIR}/int8)
-  get_property(added DIRECTORY PROPERTY TINYAE_INT8_HEADER_RULE)
-  if(NOT added)
-    add_custom_command(OUTPUT ${dir}/fw_int8.h
-      COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
-      COMMAND ${TINYAE_HOST_REFERENCE_DIR}/int8_reference header ${dir}/fw_int8.h
-      DEPENDS tinyae_host_reference ${TINYAE_HOST_REFERENCE_DIR}/int8_reference
-      COMMENT "Quantizing the int8 case on the host and exporting its C header")
-    set_source_files_properties(${tinyae_platforms_dir}/int8_encode.c PROPERTIES
-      COMPILE_OPTIONS "-std=c99;-pedantic")
-    set_property(DIRECTORY PROPERTY TINYAE_INT8_HEADER_RULE ON)
-  endif()
-  target_sources(${target} PRIVATE ${tinyae_platforms_dir}/int8_encode.c ${dir}/fw_int8.h)
-  target_include_directories(${target} PRIVATE ${dir} ${tinyae_platforms_dir})
+  tinyae_host_header(int8_reference fw_int8.h
+    "Quantizing the int8 case on the host and exporting its C header")
+  set_source_files_properties(${tinyae_platforms_dir}/int8_encode.c PROPERTIES
+    COMPILE_OPTIONS "-std=c99;-pedantic")
+  target_sources(${target} PRIVATE ${tinyae_platforms_dir}/int8_encode.c ${host_header})
+  target_include_directories(${target} PRIVATE ${host_header_dir} ${tinyae_platforms_dir})
 endfunction()

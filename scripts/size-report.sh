@@ -19,9 +19,9 @@ for arg in "$@"; do
 done
 preset="cortex-$core"
 dir="build/$preset/platforms/cortex-m"
-programs=(tinyae_fw_encode tinyae_fw_encode_int8 tinyae_fw_train838)
+programs=(tinyae_fw_encode tinyae_fw_encode_flash tinyae_fw_encode_int8 tinyae_fw_train838)
 cmake --preset "$preset" >/dev/null
-cmake --build --preset "$preset" -j 2 --target "${programs[@]}" >/dev/null
+cmake --build --preset "$preset" -j "${TINYAE_JOBS:-2}" --target "${programs[@]}" >/dev/null
 
 arena_of() {  # bytes of the static arena in an ELF (symbol size, from the linker), or none
   local hex
@@ -32,6 +32,7 @@ commas() { echo "$1" | sed -E ':a; s/^([0-9]+)([0-9]{3})/\1,\2/; ta'; }
 what_of() {
   case "$1" in
     tinyae_fw_encode) echo "float 784-32 encoder (mnist-dense spec), seeded set-up + encode" ;;
+    tinyae_fw_encode_flash) echo "float 784-32 encoder, the same weights as a const array in flash (exported float header)" ;;
     tinyae_fw_encode_int8) echo "int8 784-32 encoder (exported C header, weights in flash)" ;;
     tinyae_fw_train838) echo "identity-838 trained on the device (SGD)" ;;
   esac

@@ -96,6 +96,24 @@ Status write_header(const QuantCommands::Flags& f, const QuantizedModel& model) 
   return Status();
 }
 
+// export --c-header F --float: the model's float parameter block and spec as a C++
+// header for Network::setup(spec, const float*, ...).
+int run_float_export(const QuantCommands::Flags& f, const std::string& name) {
+  Model m;
+  ArenaBuffer memory;
+  Network net;
+  Status s = load_model(f.model, &m);
+  if (s.ok()) s = memory.allocate(arena_bytes(m.spec, 1));
+  if (s.ok()) s = net.setup(m.spec, 1, memory.arena());
+  if (s.ok()) s = set_parameters(m, &net);
+  if (s.ok()) s = save_float_c_header(f.c_header, m.spec, net.parameters(), m.spec.parameter_floats(), name);
+  if (!s.ok()) return fail(s);
+  std::printf("wrote %s (%s_parameters: %lld floats; inference on 1 sample needs an arena of %zu bytes)\n",
+              f.c_header.c_str(), name.c_str(), static_cast<long long>(m.spec.parameter_floats()),
+              arena_bytes_const_parameters(m.spec, 1));
+  return 0;
+}
+
 int run_quantize(QuantCommands::Flags& f) {
   Loaded l;
   Matrix calibration;
@@ -147,9 +165,13 @@ QuantCommands::QuantCommands(CLI::App& app, CLI::App* export_cmd) : export_(expo
   CLI::Option* npy = export_cmd->get_option("--npy");
   npy->required(false);
   formats->add_option(npy);
-  formats->add_option("--c-header", export_flags_.c_header,
+  CLI::Option* header = formats->add_option("--c-header", export_flags_.c_header,
                       "int8 encoder as a self-contained C99 header (needs calibration data)");
   formats->require_option(1);
+  export_cmd->add_flag("--float", export_flags_.float_header,
+                       "with --c-header: the float network as a C++ header of const arrays "
+                       "(no quantization; default --name tinyae_model)")
+      ->needs(header);
   add_flags(export_cmd, &export_flags_, false);
 }
 
@@ -161,6 +183,7 @@ int QuantCommands::run() {
   if (quantize_->parsed()) return run_quantize(quantize_flags_);
   Flags& f = export_flags_;
   f.model = export_->get_option("--model")->as<std::string>();
+  if (f.float_header) return run_float_export(f, export_->count("--name") > 0 ? f.name : "tinyae_model");
   Loaded l;
   Matrix calibration;
   Status s = quantize_model(f, &l, &calibration);

@@ -1,4 +1,5 @@
-// `tinyae quantize` (int8 encoder and its accuracy) and `tinyae export --c-header`.
+// `tinyae quantize` (int8 encoder and its accuracy) and `tinyae export --c-header`
+// (the int8 encoder, or with --float the float network as const arrays).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -32,6 +33,7 @@ class QuantCommands {
     std::vector<float> input_range;
     std::string isa;
     std::string c_header;
+    bool float_header = false;  // export --float: the float network, no quantization
     std::string name = "tinyae_encoder";
   };
 

@@ -139,4 +139,15 @@ Status load_model(const std::string& path, Model* out);
 // Copies a model's parameters into a network set up with the same spec.
 Status set_parameters(const Model& model, Network* net);
 
+// Writes a float network as a C++17 header for Network::setup(spec, const float*, ...):
+//   inline constexpr tinyae::NetworkSpec <name>_spec = tinyae::NetworkSpec(...)...;
+//   inline constexpr std::int64_t <name>_parameter_floats = spec.parameter_floats();
+//   alignas(tinyae::kAlignment) inline constexpr float <name>_parameters[...] = {...};
+// parameters: the padded block in NetworkSpec order (Network::parameters()), `floats`
+// = spec.parameter_floats() finite values, written as exact hexadecimal literals. The
+// header includes only "tinyae/network_spec.hpp"; a static_assert checks the block's
+// length against the spec when it is compiled.
+Status save_float_c_header(const std::string& path, const NetworkSpec& spec,
+                           const float* parameters, std::int64_t floats, const std::string& name);
+
 }  // namespace tinyae

@@ -9,8 +9,9 @@
 //   s = net.encode(data, rows, cols, codes);
 //
 // Data is row-major float, one sample per row; the Network never keeps a pointer to it.
-// A Network is a small handle (spec, parameter pointer, state pointer); its buffers and
-// training state live in the arena block it was set up in (detail::TrainLayout).
+// A Network is a small handle (spec, parameter pointers, state pointer); its buffers and
+// training state live in the arena block it was set up in (detail::TrainLayout), its
+// parameters there too unless they are the caller's const block (flash).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,12 @@ namespace tinyae {
 // max_batch rows per internal step. 0 for a structurally broken spec.
 constexpr std::size_t arena_bytes(const NetworkSpec& spec, std::int32_t max_batch) {
   return detail::TrainLayout::inference(spec, max_batch).total;
+}
+
+// Exact arena size for inference on parameters the caller keeps (setup with a
+// `const float*` block, e.g. in flash): activations and state only, no parameters.
+constexpr std::size_t arena_bytes_const_parameters(const NetworkSpec& spec, std::int32_t max_batch) {
+  return detail::TrainLayout::inference(spec, max_batch, false).total;
 }
 
 // Exact arena size for training with `config` (and inference on the same object).
@@ -72,6 +79,12 @@ using ProgressCallback = void (*)(const Progress& progress, void* user);
 void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
                         std::uint64_t seed, float* noisy);
 
+// Writes the initial parameters a trainable setup with this seed starts from (the same
+// generator and order: Glorot uniform weights, zero biases and padding) into out, which
+// holds `floats` = spec.parameter_floats() values. E.g. to build a const block on a host.
+Status init_parameters(const NetworkSpec& spec, std::uint64_t seed, float* out,
+                       std::int64_t floats);
+
 namespace detail {
 struct NetworkState;  // lib/core/network_state.hpp; lives in the arena
 }  // namespace detail
@@ -83,6 +96,15 @@ class Network {
   Status setup(const NetworkSpec& spec, const TrainConfig& config, Arena& arena);
   // Inference-only network (weights zero until set). Takes arena_bytes(spec, max_batch).
   Status setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& arena);
+  // Inference-only network that reads the caller's parameter block (spec order, `floats`
+  // = spec.parameter_floats() finite values, e.g. a const array in flash) and never
+  // writes it; the block must outlive the network. Takes exactly
+  // arena_bytes_const_parameters(spec, max_batch): activations and state only.
+  // Its parameters are read-only: parameters(), weights() and biases() give null on a
+  // non-const Network (read through a const reference), and set_layer, fit and
+  // compute_gradient return an error.
+  Status setup(const NetworkSpec& spec, const float* parameters, std::int64_t floats,
+               std::int32_t max_batch, Arena& arena);
 
   // Trains for config.epochs on rows x cols data (cols = input size). NaN/Inf in the
   // data is rejected before training; a NaN/Inf loss stops training with
@@ -112,12 +134,17 @@ class Network {
 
   const NetworkSpec& spec() const { return spec_; }
   bool trainable() const;
+  // Whether the parameters are the caller's const block (setup with const float*).
+  bool read_only() const { return parameters_ != nullptr && writable_ == nullptr; }
   // The parameter block (spec().parameter_floats() floats; see NetworkSpec offsets).
-  float* parameters() { return parameters_; }
+  // The writable accessors give null on a read_only() network.
+  float* parameters() { return writable_; }
   const float* parameters() const { return parameters_; }
   const float* gradients() const;
-  float* weights(std::int32_t layer) { return parameters_ + spec_.weight_offset(layer); }
-  float* biases(std::int32_t layer) { return parameters_ + spec_.bias_offset(layer); }
+  float* weights(std::int32_t layer) { return offset_or_null(writable_, spec_.weight_offset(layer)); }
+  float* biases(std::int32_t layer) { return offset_or_null(writable_, spec_.bias_offset(layer)); }
+  const float* weights(std::int32_t layer) const { return offset_or_null(parameters_, spec_.weight_offset(layer)); }
+  const float* biases(std::int32_t layer) const { return offset_or_null(parameters_, spec_.bias_offset(layer)); }
   // Sets one dense or conv2d layer's parameters (e.g. weights trained elsewhere), in
   // the layout of NetworkSpec::weight_count: dense weights out x in, row-major; conv2d
   // weights filters x (kernel row, kernel column, input channel); then one bias per
@@ -127,8 +154,15 @@ class Network {
                    const float* bias, std::int64_t bias_count);
 
  private:
+  // Both inference set-ups: the parameters in the arena (null) or the caller's.
+  Status setup_inference(const NetworkSpec& spec, const float* parameters, std::int32_t max_batch,
+                         Arena& arena);
+  template <class T>
+  static T* offset_or_null(T* block, std::int64_t offset) { return block != nullptr ? block + offset : nullptr; }
+
   NetworkSpec spec_{};
-  float* parameters_ = nullptr;
+  const float* parameters_ = nullptr;  // what inference reads
+  float* writable_ = nullptr;          // the same block when the network owns it, else null
   detail::NetworkState* state_ = nullptr;  // buffers, config and training state
 };
 

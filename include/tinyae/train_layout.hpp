@@ -125,11 +125,13 @@ struct TrainLayout {
     return t;
   }
 
-  // Layout of an inference-only network on up to max_batch rows per internal step.
-  static constexpr TrainLayout inference(const NetworkSpec& spec, std::int32_t max_batch) {
+  // Layout of an inference-only network on up to max_batch rows per internal step;
+  // without own_parameters it reads the caller's (const) block and keeps none here.
+  static constexpr TrainLayout inference(const NetworkSpec& spec, std::int32_t max_batch,
+                                         bool own_parameters = true) {
     TrainLayout t;
     if (spec.num_layers <= 0 || spec.num_layers > kMaxLayers || max_batch <= 0) return t;
-    t.parameters = t.place(float_bytes(spec.parameter_floats()));
+    if (own_parameters) t.parameters = t.place(float_bytes(spec.parameter_floats()));
     for (Region& r : t.scratch) r = t.place(float_bytes(std::int64_t{max_batch} * spec.max_width()));
     t.conv_scratch = t.place(float_bytes(conv::scratch_floats(spec, max_batch)));
     t.state = t.place(kInferenceStateBytes);

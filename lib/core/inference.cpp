@@ -10,7 +10,7 @@
 
 namespace tinyae::detail {
 
-void layer_forward(const Model& m, std::int32_t l, std::int32_t rows, const float* x, float* y,
+void layer_forward(const ConstModel& m, std::int32_t l, std::int32_t rows, const float* x, float* y,
                    Activation act, float* conv_scratch) {
   const NetworkSpec& spec = m.spec;
   const kernels::F32Kernels& k = kernels::f32();
@@ -34,7 +34,7 @@ void layer_forward(const Model& m, std::int32_t l, std::int32_t rows, const floa
   }
 }
 
-void run_inference(const Model& m, const float* data, const float* targets, std::int32_t rows,
+void run_inference(const ConstModel& m, const float* data, const float* targets, std::int32_t rows,
                    std::int32_t first_layer, std::int32_t last_layer, float* out, Metrics* metrics) {
   const NetworkSpec& spec = m.spec;
   const std::int32_t max_batch = m.state.max_batch;

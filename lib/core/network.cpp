@@ -4,6 +4,7 @@
 #include "tinyae/network.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "../kernels/f32_kernels.hpp"
@@ -50,6 +51,33 @@ Status take_block(Arena& arena, const detail::TrainLayout& layout, unsigned char
   return Status();
 }
 
+// Glorot uniform U(-r, r), r = sqrt(6 / (fan_in + fan_out)); biases and padding zero.
+void glorot_init(const NetworkSpec& spec, std::uint64_t seed, float* parameters) {
+  for (std::int64_t i = 0; i < spec.parameter_floats(); ++i) parameters[i] = 0.0f;
+  Pcg32 rng(seed, kStreamInit);
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    const float r = std::sqrt(6.0f / static_cast<float>(spec.fan_in(l) + spec.fan_out(l)));
+    float* w = parameters + spec.weight_offset(l);
+    for (std::int64_t i = 0; i < spec.weight_count(l); ++i) {
+      w[i] = (2.0f * rng.next_float() - 1.0f) * r;
+    }
+  }
+}
+
+// A caller's block of `floats` values for spec's parameters.
+Status check_parameter_block(const NetworkSpec& spec, const void* block, std::int64_t floats) {
+  if (block == nullptr) return Status::error(StatusCode::invalid_argument, "parameter block is null");
+  if (floats != spec.parameter_floats()) {
+    return Status::error(StatusCode::invalid_argument, "parameter block has ", floats,
+                         " floats, the spec needs parameter_floats() = ", spec.parameter_floats(),
+                         " (", spec.parameter_count(), " values and padding)");
+  }
+  if (reinterpret_cast<std::uintptr_t>(block) % alignof(float) != 0) {
+    return Status::error(StatusCode::invalid_argument, "parameter block is not float-aligned");
+  }
+  return Status();
+}
+
 // A buffer every network of the layout has (possibly of size 0).
 float* at(unsigned char* block, const detail::Region& r) {
   return reinterpret_cast<float*>(block + r.offset);
@@ -65,6 +93,13 @@ void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool c
                         std::uint64_t seed, float* noisy) {
   Pcg32 rng(seed, kStreamNoise);
   detail::add_noise(clean, n, stddev, clip, &rng, noisy);
+}
+
+Status init_parameters(const NetworkSpec& spec, std::uint64_t seed, float* out, std::int64_t floats) {
+  TINYAE_RETURN_IF_ERROR(validate(spec));
+  TINYAE_RETURN_IF_ERROR(check_parameter_block(spec, out, floats));
+  glorot_init(spec, seed, out);
+  return Status();
 }
 
 Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena& arena) {
@@ -105,25 +140,34 @@ Status Network::setup(const NetworkSpec& spec, const TrainConfig& config, Arena&
   t.code_stride = static_cast<std::int64_t>(layout.rhohat.bytes / sizeof(float));
   t.rhohat = optional(block, layout.rhohat);
   spec_ = spec;
-  parameters_ = at(block, layout.parameters);
+  writable_ = at(block, layout.parameters);
+  parameters_ = writable_;
   state_ = &net;
-  const detail::Model model{spec_, parameters_, *state_};
-  detail::start_threads(model);
-
-  // Glorot uniform U(-r, r), r = sqrt(6 / (fan_in + fan_out)); biases stay zero.
-  Pcg32 rng(config.seed, kStreamInit);
-  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
-    const float r = std::sqrt(6.0f / static_cast<float>(spec.fan_in(l) + spec.fan_out(l)));
-    float* w = weights(l);
-    for (std::int64_t i = 0; i < spec.weight_count(l); ++i) {
-      w[i] = (2.0f * rng.next_float() - 1.0f) * r;
-    }
-  }
-  detail::copy(parameters_, spec.parameter_floats(), t.last_good);
+  detail::start_threads(detail::Model{spec_, writable_, *state_});
+  glorot_init(spec, config.seed, writable_);
+  detail::copy(writable_, spec.parameter_floats(), t.last_good);
   return Status();
 }
 
 Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& arena) {
+  return setup_inference(spec, nullptr, max_batch, arena);
+}
+
+Status Network::setup(const NetworkSpec& spec, const float* parameters, std::int64_t floats,
+                      std::int32_t max_batch, Arena& arena) {
+  *this = Network();
+  TINYAE_RETURN_IF_ERROR(validate(spec));
+  TINYAE_RETURN_IF_ERROR(check_parameter_block(spec, parameters, floats));
+  for (std::int64_t i = 0; i < floats; ++i) {
+    if (!std::isfinite(parameters[i])) {
+      return Status::error(StatusCode::non_finite, "parameter ", i, " of the block is ", parameters[i]);
+    }
+  }
+  return setup_inference(spec, parameters, max_batch, arena);
+}
+
+Status Network::setup_inference(const NetworkSpec& spec, const float* parameters,
+                                std::int32_t max_batch, Arena& arena) {
   *this = Network();
   TINYAE_RETURN_IF_ERROR(kernels::forced_isa_status());
   TINYAE_RETURN_IF_ERROR(validate(spec));
@@ -131,7 +175,8 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
     return Status::error(StatusCode::invalid_argument, "max batch must be at least 1, got ",
                          max_batch);
   }
-  const detail::TrainLayout layout = detail::TrainLayout::inference(spec, max_batch);
+  const detail::TrainLayout layout =
+      detail::TrainLayout::inference(spec, max_batch, parameters == nullptr);
   unsigned char* block = nullptr;
   TINYAE_RETURN_IF_ERROR(take_block(arena, layout, &block));
   auto* net = reinterpret_cast<detail::NetworkState*>(block + layout.state.offset);
@@ -142,7 +187,8 @@ Status Network::setup(const NetworkSpec& spec, std::int32_t max_batch, Arena& ar
   for (int i = 0; i < 2; ++i) net->scratch[i] = at(block, layout.scratch[i]);
   net->conv_scratch = optional(block, layout.conv_scratch);
   spec_ = spec;
-  parameters_ = at(block, layout.parameters);
+  writable_ = parameters == nullptr ? at(block, layout.parameters) : nullptr;
+  parameters_ = parameters == nullptr ? writable_ : parameters;
   state_ = net;
   return Status();
 }
@@ -155,6 +201,10 @@ Status Network::set_layer(std::int32_t layer, const float* weights, std::int64_t
                           const float* bias, std::int64_t bias_count) {
   if (parameters_ == nullptr) {
     return Status::error(StatusCode::invalid_argument, "set_layer: the network is not set up");
+  }
+  if (read_only()) {
+    return Status::error(StatusCode::invalid_argument,
+                         "set_layer: the network reads a const parameter block it never writes");
   }
   if (layer < 0 || layer >= spec_.num_layers) {
     return Status::error(StatusCode::invalid_argument, "set_layer: no layer ", layer,
@@ -197,7 +247,7 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
   callbacks.epoch = callback;
   callbacks.progress = progress;
   callbacks.user = user;
-  return detail::fit_rows(detail::Model{spec_, parameters_, *state_}, data, rows, callbacks);
+  return detail::fit_rows(detail::Model{spec_, writable_, *state_}, data, rows, callbacks);
 }
 
 Status Network::compute_gradient(const float* data, std::int32_t rows, std::int32_t cols,
@@ -213,21 +263,21 @@ Status Network::compute_gradient(const float* data, std::int32_t rows, std::int3
   }
   TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));
   double sse = 0;
-  *objective = detail::full_batch_objective(detail::Model{spec_, parameters_, *state_}, data, rows, &sse);
+  *objective = detail::full_batch_objective(detail::Model{spec_, writable_, *state_}, data, rows, &sse);
   return Status();
 }
 
 Status Network::reconstruct(const float* data, std::int32_t rows, std::int32_t cols, float* out) {
   TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
-  detail::run_inference(detail::Model{spec_, parameters_, *state_}, data, data, rows, 0, spec_.num_layers - 1, out, nullptr);
+  detail::run_inference(detail::ConstModel{spec_, parameters_, *state_}, data, data, rows, 0, spec_.num_layers - 1, out, nullptr);
   return Status();
 }
 
 Status Network::encode(const float* data, std::int32_t rows, std::int32_t cols, float* code) {
   TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));
   if (code == nullptr) return Status::error(StatusCode::invalid_argument, "code output is null");
-  detail::run_inference(detail::Model{spec_, parameters_, *state_}, data, data, rows, 0, spec_.code_layer, code, nullptr);
+  detail::run_inference(detail::ConstModel{spec_, parameters_, *state_}, data, data, rows, 0, spec_.code_layer, code, nullptr);
   return Status();
 }
 
@@ -237,7 +287,7 @@ Status Network::decode(const float* code, std::int32_t rows, std::int32_t cols, 
   }
   TINYAE_RETURN_IF_ERROR(check_data(*this, code, rows, cols, spec_.code_layer + 1));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
-  detail::run_inference(detail::Model{spec_, parameters_, *state_}, code, nullptr, rows, spec_.code_layer + 1, spec_.num_layers - 1, out, nullptr);
+  detail::run_inference(detail::ConstModel{spec_, parameters_, *state_}, code, nullptr, rows, spec_.code_layer + 1, spec_.num_layers - 1, out, nullptr);
   return Status();
 }
 
@@ -246,7 +296,7 @@ Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols
   TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));
   if (targets != nullptr) TINYAE_RETURN_IF_ERROR(check_data(*this, targets, rows, cols));
   if (out == nullptr) return Status::error(StatusCode::invalid_argument, "metrics output is null");
-  detail::run_inference(detail::Model{spec_, parameters_, *state_}, data, targets != nullptr ? targets : data, rows, 0, spec_.num_layers - 1,
+  detail::run_inference(detail::ConstModel{spec_, parameters_, *state_}, data, targets != nullptr ? targets : data, rows, 0, spec_.num_layers - 1,
                        nullptr, out);
   return Status();
 }

@@ -1,7 +1,8 @@
 // What a Network keeps in its arena besides the parameters: pointers to the buffers
 // of its TrainLayout, its config, and the state of a training run (the parts of the
 // current batch, Adam's step count, L-BFGS's pair weights). Also Model, the view of
-// (spec, parameters, state) that the training and inference code works on.
+// (spec, parameters, state) that the training code works on, and ConstModel, the
+// read-only view inference works on.
 #pragma once
 
 #include <cstdint>
@@ -75,7 +76,19 @@ struct TrainingBlock {
   TrainState train;
 };
 
-// The network as the training and inference code sees it.
+// The network as inference reads it: parameters are never written (they may be a
+// caller's const block in flash).
+struct ConstModel {
+  const NetworkSpec& spec;
+  const float* parameters;
+  const NetworkState& state;
+
+  const TrainConfig& config() const { return state.config; }
+  const float* weights(std::int32_t layer) const { return parameters + spec.weight_offset(layer); }
+  const float* biases(std::int32_t layer) const { return parameters + spec.bias_offset(layer); }
+};
+
+// The network as the training code sees it (its own, writable parameters).
 struct Model {
   const NetworkSpec& spec;
   float* parameters;
@@ -85,6 +98,7 @@ struct Model {
   const TrainConfig& config() const { return state.config; }
   float* weights(std::int32_t layer) const { return parameters + spec.weight_offset(layer); }
   float* biases(std::int32_t layer) const { return parameters + spec.bias_offset(layer); }
+  operator ConstModel() const { return ConstModel{spec, parameters, state}; }
 };
 
 // memcpy, not a loop: the library's own code is built for the baseline ISA (SSE2 on

@@ -1,9 +1,12 @@
-// Export of a quantized encoder as a self-contained C99 header.
+// Export of a quantized encoder as a self-contained C99 header, and of a float network
+// as a C++ header of const arrays (save_float_c_header).
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "file.hpp"
+#include "tinyae/io.hpp"
 #include "tinyae/quantize_io.hpp"
 
 namespace tinyae {
@@ -315,6 +318,78 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
   put(&h, "static inline float %s_dequantize_code(int8_t q) {\n", p);
   put(&h, "  return %s_CODE_SCALE * (float)((int32_t)q - %s_CODE_ZERO_POINT);\n}\n\n", N.c_str(), N.c_str());
   put(&h, "#endif /* %s_H */\n", N.c_str());
+  return io::write_file_atomic(path, h.data(), h.size());
+}
+
+namespace {
+
+// spec as a C++ NetworkSpec builder expression.
+std::string spec_expression(const NetworkSpec& spec) {
+  std::string e;
+  put(&e, "tinyae::NetworkSpec(tinyae::Shape{%d, %d, %d})", spec.input.channels, spec.input.height,
+      spec.input.width);
+  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+    const LayerSpec& layer = spec.layers[l];
+    const char* act = activation_name(layer.activation);
+    switch (layer.kind) {
+      case LayerKind::dense:
+        put(&e, "\n    .dense(%lld, tinyae::Activation::%s)", static_cast<long long>(layer.output.size()), act);
+        break;
+      case LayerKind::conv2d:
+        put(&e, "\n    .conv2d(%d, %d, %d, tinyae::Padding::%s, tinyae::Activation::%s)", layer.output.channels,
+            layer.kernel, layer.stride, layer.padding == Padding::same ? "same" : "valid", act);
+        break;
+      case LayerKind::max_pool2d: e.append("\n    .max_pool2d()"); break;
+      case LayerKind::resize: put(&e, "\n    .resize(%d, %d)", layer.output.height, layer.output.width); break;
+    }
+    if (l == spec.code_layer) e.append(".code()");
+  }
+  return e;
+}
+
+}  // namespace
+
+Status save_float_c_header(const std::string& path, const NetworkSpec& spec,
+                           const float* parameters, std::int64_t floats, const std::string& name) {
+  if (!is_c_identifier(name)) {
+    return Status::error(StatusCode::invalid_argument, "C header name '", name.c_str(),
+                         "' is not a C identifier (letters, digits, _; not starting with a digit)");
+  }
+  TINYAE_RETURN_IF_ERROR(validate(spec));
+  if (parameters == nullptr || floats != spec.parameter_floats()) {
+    return Status::error(StatusCode::invalid_argument, "float header: the parameter block has ", floats,
+                         " floats, the spec needs ", spec.parameter_floats());
+  }
+  std::string values;
+  for (std::int64_t i = 0; i < floats; ++i) {
+    if (!std::isfinite(parameters[i])) {
+      return Status::error(StatusCode::non_finite, "float header: parameter ", i, " is ", parameters[i]);
+    }
+    // %a is exact: the literal reads back as the same float.
+    put(&values, "%s%af,", i % 6 == 0 ? "\n    " : " ", static_cast<double>(parameters[i]));
+  }
+  const std::string n = name;
+  std::string h;
+  put(&h, "// %s.h: a float autoencoder exported by tinyae (tinyae export --float), for an\n", n.c_str());
+  h.append("// inference-only Network that reads its parameters from this const block (flash):\n//\n");
+  put(&h, "//   alignas(tinyae::kAlignment) static unsigned char arena[\n"
+          "//       tinyae::arena_bytes_const_parameters(%s_spec, MAX_BATCH)];\n", n.c_str());
+  put(&h, "//   tinyae::Arena a(arena, sizeof arena);\n//   tinyae::Network net;\n"
+          "//   net.setup(%s_spec, %s_parameters, %s_parameter_floats, MAX_BATCH, a);\n//\n",
+      n.c_str(), n.c_str(), n.c_str());
+  h.append("// The block is the network's parameters in NetworkSpec order: per layer its weights\n"
+           "// (dense: out x in, row-major; conv2d: filters x kernel rows x kernel columns x\n"
+           "// channels), then its biases, each starting on a kAlignment boundary (zeros between).\n");
+  h.append("#pragma once\n\n#include <cstdint>\n\n#include \"tinyae/network_spec.hpp\"\n\n");
+  put(&h, "inline constexpr tinyae::NetworkSpec %s_spec =\n    %s;\n\n", n.c_str(), spec_expression(spec).c_str());
+  put(&h, "inline constexpr std::int64_t %s_parameter_floats = %lld;\n", n.c_str(), static_cast<long long>(floats));
+  put(&h, "static_assert(%s_spec.parameter_floats() == %s_parameter_floats,\n"
+          "              \"%s.h: the parameter block does not match its spec\");\n\n",
+      n.c_str(), n.c_str(), n.c_str());
+  put(&h, "alignas(tinyae::kAlignment) inline constexpr float %s_parameters[%lld] = {", n.c_str(),
+      static_cast<long long>(floats));
+  h.append(values);
+  h.append("\n};\n");
   return io::write_file_atomic(path, h.data(), h.size());
 }
 

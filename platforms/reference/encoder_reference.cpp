@@ -3,14 +3,19 @@
 //   encoder_reference            prints the host's codes
 //   encoder_reference run.log    checks the "code <sample> <j> <hex bits>" lines of the
 //                                log against the host's codes; exit 0 when all agree
+//   encoder_reference header F   writes the case's seeded parameters (init_parameters)
+//                                as the float C++ header F (name fw_encoder) for
+//                                tinyae_fw_encode_flash
 // The host's own codes are first checked against a double-precision dot product over
 // the network's weights, so a bug shared by both sides of the comparison cannot hide.
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "encoder_case.hpp"
+#include "tinyae/io.hpp"
 
 namespace {
 
@@ -22,9 +27,26 @@ bool agree(double target, double host) {
   return std::fabs(target - host) <= fw::kAbsTolerance + fw::kRelTolerance * std::fabs(host);
 }
 
+// The firmware's const block: the parameters a trainable set-up with the case's seed has.
+int write_header(const char* path) {
+  std::vector<float> block(static_cast<std::size_t>(fw::kEncoderSpec.parameter_floats()));
+  tinyae::Status s = tinyae::init_parameters(fw::kEncoderSpec, fw::kEncoderConfig.seed, block.data(),
+                                             fw::kEncoderSpec.parameter_floats());
+  if (s.ok()) {
+    s = tinyae::save_float_c_header(path, fw::kEncoderSpec, block.data(),
+                                    fw::kEncoderSpec.parameter_floats(), "fw_encoder");
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "encoder_reference: %s\n", s.message());
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "header") == 0) return write_header(argv[2]);
   tinyae::Arena arena(g_arena, sizeof g_arena);
   tinyae::Network net;
   if (tinyae::Status s = net.setup(fw::kEncoderSpec, fw::kEncoderConfig, arena); !s.ok()) {

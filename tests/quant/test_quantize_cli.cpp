@@ -101,3 +101,28 @@ TEST_CASE("cli: quantize takes an mnist-conv model and exports its conv encoder"
   // Two buffers for the 28x28x16 output and one 3x3x16 window.
   CHECK(text.find("#define CONV_SCRATCH_BYTES 25232") != std::string::npos);
 }
+
+TEST_CASE("cli: export --c-header --float writes the float network as const arrays", "[quant][cli]") {
+  const std::string dir = tinyae::test::temp_path("float_export_cli");
+  REQUIRE(std::system(("rm -rf " + dir).c_str()) == 0);
+  Run train = run("train --preset identity-838 --epochs 20 --out " + dir);
+  INFO(train.output);
+  REQUIRE(train.exit_code == 0);
+  Run e = run("export --model " + dir + "/model.tae --c-header " + dir + "/m.h --float --name m838");
+  INFO(e.output);
+  REQUIRE(e.exit_code == 0);
+  CHECK(has(e, "m838_parameters: 96 floats"));
+  const std::string header = tinyae::test::read_all(dir + "/m.h");
+  CHECK(header.find("inline constexpr tinyae::NetworkSpec m838_spec =\n"
+                    "    tinyae::NetworkSpec(tinyae::Shape{8, 1, 1})\n"
+                    "    .dense(3, tinyae::Activation::sigmoid).code()\n"
+                    "    .dense(8, tinyae::Activation::sigmoid);") != std::string::npos);
+  CHECK(header.find("alignas(tinyae::kAlignment) inline constexpr float m838_parameters[96] = {") !=
+        std::string::npos);
+  Run plain = run("export --model " + dir + "/model.tae --c-header " + dir + "/d.h --float");
+  CHECK(plain.exit_code == 0);
+  CHECK(has(plain, "tinyae_model_parameters"));  // the float header's own default name
+  Run alone = run("export --model " + dir + "/model.tae --npy " + dir + "/npy --float");
+  CHECK(alone.exit_code != 0);
+  CHECK(has(alone, "--float requires --c-header"));
+}
