@@ -160,10 +160,10 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (f.test_labels.empty() && cmd->count("--test") == 0 && preset_data) f.test_labels = preset.test_labels;
   if (f.normal_class >= 0) {
     if (f.labels.empty()) return fail(Status::error(StatusCode::invalid_argument, "train: --class needs --labels"));
-    std::vector<std::int32_t> labels;
-    Status s = cli::load_labels(f.labels, &labels);
-    if (s.ok()) s = cli::rows_of_class(all, labels, f.normal_class, f.labels, &all);
+    std::vector<std::uint8_t> anomalous;
+    Status s = cli::anomaly_flags(f.labels, all.rows, f.normal_class, &anomalous);
     if (!s.ok()) return fail(s);
+    all = cli::normal_rows(all, anomalous);
   }
   if (anomaly && !(f.threshold_percentile > 0 && f.threshold_percentile <= 100)) {
     return fail(Status::error(StatusCode::invalid_argument, "train: threshold percentile ",
@@ -253,15 +253,11 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
     std::printf("threshold %.6g: the %g percentile of the training samples' scores\n", threshold.score,
                 threshold.percentile);
     if (test.rows > 0 && f.normal_class >= 0 && !f.test_labels.empty()) {
-      std::vector<std::int32_t> labels;
-      Matrix normal;
-      if (!(s = cli::load_labels(f.test_labels, &labels)).ok() ||
-          !(s = cli::rows_of_class(test, labels, f.normal_class, f.test_labels, &normal)).ok() ||
+      std::vector<std::uint8_t> anomalous;
+      if (!(s = cli::anomaly_flags(f.test_labels, test.rows, f.normal_class, &anomalous)).ok() ||
           !(s = reconstruction_scores(net, test.values.data(), test.rows, test.cols, &scores)).ok()) {
         return fail(s);
       }
-      std::vector<std::uint8_t> anomalous(labels.size());
-      for (std::size_t i = 0; i < labels.size(); ++i) anomalous[i] = labels[i] != f.normal_class ? 1 : 0;
       double area = 0;
       s = cli::report_anomaly(scores, anomalous, threshold, f.out + "/roc.png", f.out + "/scores.png", &area);
       if (!s.ok()) return fail(s);

@@ -271,6 +271,8 @@ Status load_rows(const std::string& path, std::int32_t columns, float scale, Mat
   return Status();
 }
 
+namespace {
+
 Status load_labels(const std::string& path, std::vector<std::int32_t>* out) {
   std::vector<std::int32_t> labels;
   if (ends_with(path, ".csv") || ends_with(path, ".csv.gz")) {
@@ -294,25 +296,39 @@ Status load_labels(const std::string& path, std::vector<std::int32_t>* out) {
   return Status();
 }
 
-Status rows_of_class(const Matrix& m, const std::vector<std::int32_t>& labels, std::int32_t label,
-                     const std::string& labels_path, Matrix* out) {
-  if (static_cast<std::int64_t>(labels.size()) != m.rows) {
+}  // namespace
+
+Status anomaly_flags(const std::string& labels_path, std::int32_t rows, std::int32_t normal_class,
+                     std::vector<std::uint8_t>* anomalous) {
+  std::vector<std::int32_t> labels;
+  TINYAE_RETURN_IF_ERROR(load_labels(labels_path, &labels));
+  if (static_cast<std::int64_t>(labels.size()) != rows) {
     return Status::error(StatusCode::invalid_argument, labels_path.c_str(), " has ", labels.size(),
-                         " labels for ", m.rows, " samples");
+                         " labels for ", rows, " samples");
   }
+  std::vector<std::uint8_t> flags(labels.size());
+  std::size_t normal = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    flags[i] = labels[i] != normal_class ? 1 : 0;
+    normal += flags[i] == 0 ? 1 : 0;
+  }
+  if (normal == 0) {
+    return Status::error(StatusCode::invalid_argument, "class ", normal_class, " does not occur in ",
+                         labels_path.c_str());
+  }
+  *anomalous = std::move(flags);
+  return Status();
+}
+
+Matrix normal_rows(const Matrix& m, const std::vector<std::uint8_t>& anomalous) {
   Matrix kept;
   kept.cols = m.cols;
   for (std::int32_t r = 0; r < m.rows; ++r) {
-    if (labels[std::size_t(r)] != label) continue;
+    if (anomalous[std::size_t(r)] != 0) continue;
     kept.values.insert(kept.values.end(), m.row(r), m.row(r) + m.cols);
     ++kept.rows;
   }
-  if (kept.rows == 0) {
-    return Status::error(StatusCode::invalid_argument, "class ", label, " does not occur in ",
-                         labels_path.c_str());
-  }
-  *out = std::move(kept);
-  return Status();
+  return kept;
 }
 
 Status load_network(const std::string& path, std::int32_t max_batch, LoadedModel* out) {

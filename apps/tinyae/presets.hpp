@@ -49,14 +49,16 @@ std::string describe(const NetworkSpec& spec);
 Status load_rows(const std::string& path, std::int32_t columns, float scale, Matrix* out,
                  std::int32_t patch_size = 0);
 
-// One integer label per sample: an IDX label file (uint8, one dimension), or the last
-// column of each row of a CSV file (whole numbers from 0 to 2^31 - 1).
-Status load_labels(const std::string& path, std::vector<std::int32_t>* out);
+// Which of `rows` samples are anomalies for an anomaly model of class `normal_class`:
+// reads one integer label per sample from an IDX label file (uint8, one dimension) or
+// the last column of each row of a CSV file (whole numbers from 0 to 2^31 - 1), and
+// flags those of another class. An error when the label count differs from rows or no
+// sample has that class.
+Status anomaly_flags(const std::string& labels_path, std::int32_t rows, std::int32_t normal_class,
+                     std::vector<std::uint8_t>* anomalous);
 
-// The rows of m whose label is `label` (labels: one per row of m); an error when the
-// counts differ or no row has that label.
-Status rows_of_class(const Matrix& m, const std::vector<std::int32_t>& labels, std::int32_t label,
-                     const std::string& labels_path, Matrix* out);
+// The rows of m that are not flagged (one flag per row).
+Matrix normal_rows(const Matrix& m, const std::vector<std::uint8_t>& anomalous);
 
 // A model file's network, set up for inference on up to max_batch rows per step.
 struct LoadedModel {

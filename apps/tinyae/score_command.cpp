@@ -109,12 +109,8 @@ int ScoreCommand::run() {
   LoadedModel loaded;
   Status s = load_rows(data_, columns_, scale_, &x);
   if (s.ok()) s = load_network(model_, 256, &loaded);
-  std::vector<std::int32_t> labels;
-  if (s.ok() && normal_class_ >= 0) s = load_labels(labels_, &labels);
-  if (s.ok() && normal_class_ >= 0) {
-    Matrix normal;  // checks the counts and that the class occurs
-    s = rows_of_class(x, labels, normal_class_, labels_, &normal);
-  }
+  std::vector<std::uint8_t> anomalous;
+  if (s.ok() && normal_class_ >= 0) s = anomaly_flags(labels_, x.rows, normal_class_, &anomalous);
   std::vector<double> scores;
   if (s.ok()) s = reconstruction_scores(loaded.net, x.values.data(), x.rows, x.cols, &scores);
   if (!s.ok()) return fail(s);
@@ -131,8 +127,6 @@ int ScoreCommand::run() {
   }
   std::printf("\n");
   if (normal_class_ >= 0) {
-    std::vector<std::uint8_t> anomalous(labels.size());
-    for (std::size_t i = 0; i < labels.size(); ++i) anomalous[i] = labels[i] != normal_class_ ? 1 : 0;
     double area = 0;
     s = report_anomaly(scores, anomalous, threshold, roc_, histogram_, &area);
     if (!s.ok()) return fail(s);
