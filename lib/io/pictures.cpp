@@ -110,6 +110,19 @@ struct Canvas {
   }
 };
 
+// A line two pixels thick from (x0, y0) to (x1, y1), kept inside area.
+void draw_line(Canvas& canvas, const Rect& area, std::int32_t x0, std::int32_t y0, std::int32_t x1,
+               std::int32_t y1, Rgb colour) {
+  const std::int32_t steps = std::max({std::abs(x1 - x0), std::abs(y1 - y0), 1});
+  for (std::int32_t k = 0; k <= steps; ++k) {
+    const std::int32_t x = x0 + (x1 - x0) * k / steps;
+    const std::int32_t y = y0 + (y1 - y0) * k / steps;
+    for (std::int32_t t = 0; t < 2; ++t) {
+      if (y - t >= area.y && x < area.x + area.width) canvas.put(x, y - t, colour);
+    }
+  }
+}
+
 // The heat-map colour of v in [-1, 1] (see HeatMapOptions).
 Rgb diverging(float v) {
   const float t = std::min(1.0f, std::max(-1.0f, v));
@@ -231,18 +244,10 @@ Image line_plot(const double* y, std::int32_t n, const PlotOptions& options, Rec
     return area.y + area.height - 1 -
            static_cast<std::int32_t>(std::lround((value(i) - lo) / (hi - lo) * (area.height - 1)));
   };
-  // Two pixels thick, drawn upward and kept inside the data area.
-  auto dot = [&](std::int32_t x, std::int32_t yy) {
-    for (std::int32_t t = 0; t < 2; ++t) {
-      if (yy - t >= area.y) canvas.put(x, yy - t, kCurve);
-    }
-  };
   for (std::int32_t i = 0; i < n; ++i) {
     const std::int32_t j = std::min(i + 1, n - 1);
     if (!std::isfinite(value(i)) || !std::isfinite(value(j))) continue;
-    const std::int32_t x0 = to_x(i), y0 = to_y(i), x1 = to_x(j), y1 = to_y(j);
-    const std::int32_t steps = std::max({std::abs(x1 - x0), std::abs(y1 - y0), 1});
-    for (std::int32_t k = 0; k <= steps; ++k) dot(x0 + (x1 - x0) * k / steps, y0 + (y1 - y0) * k / steps);
+    draw_line(canvas, area, to_x(i), to_y(i), to_x(j), to_y(j), kCurve);
   }
   return canvas.image;
 }
@@ -443,18 +448,6 @@ Rect draw_axes(Canvas& canvas, const std::string& title, const std::string& x_lo
   return area;
 }
 
-// A line two pixels thick from (x0, y0) to (x1, y1), kept inside area.
-void draw_line(Canvas& canvas, const Rect& area, std::int32_t x0, std::int32_t y0, std::int32_t x1,
-               std::int32_t y1, Rgb colour) {
-  const std::int32_t steps = std::max({std::abs(x1 - x0), std::abs(y1 - y0), 1});
-  for (std::int32_t k = 0; k <= steps; ++k) {
-    const std::int32_t x = x0 + (x1 - x0) * k / steps;
-    const std::int32_t y = y0 + (y1 - y0) * k / steps;
-    for (std::int32_t t = 0; t < 2; ++t) {
-      if (y - t >= area.y && x < area.x + area.width) canvas.put(x, y - t, colour);
-    }
-  }
-}
 
 }  // namespace
 
