@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <vector>
 
@@ -63,7 +64,32 @@ void* aligned_alloc(std::size_t alignment, std::size_t n) {
 
 using namespace tinyae;
 
-TEST_CASE("fit, reconstruct, encode and evaluate allocate nothing after setup", "[allocations]") {
+namespace {
+
+// rows x cols floats, in order, one batch at a time.
+class RowStream final : public BatchStream {
+ public:
+  RowStream(const float* data, std::int32_t rows) : data_(data), rows_(rows) {}
+  Status start_epoch() override {
+    next_ = 0;
+    return Status();
+  }
+  Status next(float* batch, std::int32_t max_rows, std::int32_t cols, std::int32_t* rows) override {
+    *rows = rows_ - next_ < max_rows ? rows_ - next_ : max_rows;
+    std::memcpy(batch, data_ + std::int64_t{next_} * cols, sizeof(float) * static_cast<std::size_t>(*rows * cols));
+    next_ += *rows;
+    return Status();
+  }
+
+ private:
+  const float* data_;
+  std::int32_t rows_;
+  std::int32_t next_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("fit (in memory and streamed), reconstruct, encode and evaluate allocate nothing after setup", "[allocations]") {
   const NetworkSpec dense = NetworkSpec(Shape::vector(64))
                                 .dense(50, Activation::tanh)
                                 .dense(36, Activation::relu)
@@ -97,9 +123,11 @@ TEST_CASE("fit, reconstruct, encode and evaluate allocate nothing after setup", 
         std::vector<float> code(static_cast<std::size_t>(100 * spec.code_shape().size()));
         Metrics metrics;
         double objective = 0;
+        RowStream stream(x.data(), 100);
 
         const long before = g_allocations.load();
         REQUIRE(net.fit(x.data(), 100, 64).ok());
+        REQUIRE(net.fit(stream).ok());
         REQUIRE(net.reconstruct(x.data(), 100, 64, out.data()).ok());
         REQUIRE(net.encode(x.data(), 100, 64, code.data()).ok());
         REQUIRE(net.evaluate(x.data(), 100, 64, &metrics).ok());

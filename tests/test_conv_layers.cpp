@@ -9,11 +9,13 @@
 
 #include "core/conv_layers.hpp"
 #include "core/random.hpp"
+#include "random_values.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "reference_math.hpp"
 
 using namespace tinyae;
+using tinyae::test::random_values;
 
 
 namespace {
@@ -30,12 +32,6 @@ std::vector<const kernels::F32Kernels*> every_isa() {
   return isas;
 }
 
-std::vector<float> random_values(std::size_t n, float lo, float hi, std::uint64_t seed) {
-  Pcg32 rng(seed, 17);
-  std::vector<float> v(n);
-  for (float& x : v) x = lo + (hi - lo) * rng.next_float();
-  return v;
-}
 
 // A buffer of n floats followed by canaries, to catch writes past the end.
 struct Guarded {

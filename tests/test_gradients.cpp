@@ -7,12 +7,14 @@
 
 #include "core/loss.hpp"
 #include "core/random.hpp"
+#include "random_values.hpp"
 #include "kernels/activation.hpp"
 #include "kernels/f32_kernels.hpp"
 #include "test_support.hpp"
 #include "reference_math.hpp"
 
 using namespace tinyae;
+using tinyae::test::random_values;
 
 namespace {
 
@@ -42,12 +44,6 @@ double loss_double(Loss loss, Activation act, const std::vector<double>& z,
   return 0;
 }
 
-std::vector<float> random_values(std::size_t n, float lo, float hi, std::uint64_t seed) {
-  Pcg32 rng(seed, 99);
-  std::vector<float> v(n);
-  for (float& x : v) x = lo + (hi - lo) * rng.next_float();
-  return v;
-}
 
 }  // namespace
 
@@ -66,8 +62,8 @@ TEST_CASE("activation derivatives match finite differences", "[gradient]") {
 TEST_CASE("loss values and output deltas match finite differences", "[gradient]") {
   const int b = 3;
   const int d = 5;
-  const std::vector<float> z = random_values(b * d, -3.0f, 3.0f, 1);
-  const std::vector<float> y = random_values(b * d, 0.0f, 1.0f, 2);
+  const std::vector<float> z = random_values(b * d, -3.0f, 3.0f, 1, 99);
+  const std::vector<float> y = random_values(b * d, 0.0f, 1.0f, 2, 99);
   for (Loss loss : {Loss::mse, Loss::half_sse, Loss::bce}) {
     for (Activation act : kActivations) {
       if (loss == Loss::bce && act != Activation::sigmoid) continue;
@@ -172,7 +168,7 @@ double gradient_error(const NetworkSpec& spec, const TrainConfig& config, int ro
 TEST_CASE("network gradients match finite differences for every activation and loss",
           "[gradient]") {
   const int rows = 4;
-  const std::vector<float> data = random_values(rows * 6, 0.05f, 0.95f, 3);
+  const std::vector<float> data = random_values(rows * 6, 0.05f, 0.95f, 3, 99);
   for (Activation hidden : kActivations) {
     for (Loss loss : {Loss::mse, Loss::half_sse, Loss::bce}) {
       for (float decay : {0.0f, 0.05f}) {
@@ -199,7 +195,7 @@ TEST_CASE("network gradients match finite differences for every activation and l
 TEST_CASE("weight decay adds (lambda/2) sum W^2 to the objective, biases excluded", "[gradient]") {
   const NetworkSpec spec =
       NetworkSpec(Shape::vector(4)).dense(2, Activation::tanh).code().dense(4, Activation::identity);
-  const std::vector<float> data = random_values(2 * 4, 0.0f, 1.0f, 4);
+  const std::vector<float> data = random_values(2 * 4, 0.0f, 1.0f, 4, 99);
   TrainConfig config;
   config.batch_size = 2;
   config.seed = 3;
@@ -242,7 +238,7 @@ TEST_CASE("forward pass and encoder match an independent double computation", "[
     for (std::int64_t i = 0; i < spec.bias_count(l); ++i) net.biases(l)[i] = 0.05f * static_cast<float>(i) - 0.1f;
   }
   const int rows = 5;
-  const std::vector<float> data = random_values(rows * 7, 0.0f, 1.0f, 8);
+  const std::vector<float> data = random_values(rows * 7, 0.0f, 1.0f, 8, 99);
   std::vector<float> out(rows * 7);
   std::vector<float> code(rows * 3);
   REQUIRE(net.reconstruct(data.data(), rows, 7, out.data()).ok());
@@ -276,7 +272,7 @@ TEST_CASE("forward pass and encoder match an independent double computation", "[
 
 TEST_CASE("KL and L1 sparsity gradients match finite differences", "[gradient][sparse]") {
   const int rows = 5;
-  const std::vector<float> data = random_values(rows * 6, 0.05f, 0.95f, 4);
+  const std::vector<float> data = random_values(rows * 6, 0.05f, 0.95f, 4, 99);
   // KL needs a sigmoid code layer; L1 is checked on sigmoid and tanh codes (tanh has
   // both signs). Three parts of the batch: the 1-row in-place path and a 2-row part.
   for (Activation code : {Activation::sigmoid, Activation::tanh}) {
@@ -324,7 +320,7 @@ TEST_CASE("networks with convolution, pooling and resizing: gradients match fini
                                 .dense(36, Activation::identity);
   for (const NetworkSpec& spec : {image, mixed}) {
     REQUIRE(validate(spec).ok());
-    const std::vector<float> data = random_values(static_cast<std::size_t>(rows * spec.input.size()), 0.05f, 0.95f, 3);
+    const std::vector<float> data = random_values(static_cast<std::size_t>(rows * spec.input.size()), 0.05f, 0.95f, 3, 99);
     for (float decay : {0.0f, 0.05f}) {
       TrainConfig config;
       config.loss = &spec == &image ? Loss::bce : Loss::mse;

@@ -10,22 +10,18 @@
 #include <vector>
 
 #include "core/random.hpp"
+#include "random_values.hpp"
 #include "test_support.hpp"
 #include "tinyae/io.hpp"
 
 using namespace tinyae;
+using tinyae::test::random_values;
 using tinyae::test::OwnedArena;
 
 namespace {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-std::vector<float> uniform(std::size_t n, float lo, float hi, std::uint64_t seed) {
-  Pcg32 rng(seed, 17);
-  std::vector<float> v(n);
-  for (float& x : v) x = lo + (hi - lo) * rng.next_float();
-  return v;
-}
 
 // J = (1/2N) sum ||x - x^||^2 + (lambda/2)(|W1|^2 + |W2|^2) + beta sum_j KL(rho || rhohat_j)
 // for a sigmoid n-h-n network, and its gradient by the textbook (UFLDL) backprop, all
@@ -145,12 +141,12 @@ TEST_CASE("sparse cost and gradient match an independent double computation", "[
   const NetworkSpec spec =
       NetworkSpec(Shape::vector(n)).dense(h, Activation::sigmoid).code().dense(n, Activation::sigmoid);
   const TrainConfig config = sparse_config(rows);
-  const std::vector<float> x = uniform(static_cast<std::size_t>(rows * n), 0.1f, 0.9f, 1);
+  const std::vector<float> x = random_values(static_cast<std::size_t>(rows * n), 0.1f, 0.9f, 1);
   OwnedArena memory(arena_bytes(spec, config));
   Network net;
   REQUIRE(net.setup(spec, config, memory.arena).ok());
   // Biases away from zero, so their gradients are exercised.
-  const std::vector<float> b = uniform(16, -0.5f, 0.5f, 2);
+  const std::vector<float> b = random_values(16, -0.5f, 0.5f, 2);
   for (int j = 0; j < h; ++j) net.biases(0)[j] = b[static_cast<std::size_t>(j)];
   for (int i = 0; i < n; ++i) net.biases(1)[i] = b[static_cast<std::size_t>(i)];
 
@@ -212,7 +208,7 @@ TEST_CASE("weights do not depend on the number of threads", "[sparse][threads]")
   adam.epochs = 2;
   adam.sparsity_weight = 0.1f;
   adam.activity_l1 = 1e-3f;
-  const std::vector<float> x = uniform(300 * 100, 0.0f, 1.0f, 5);
+  const std::vector<float> x = random_values(300 * 100, 0.0f, 1.0f, 5);
   TrainConfig lbfgs = sparse_config(120);
   lbfgs.optimizer = Optimizer::lbfgs;
   lbfgs.epochs = 5;
@@ -307,7 +303,7 @@ TEST_CASE("L-BFGS needs the full batch and a fixed objective", "[sparse][lbfgs][
   OwnedArena memory(arena_bytes(spec, config));
   Network net;
   REQUIRE(net.setup(spec, config, memory.arena).ok());
-  const std::vector<float> x = uniform(8 * 8, 0.0f, 1.0f, 3);
+  const std::vector<float> x = random_values(8 * 8, 0.0f, 1.0f, 3);
   const Status s = net.fit(x.data(), 8, 8);
   CHECK(s.code() == StatusCode::invalid_argument);
   CHECK_THAT(std::string(s.message()), Catch::Contains("full batch"));

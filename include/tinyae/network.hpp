@@ -85,6 +85,27 @@ void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool c
 Status init_parameters(const NetworkSpec& spec, std::uint64_t seed, float* out,
                        std::int64_t floats);
 
+// Where a streamed fit's mini-batches come from: a file read in chunks, a link, a
+// sensor, a flash array read one batch at a time. The network owns the batch buffer
+// (config.batch_size rows, in its arena), so memory is the model, its optimizer state
+// and one batch, whatever the data set's size. An epoch is what the stream gives
+// between start_epoch() and a batch of 0 rows; every batch but an epoch's last has
+// exactly max_rows rows. The same stream gives the same weights for any thread count.
+class BatchStream {
+ public:
+  // Rows per epoch when known (for progress reports), else 0.
+  virtual std::int64_t rows_per_epoch() const { return 0; }
+  // Rewinds to the first batch of a new epoch.
+  virtual Status start_epoch() = 0;
+  // Writes the next rows (0..max_rows rows of cols floats, row-major) into batch and
+  // sets *rows; 0 rows ends the epoch. An error stops training (fit returns it).
+  virtual Status next(float* batch, std::int32_t max_rows, std::int32_t cols,
+                      std::int32_t* rows) = 0;
+
+ protected:
+  ~BatchStream() = default;
+};
+
 namespace detail {
 struct NetworkState;  // lib/core/network_state.hpp; lives in the arena
 }  // namespace detail
@@ -112,6 +133,13 @@ class Network {
   // Both callbacks get `user`.
   Status fit(const float* data, std::int32_t rows, std::int32_t cols,
              EpochCallback callback = nullptr, void* user = nullptr,
+             ProgressCallback progress = nullptr);
+  // Trains for config.epochs epochs of the stream's batches with a first-order
+  // optimizer (lbfgs needs the full batch: an error). The stream's rows are checked as
+  // they arrive: a batch with NaN/Inf, more than batch_size rows, a short batch before
+  // the end of an epoch, an empty epoch or the stream's own error stops training, as
+  // divergence does, with the weights from the end of the last complete epoch.
+  Status fit(BatchStream& stream, EpochCallback callback = nullptr, void* user = nullptr,
              ProgressCallback progress = nullptr);
 
   // Objective (training loss + weight decay + sparsity penalties) and its gradient at

@@ -250,6 +250,20 @@ Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
   return detail::fit_rows(detail::Model{spec_, writable_, *state_}, data, rows, callbacks);
 }
 
+Status Network::fit(BatchStream& stream, EpochCallback callback, void* user,
+                    ProgressCallback progress) {
+  if (state_ == nullptr) return Status::error(StatusCode::invalid_argument, "network is not set up");
+  if (!trainable()) {
+    return Status::error(StatusCode::invalid_argument,
+                         "network was set up for inference only; set it up with a TrainConfig");
+  }
+  detail::TrainCallbacks callbacks;
+  callbacks.epoch = callback;
+  callbacks.progress = progress;
+  callbacks.user = user;
+  return detail::fit_stream(detail::Model{spec_, writable_, *state_}, stream, callbacks);
+}
+
 Status Network::compute_gradient(const float* data, std::int32_t rows, std::int32_t cols,
                                  double* objective) {
   if (parameters_ != nullptr && !trainable()) {

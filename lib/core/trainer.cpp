@@ -50,7 +50,7 @@ class RowBatches final : public BatchSource {
       : data_(data), rows_(rows), cols_(cols), shuffle_(shuffle), parts_gather_(parts_gather),
         input_batch_(input_batch), rng_(seed, kStreamShuffle) {}
 
-  std::int32_t rows() const override { return rows_; }
+  std::int64_t rows() const override { return rows_; }
 
   void start_epoch() override {
     order_ = Permutation();
@@ -91,6 +91,77 @@ class RowBatches final : public BatchSource {
   Pcg32 rng_;
   Permutation order_;
   std::int32_t start_ = 0;
+};
+
+// A caller's BatchStream, each batch checked as it arrives and written into the input
+// batch: an error (the stream's, or a batch that does not fit) ends with a negative
+// count and a message naming the epoch and batch.
+class StreamBatches final : public BatchSource {
+ public:
+  StreamBatches(BatchStream& stream, std::int32_t cols, float* input_batch)
+      : stream_(stream), cols_(cols), input_batch_(input_batch) {}
+
+  std::int64_t rows() const override { return stream_.rows_per_epoch(); }
+
+  void start_epoch() override {
+    ++epoch_;
+    batch_ = 0;
+    short_rows_ = 0;
+    started_ = stream_.start_epoch();
+  }
+
+  std::int32_t next(std::int32_t max_rows, Batch* out) override {
+    if (!started_.ok()) return fail(started_);
+    std::int32_t rows = -1;
+    Status s = stream_.next(input_batch_, max_rows, cols_, &rows);
+    if (!s.ok()) return fail(s);
+    if (rows < 0 || rows > max_rows) {
+      return fail(Status::error(StatusCode::invalid_argument, "the stream gave ", rows,
+                                " rows; a batch holds 0 to ", max_rows));
+    }
+    if (rows == 0 && batch_ == 0) {
+      return fail(Status::error(StatusCode::invalid_argument, "the stream's epoch is empty"));
+    }
+    if (rows > 0 && short_rows_ > 0) {
+      return fail(Status::error(StatusCode::invalid_argument, "the stream gave a short batch (",
+                                short_rows_, " of ", max_rows,
+                                " rows) before the end of the epoch; only an epoch's last batch "
+                                "may be short"));
+    }
+    if (rows == 0) return 0;
+    ++batch_;
+    const std::int64_t n = std::int64_t{rows} * cols_;
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (!std::isfinite(input_batch_[i])) {
+        return fail(Status::error(StatusCode::non_finite, "the stream's row ",
+                                  i / cols_, " holds ", input_batch_[i], " at column ", i % cols_));
+      }
+    }
+    if (rows < max_rows) short_rows_ = rows;
+    out->rows = rows;
+    out->input = input_batch_;
+    out->gather.data = nullptr;
+    return rows;
+  }
+
+  Status error() const override { return error_; }
+
+ private:
+  // Keeps the error, prefixed with where it happened and what training kept.
+  std::int32_t fail(const Status& cause) {
+    error_ = Status::error(cause.code(), "stream epoch ", epoch_, " batch ", batch_ + 1, ": ",
+                           cause.message(), "; kept the weights of epoch ", epoch_ - 1);
+    return -1;
+  }
+
+  BatchStream& stream_;
+  std::int32_t cols_;
+  float* input_batch_;
+  Status started_;  // of the stream's start_epoch
+  Status error_;
+  std::int32_t epoch_ = 0;
+  std::int32_t batch_ = 0;       // batches given in this epoch
+  std::int32_t short_rows_ = 0;  // rows of this epoch's short batch, once there was one
 };
 
 // L-BFGS's objective: the training objective over all rows as one batch.
@@ -155,7 +226,8 @@ Status train_epochs(const Model& m, Source& source, const TrainCallbacks& callba
     std::int64_t done = 0;
     bool finite = true;
     Batch batch;
-    while (finite && source.next(m.state.max_batch, &batch) > 0) {
+    std::int32_t got = 0;
+    while (finite && (got = source.next(m.state.max_batch, &batch)) > 0) {
       batch.target = batch.input;
       if (t.noisy_batch != nullptr) {
         add_noise(batch.input, batch.rows * cols, config.noise_stddev, config.clip_noisy_input,
@@ -170,6 +242,10 @@ Status train_epochs(const Model& m, Source& source, const TrainCallbacks& callba
         report_progress(callbacks, epoch, config.epochs, done, source.rows(),
                         loss_sum / static_cast<double>(done));
       }
+    }
+    if (got < 0) {
+      copy(t.last_good, params, m.parameters);
+      return source.error();
     }
     if (!finite || !all_finite(m.parameters, params)) {
       copy(t.last_good, params, m.parameters);
@@ -216,6 +292,17 @@ Status fit_rows(const Model& m, const float* data, std::int32_t rows,
   const bool shuffle = config.shuffle && rows > max_batch;
   RowBatches source(data, rows, static_cast<std::int32_t>(m.spec.input.size()), shuffle,
                     t.noisy_batch == nullptr, t.input_batch, config.seed);
+  return train_epochs(m, source, callbacks);
+}
+
+Status fit_stream(const Model& m, BatchStream& stream, const TrainCallbacks& callbacks) {
+  if (m.config().optimizer == Optimizer::lbfgs) {
+    return Status::error(StatusCode::invalid_argument,
+                         "lbfgs works on the full batch in memory, not on a stream; use sgd, "
+                         "momentum or adam");
+  }
+  StreamBatches source(stream, static_cast<std::int32_t>(m.spec.input.size()),
+                       m.train().input_batch);
   return train_epochs(m, source, callbacks);
 }
 

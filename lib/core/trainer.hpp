@@ -11,18 +11,20 @@
 namespace tinyae::detail {
 
 // Where an epoch's batches come from. The in-memory source (the rows given to fit, in
-// a new order each epoch) is one; a source that streams mini-batches from a caller's
-// callback fills the network's input batch (TrainState::input_batch, max_batch rows)
-// and points the batch at it. One virtual call per batch, none per row.
+// a new order each epoch) is one; the streamed source (a caller's BatchStream) fills
+// the network's input batch (TrainState::input_batch, max_batch rows) and points the
+// batch at it. One virtual call per batch, none per row.
 class BatchSource {
  public:
-  // Rows per epoch, for progress reports.
-  virtual std::int32_t rows() const = 0;
+  // Rows per epoch, for progress reports (0 when unknown).
+  virtual std::int64_t rows() const = 0;
   // Called before each epoch's first batch.
   virtual void start_epoch() = 0;
   // The next batch of at most max_rows rows into *out (input, rows, gather; the
-  // trainer sets the target); returns its rows, 0 at the end of the epoch.
+  // trainer sets the target); returns its rows, 0 at the end of the epoch, or a
+  // negative count on an error, which error() then describes.
   virtual std::int32_t next(std::int32_t max_rows, Batch* out) = 0;
+  virtual Status error() const { return Status(); }
 
  protected:
   ~BatchSource() = default;
@@ -40,7 +42,7 @@ struct TrainCallbacks {
 
 // config.epochs epochs of the source's batches with the configured first-order
 // optimizer. A NaN/Inf loss or weight stops with StatusCode::diverged and restores the
-// weights of the last good epoch. Source is a BatchSource; given its final type (as
+// weights of the last good epoch, as does an error of the source. Source is a BatchSource; given its final type (as
 // fit gives RowBatches), next() inlines into the per-step loop.
 template <class Source>
 Status train_epochs(const Model& model, Source& source, const TrainCallbacks& callbacks);
@@ -49,5 +51,8 @@ Status train_epochs(const Model& model, Source& source, const TrainCallbacks& ca
 // train_epochs over the rows (shuffled each epoch when config.shuffle).
 Status fit_rows(const Model& model, const float* data, std::int32_t rows,
                 const TrainCallbacks& callbacks);
+
+// Network::fit on a caller's stream: train_epochs over its checked batches.
+Status fit_stream(const Model& model, BatchStream& stream, const TrainCallbacks& callbacks);
 
 }  // namespace tinyae::detail
