@@ -79,6 +79,57 @@ Status load_npy(const std::string& path, NpyArray* out);
 Status save_npy(const std::string& path, const float* data,
                 const std::vector<std::int64_t>& shape);
 
+// Training rows streamed from a file too large for memory: an .npy array (as load_npy
+// reads it, rows x the rest) or IDX uint8 images (as load_idx_images: / 255), plain or
+// gzip, each value multiplied by scale (unless 1). The file is read window_rows rows at
+// a time, so memory is one window (window_rows x cols floats) and a 64 KB read buffer,
+// whatever the file's size. Each epoch reads the file from its start; with shuffle, the
+// rows of each window come in a new pseudo-random order drawn from seed: rows mix
+// within a window, never across windows, so a file sorted by class needs a window
+// holding several classes (or shuffle the file once). Batches run across window
+// boundaries, so every batch but the epoch's last is full. open() reads the file once
+// to check its length against its header.
+class FileBatchStream final : public BatchStream {
+ public:
+  FileBatchStream() = default;
+  FileBatchStream(const FileBatchStream&) = delete;
+  FileBatchStream& operator=(const FileBatchStream&) = delete;
+  ~FileBatchStream();
+
+  Status open(const std::string& path, std::int32_t window_rows, float scale, bool shuffle,
+              std::uint64_t seed);
+  std::int64_t rows_per_epoch() const override { return rows_; }
+  std::int32_t cols() const { return cols_; }
+  Status start_epoch() override;
+  Status next(float* batch, std::int32_t max_rows, std::int32_t cols, std::int32_t* rows) override;
+  // The next window in file order (no shuffle), for passes such as evaluation: after
+  // start_epoch(), *rows = its row count (0 at the end); *values stays valid until the
+  // next call. Do not mix with next() in one epoch.
+  Status next_window(const float** values, std::int32_t* rows);
+
+ private:
+  Status read_window(bool shuffled);
+
+  std::string path_;
+  void* file_ = nullptr;  // gzFile
+  bool idx_ = false;
+  int item_bytes_ = 0;
+  std::size_t data_start_ = 0;
+  float scale_ = 1.0f;
+  bool shuffle_ = false;
+  std::int64_t rows_ = 0;
+  std::int32_t cols_ = 0;
+  std::int32_t window_rows_ = 0;
+  std::vector<float> window_;         // window_rows_ x cols_
+  std::vector<unsigned char> chunk_;  // raw bytes of whole rows
+  std::int64_t rows_read_ = 0;        // this epoch, from the file
+  std::int32_t window_count_ = 0;     // rows in the window
+  std::int32_t window_next_ = 0;      // next row of the window to give
+  std::uint64_t seed_ = 0;
+  std::uint64_t windows_ = 0;         // windows read since open, for their orders
+  std::vector<std::uint32_t> order_;  // the window's order when shuffled
+};
+
 // 8-bit pixels, row-major, channels interleaved (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
 struct Image {
   std::int32_t width = 0;

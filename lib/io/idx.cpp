@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "array_headers.hpp"
 #include "file.hpp"
 #include "tinyae/io.hpp"
 
@@ -21,7 +22,11 @@ int element_bytes(unsigned char type) {
   }
 }
 
-double element(unsigned char type, const unsigned char* p) {
+}  // namespace
+
+namespace io {
+
+double idx_element(unsigned char type, const unsigned char* p) {
   switch (type) {
     case 0x08: return p[0];
     case 0x09: return static_cast<signed char>(p[0]);
@@ -42,18 +47,14 @@ double element(unsigned char type, const unsigned char* p) {
   }
 }
 
-}  // namespace
-
-Status load_idx(const std::string& path, IdxArray* out) {
-  std::string bytes;
-  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxIdxBytes, &bytes));
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  if ((bytes.size() > 0 && p[0] != 0) || (bytes.size() > 1 && p[1] != 0)) {
+Status parse_idx_header(const std::string& path, const unsigned char* p, std::size_t have,
+                        std::uint64_t max_bytes, IdxHeaderInfo* out) {
+  if ((have > 0 && p[0] != 0) || (have > 1 && p[1] != 0)) {
     return Status::error(StatusCode::corrupt_data, path.c_str(),
                          ": not an IDX file (magic must start with two zero bytes)");
   }
   // The smallest header: magic, type, one dimension and its size.
-  if (bytes.size() < 4) return io::too_short(path, "", bytes.size(), 8, true);
+  if (have < 4) return io::too_short(path, "", have, 8, true);
   const unsigned char type = p[2];
   const int size = element_bytes(type);
   if (size == 0) {
@@ -66,33 +67,49 @@ Status load_idx(const std::string& path, IdxArray* out) {
                          " dimensions (1 to ", kMaxIdxDims, " accepted)");
   }
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndims);
-  if (bytes.size() < header) return io::too_short(path, "truncated IDX header: ", bytes.size(), header);
-  IdxArray a;
-  a.type = type;
-  std::uint64_t count = 1;
+  if (have < header) return io::too_short(path, "truncated IDX header: ", have, header);
+  IdxHeaderInfo h;
+  h.type = type;
+  h.item_bytes = size;
+  h.data_start = header;
   for (int d = 0; d < ndims; ++d) {
     const std::uint32_t n = io::read_be32(p + 4 + 4 * d);
     if (n == 0 || n > 0x7fffffffu) {
       return Status::error(StatusCode::corrupt_data, path.c_str(), ": IDX dimension ", d,
                            " is ", n, " (must be 1 to 2^31-1)");
     }
-    count *= n;
-    if (count * static_cast<std::uint64_t>(size) > kMaxIdxBytes) {
+    h.count *= n;
+    if (h.count * static_cast<std::uint64_t>(size) > max_bytes) {
       return Status::error(StatusCode::corrupt_data, path.c_str(),
-                           ": IDX dimensions describe more than ", kMaxIdxBytes, " bytes");
+                           ": IDX dimensions describe more than ", max_bytes, " bytes");
     }
-    a.dims.push_back(static_cast<std::int32_t>(n));
+    h.dims.push_back(static_cast<std::int32_t>(n));
   }
-  const std::uint64_t expected = header + count * static_cast<std::uint64_t>(size);
+  *out = std::move(h);
+  return Status();
+}
+
+}  // namespace io
+
+Status load_idx(const std::string& path, IdxArray* out) {
+  std::string bytes;
+  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxIdxBytes, &bytes));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  io::IdxHeaderInfo h;
+  TINYAE_RETURN_IF_ERROR(io::parse_idx_header(path, p, bytes.size(), kMaxIdxBytes, &h));
+  const std::uint64_t expected = h.data_start + h.count * static_cast<std::uint64_t>(h.item_bytes);
   if (bytes.size() != expected) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": IDX header describes ",
                          expected, " bytes but the file has ", bytes.size(),
                          bytes.size() < expected ? " (truncated)" : " (trailing data)");
   }
-  const auto n = static_cast<std::size_t>(count);  // bounded by kMaxIdxBytes above
+  IdxArray a;
+  a.type = h.type;
+  a.dims = std::move(h.dims);
+  const auto n = static_cast<std::size_t>(h.count);  // bounded by kMaxIdxBytes above
   a.values.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const double v = element(type, p + header + i * static_cast<std::size_t>(size));
+    const double v = io::idx_element(h.type, p + h.data_start + i * static_cast<std::size_t>(h.item_bytes));
     a.values[i] = static_cast<float>(v);
     if (!std::isfinite(a.values[i])) {
       return Status::error(StatusCode::non_finite, path.c_str(), ": value ", i,

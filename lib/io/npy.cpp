@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "array_headers.hpp"
 #include "file.hpp"
 #include "tinyae/io.hpp"
 
@@ -24,7 +25,8 @@ struct NpyHeader {
 
 class HeaderParser {
  public:
-  HeaderParser(const std::string& path, const std::string& text) : path_(path), text_(text) {}
+  HeaderParser(const std::string& path, const std::string& text, std::uint64_t max_count)
+      : path_(path), text_(text), max_count_(max_count) {}
 
   Status parse(NpyHeader* out) {
     // A NUL or other control byte ends no string here: the header must be text.
@@ -153,7 +155,7 @@ class HeaderParser {
         }
       }
       // Checked before multiplying, so the product cannot wrap around.
-      if (n != 0 && count > kMaxNpyBytes / n) {
+      if (n != 0 && count > max_count_ / n) {
         return Status::error(StatusCode::corrupt_data, path_.c_str(), ": shape ",
                              io::printable(out->shape_text).c_str(), " is too large");
       }
@@ -175,17 +177,17 @@ class HeaderParser {
 
   const std::string& path_;
   const std::string& text_;
+  std::uint64_t max_count_;
   std::size_t pos_ = 0;
   std::size_t end_ = 0;  // the final '\n'
 };
 
 }  // namespace
 
-Status load_npy(const std::string& path, NpyArray* out) {
-  std::string bytes;
-  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxNpyBytes, &bytes));
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t have = bytes.size();
+namespace io {
+
+Status parse_npy_header(const std::string& path, const unsigned char* p, std::size_t have,
+                        std::uint64_t max_count, NpyHeaderInfo* out) {
   if (std::memcmp(p, kMagic, have < 6 ? have : 6) != 0) {
     return Status::error(StatusCode::corrupt_data, path.c_str(), ": not a .npy file (bad magic)");
   }
@@ -205,7 +207,8 @@ Status load_npy(const std::string& path, NpyArray* out) {
     return io::too_short(path, "truncated .npy header: ", have, start + header_len);
   }
   NpyHeader header;
-  TINYAE_RETURN_IF_ERROR(HeaderParser(path, bytes.substr(start, header_len)).parse(&header));
+  const std::string text(reinterpret_cast<const char*>(p) + start, header_len);
+  TINYAE_RETURN_IF_ERROR(HeaderParser(path, text, max_count).parse(&header));
   const std::string& descr = header.descr;
   int size = 0;
   if (descr == "<f4") size = 4;
@@ -219,33 +222,53 @@ Status load_npy(const std::string& path, NpyArray* out) {
     return Status::error(StatusCode::unsupported, path.c_str(),
                          ": only C-order arrays are supported (fortran_order must be False)");
   }
+  out->shape = std::move(header.shape);
+  out->shape_text = io::printable(header.shape_text);
+  out->item_bytes = size;
+  out->data_start = start + header_len;
+  out->count = 1;
+  for (std::int64_t n : out->shape) out->count *= static_cast<std::uint64_t>(n);  // bounded by the parser
+  return Status();
+}
+
+float npy_element(const unsigned char* d, int item_bytes) {
+  if (item_bytes == 4) {
+    const std::uint32_t bits = io::read_le32(d);
+    float v;
+    std::memcpy(&v, &bits, 4);
+    return v;
+  }
+  if (item_bytes == 8) {
+    const std::uint64_t bits = io::read_le32(d) | (std::uint64_t{io::read_le32(d + 4)} << 32);
+    double v;
+    std::memcpy(&v, &bits, 8);
+    return static_cast<float>(v);
+  }
+  return d[0];
+}
+
+}  // namespace io
+
+Status load_npy(const std::string& path, NpyArray* out) {
+  std::string bytes;
+  TINYAE_RETURN_IF_ERROR(io::read_file(path, kMaxNpyBytes, &bytes));
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  io::NpyHeaderInfo header;
+  TINYAE_RETURN_IF_ERROR(io::parse_npy_header(path, p, bytes.size(), kMaxNpyBytes, &header));
+  const int size = header.item_bytes;
+  const std::uint64_t expected = header.count * static_cast<std::uint64_t>(size);
+  if (bytes.size() - header.data_start != expected) {
+    return Status::error(StatusCode::corrupt_data, path.c_str(), ": shape ", header.shape_text.c_str(),
+                         " needs ", expected, " data bytes, the file has ", bytes.size() - header.data_start);
+  }
   NpyArray a;
   a.shape = std::move(header.shape);
-  std::uint64_t count = 1;
-  for (std::int64_t n : a.shape) count *= static_cast<std::uint64_t>(n);  // bounded by the parser
-  const std::string shape_text = io::printable(header.shape_text);
-  const std::size_t data_start = start + header_len;
-  const std::uint64_t expected = count * static_cast<std::uint64_t>(size);
-  if (bytes.size() - data_start != expected) {
-    return Status::error(StatusCode::corrupt_data, path.c_str(), ": shape ", shape_text.c_str(),
-                         " needs ", expected, " data bytes, the file has ", bytes.size() - data_start);
-  }
-  const auto n = static_cast<std::size_t>(count);  // bounded by kMaxNpyBytes above
+  const auto n = static_cast<std::size_t>(header.count);  // bounded by kMaxNpyBytes above
   a.item_bytes = size;
   a.values.resize(n);
-  const unsigned char* d = p + data_start;
+  const unsigned char* d = p + header.data_start;
   for (std::size_t i = 0; i < n; ++i) {
-    if (size == 4) {
-      const std::uint32_t bits = io::read_le32(d + 4 * i);
-      std::memcpy(&a.values[i], &bits, 4);
-    } else if (size == 8) {
-      const std::uint64_t bits = io::read_le32(d + 8 * i) | (std::uint64_t{io::read_le32(d + 8 * i + 4)} << 32);
-      double v;
-      std::memcpy(&v, &bits, 8);
-      a.values[i] = static_cast<float>(v);
-    } else {
-      a.values[i] = d[i];
-    }
+    a.values[i] = io::npy_element(d + static_cast<std::size_t>(size) * i, size);
     if (!std::isfinite(a.values[i])) {
       return Status::error(StatusCode::non_finite, path.c_str(), ": element ", i,
                            " is not finite in float");
