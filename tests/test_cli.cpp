@@ -692,3 +692,52 @@ TEST_CASE("cli: a conv --layers network trains on a few images; import reads its
         std::string::npos);
   CHECK(!exists(dir + "/wrong.tae"));
 }
+
+TEST_CASE("cli: train --window streams a data file instead of loading it", "[cli][stream]") {
+  // Fashion-MNIST's 10000 test images (gzip IDX), a small network, one epoch.
+  const std::string images = test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz");
+  const std::string dir = kOut + "/window";
+  const std::string train = "train --layers 784,16:sigmoid:code,784:sigmoid --loss bce --lr 0.005 "
+                            "--batch 100 --epochs 1 --data " + images + " ";
+  const std::string adam = train + "--optimizer adam ";
+  Run loaded = run(adam + "--out " + dir + "/loaded");
+  REQUIRE(loaded.exit_code == 0);
+  // A window holding the whole file: exactly the loaded training, shuffles included.
+  Run whole = run(adam + "--window 10000 --out " + dir + "/whole");
+  INFO(whole.output);
+  REQUIRE(whole.exit_code == 0);
+  CHECK(whole.output.find("streaming " + images + ", 10000 rows at a time") != std::string::npos);
+  Model a;
+  Model b;
+  REQUIRE(load_model(dir + "/loaded/model.tae", &a).ok());
+  REQUIRE(load_model(dir + "/whole/model.tae", &b).ok());
+  CHECK(a.parameters == b.parameters);
+  CHECK(number_after(whole.output, "train     MSE ") == number_after(loaded.output, "train     MSE "));
+  // Windows of 1500 rows (7 windows, the last of 1000): other orders, as good a fit.
+  Run windows = run(adam + "--window 1500 --out " + dir + "/windows");
+  REQUIRE(windows.exit_code == 0);
+  CHECK(windows.output.find("(10000 samples)") != std::string::npos);
+  const double windowed = number_after(windows.output, "train     MSE ");
+  CHECK(windowed == Approx(number_after(loaded.output, "train     MSE ")).epsilon(0.05));
+  CHECK(std::ifstream(dir + "/windows/reconstructions.png").good());
+  // What a stream cannot do is refused, saying why.
+  struct Refused {
+    std::string flags;
+    const char* why;
+  };
+  const Refused refused[] = {
+      {"--optimizer adam --holdout 5", "give --test"},
+      {"--optimizer lbfgs", "mini-batch optimizer"},
+      {"--optimizer adam --class 3 --labels " + test::data_path("fashion-mnist/t10k-labels-idx1-ubyte.gz"), "anomaly"},
+  };
+  for (const Refused& r : refused) {
+    Run bad = run(train + "--window 1000 " + r.flags + " --out " + dir + "/bad");
+    INFO(bad.output);
+    CHECK(bad.exit_code == 1);
+    CHECK(bad.output.find(r.why) != std::string::npos);
+  }
+  Run csv = run("train --layers 64,8:sigmoid:code,64:sigmoid --data " + kDigits + " --window 100 --out " + dir + "/bad");
+  CHECK(csv.exit_code == 1);
+  CHECK(csv.output.find("not CSV") != std::string::npos);
+  CHECK_FALSE(std::ifstream(dir + "/bad/model.tae").good());
+}

@@ -105,6 +105,22 @@ TEST_CASE("training on a file larger than the window equals training on the load
   REQUIRE(s.ok());
   CHECK(std::memcmp(loaded.parameters(), streamed.parameters(),
                     sizeof(float) * static_cast<std::size_t>(kNet.parameter_floats())) == 0);
+
+  // Shuffled: a window holding the whole file draws fit's order each epoch.
+  TrainConfig shuffled = config;
+  shuffled.shuffle = true;
+  OwnedArena memory_a(arena_bytes(kNet, shuffled));
+  Network a;
+  REQUIRE(a.setup(kNet, shuffled, memory_a.arena).ok());
+  REQUIRE(a.fit(x.data(), rows, 20).ok());
+  FileBatchStream whole;
+  REQUIRE(whole.open(path, 1000, 1.0f, true, shuffled.seed).ok());
+  OwnedArena memory_b(arena_bytes(kNet, shuffled));
+  Network b;
+  REQUIRE(b.setup(kNet, shuffled, memory_b.arena).ok());
+  REQUIRE(b.fit(whole).ok());
+  CHECK(std::memcmp(a.parameters(), b.parameters(),
+                    sizeof(float) * static_cast<std::size_t>(kNet.parameter_floats())) == 0);
   std::remove(path.c_str());
 }
 

@@ -95,7 +95,48 @@ struct TrainFlags {
   std::string test_labels;
   std::int32_t normal_class = -1;
   double threshold_percentile = reference::kAnomalyPercentile;
+  std::int32_t window = 0;  // > 0: stream --data this many rows at a time
 };
+
+// --window: what a streamed training set cannot do (it is never all in memory).
+Status check_streamable(const TrainFlags& f, const cli::Preset& preset, const TrainConfig& config,
+                        CLI::App* cmd) {
+  const char* why = nullptr;
+  if (f.data.path.empty()) why = "needs --data (an .npy or IDX file)";
+  else if (preset.patch_size > 0) why = "streams rows of a file, not patches sampled from images";
+  else if (cli::ends_with(f.data.path, ".csv") || cli::ends_with(f.data.path, ".csv.gz")) why = "streams .npy and IDX files, not CSV";
+  else if (config.optimizer == Optimizer::lbfgs) why = "needs a mini-batch optimizer (lbfgs works on the full batch)";
+  else if (cmd->count("--columns") > 0) why = "takes every column of the file (no --columns)";
+  else if (cmd->count("--holdout") > 0) why = "cannot hold out rows; give --test";
+  else if (preset.anomaly || cmd->count("--class") > 0 || cmd->count("--threshold-percentile") > 0) {
+    why = "does not train anomaly models (their threshold needs every training score); train without --window";
+  }
+  if (why == nullptr) return Status();
+  return Status::error(StatusCode::invalid_argument, "train --window ", why);
+}
+
+// A streamed training set's errors, window by window.
+Status evaluate_windows(Network& net, FileBatchStream& stream, Metrics* out) {
+  TINYAE_RETURN_IF_ERROR(stream.start_epoch());
+  Metrics total;
+  double bce_sum = 0;
+  for (;;) {
+    const float* values = nullptr;
+    std::int32_t rows = 0;
+    TINYAE_RETURN_IF_ERROR(stream.next_window(&values, &rows));
+    if (rows == 0) break;
+    Metrics m;
+    TINYAE_RETURN_IF_ERROR(net.evaluate(values, rows, stream.cols(), &m));
+    total.sse += m.sse;
+    bce_sum += m.bce * static_cast<double>(m.samples);
+    total.samples += m.samples;
+  }
+  total.mse = total.sse / (static_cast<double>(total.samples) * stream.cols());
+  total.bce = bce_sum / static_cast<double>(total.samples);
+  total.loss = total.mse;
+  *out = total;
+  return Status();
+}
 
 void print_metrics(const char* name, const Metrics& m) {
   std::printf("%-9s MSE %.6f", name, m.mse);
@@ -139,10 +180,23 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   if (cmd->count("--scale") == 0) f.data.scale = preset.scale;
   f.data.patch_size = preset.patch_size;
   if (f.test.empty() && cmd->count("--data") == 0) f.test = preset.test_data;
-  const std::int32_t holdout = cmd->count("--holdout") ? f.holdout : (f.test.empty() ? preset.holdout : 0);
+  const bool streamed = cmd->count("--window") > 0;
+  const std::int32_t holdout =
+      cmd->count("--holdout") ? f.holdout : (f.test.empty() && !streamed ? preset.holdout : 0);
 
   Matrix all;
-  if (f.data.path.empty() && preset.name == "identity-838") {
+  FileBatchStream stream;
+  if (streamed) {
+    // Memory: one window of the file (its first one is kept for the pictures).
+    Status s = check_streamable(f, preset, config, cmd);
+    if (s.ok()) s = stream.open(f.data.path, f.window, f.data.scale, config.shuffle, config.seed);
+    const float* first = nullptr;
+    if (s.ok()) s = stream.start_epoch();
+    if (s.ok()) s = stream.next_window(&first, &all.rows);
+    if (!s.ok()) return fail(s);
+    all.cols = stream.cols();
+    all.values.assign(first, first + std::int64_t{all.rows} * all.cols);
+  } else if (f.data.path.empty() && preset.name == "identity-838") {
     all = cli::one_hot8();
   } else if (f.data.path.empty()) {
     return fail(Status::error(StatusCode::invalid_argument, "train: give --data",
@@ -183,7 +237,8 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
     Status s = load_data(test_flags, &test);
     if (!s.ok()) return fail(s);
   }
-  if (config.batch_size > train.rows) config.batch_size = train.rows;  // full batch at most
+  const std::int64_t train_rows = streamed ? stream.rows_per_epoch() : train.rows;
+  if (config.batch_size > train_rows) config.batch_size = static_cast<std::int32_t>(train_rows);  // full batch at most
 
   ArenaBuffer memory;
   Network net;
@@ -206,12 +261,16 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
     return fail(Status::error(StatusCode::io_error, f.out.c_str(), ": cannot create the output folder"));
   }
   if (f.normal_class >= 0) std::printf("anomaly detection: class %d is normal\n", f.normal_class);
-  std::printf("%s: %s, %d parameters, %s loss, %s lr %g, batch %d, %d epochs%s, %d training samples\n",
+  std::printf("%s: %s, %d parameters, %s loss, %s lr %g, batch %d, %d epochs%s, %lld training samples\n",
               preset.name.empty() ? "custom" : preset.name.c_str(), cli::describe(preset.spec).c_str(),
               static_cast<int>(preset.spec.parameter_count()), loss_name(config.loss),
               optimizer_name(config.optimizer), static_cast<double>(config.learning_rate),
               config.batch_size, config.epochs, config.noise_stddev > 0 ? ", denoising" : "",
-              train.rows);
+              static_cast<long long>(train_rows));
+  if (streamed) {
+    std::printf("streaming %s, %d rows at a time (shuffled within each window)\n", f.data.path.c_str(),
+                f.window);
+  }
 
   const std::string csv_path = f.out + "/loss.csv";
   std::FILE* csv = std::fopen(csv_path.c_str(), "w");
@@ -219,16 +278,18 @@ int run_train(TrainFlags& f, CLI::App* cmd) {
   std::fprintf(csv, "epoch,loss,mse,sse,seconds\n");
   std::fflush(stdout);  // the header line before any progress on stderr
   cli::TrainingLog log(stderr, isatty(fileno(stderr)) != 0, csv);
-  s = net.fit(train.values.data(), train.rows, train.cols, cli::TrainingLog::on_epoch, &log,
-              cli::TrainingLog::on_step);
+  s = streamed ? net.fit(stream, cli::TrainingLog::on_epoch, &log, cli::TrainingLog::on_step)
+               : net.fit(train.values.data(), train.rows, train.cols, cli::TrainingLog::on_epoch, &log,
+                         cli::TrainingLog::on_step);
   const double seconds = log.seconds();
   if (std::fclose(csv) != 0 && s.ok()) s = Status::error(StatusCode::io_error, csv_path.c_str(), ": write failed");
   if (!s.ok()) return fail(s);
   std::printf("trained in %.2f s (%.0f samples/s)\n", seconds,
-              seconds > 0 ? double(train.rows) * config.epochs / seconds : 0.0);
+              seconds > 0 ? double(train_rows) * config.epochs / seconds : 0.0);
 
   Metrics m;
-  if (!(s = net.evaluate(train.values.data(), train.rows, train.cols, &m)).ok()) return fail(s);
+  s = streamed ? evaluate_windows(net, stream, &m) : net.evaluate(train.values.data(), train.rows, train.cols, &m);
+  if (!s.ok()) return fail(s);
   print_metrics("train", m);
   if (test.rows > 0) {
     if (!(s = net.evaluate(test.values.data(), test.rows, test.cols, &m)).ok()) return fail(s);
@@ -341,6 +402,10 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--threshold-percentile", train.threshold_percentile,
                         "anomaly detection: the threshold is this percentile of the training scores")
       ->capture_default_str();
+  train_cmd->add_option("--window", train.window,
+                        "stream --data (.npy or IDX) this many rows at a time instead of loading it: memory for one "
+                        "window; rows are shuffled within each window")
+      ->check(CLI::Range(1, 1 << 30));
   train_cmd->add_option("--seed", train.seed, "seeds the initial weights, shuffles and noise")->capture_default_str();
 
   DataFlags eval_data;

@@ -4,11 +4,12 @@
 #include <sstream>
 
 namespace tinyae::cli {
-namespace {
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
+
+namespace {
 
 Status parse_int(const std::string& text, std::int32_t* out) {
   char* end = nullptr;

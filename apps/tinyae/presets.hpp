@@ -42,6 +42,9 @@ Status parse_layers(const std::string& text, NetworkSpec* out);
 // to the same spec.
 std::string describe(const NetworkSpec& spec);
 
+// Whether s ends with tail (file extensions).
+bool ends_with(const std::string& s, const std::string& tail);
+
 // Rows of samples from CSV (.csv, .csv.gz), NumPy (.npy) or IDX (anything else, e.g.
 // train-images-idx3-ubyte.gz; uint8 images are scaled to [0, 1]). With patch_size > 0,
 // preprocessed gray patches instead: sampled (10,240, seed 1) from a folder of images

@@ -14,11 +14,6 @@ int fail(const Status& s) {
   return 1;
 }
 
-bool ends_with(const std::string& s, const char* tail) {
-  const std::string t(tail);
-  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
-}
-
 Status save_scores(const std::string& path, const std::vector<double>& scores) {
   if (ends_with(path, ".npy")) {
     const std::vector<float> values(scores.begin(), scores.end());

@@ -84,14 +84,16 @@ Status save_npy(const std::string& path, const float* data,
 // gzip, each value multiplied by scale (unless 1). The file is read window_rows rows at
 // a time, so memory is one window (window_rows x cols floats) and a 64 KB read buffer,
 // whatever the file's size. Each epoch reads the file from its start; with shuffle, the
-// rows of each window come in a new pseudo-random order drawn from seed: rows mix
+// rows of each window come in a new pseudo-random order drawn from seed (the orders fit
+// draws, so a window holding the whole file trains exactly as fit on the loaded rows
+// with the same config does): rows mix
 // within a window, never across windows, so a file sorted by class needs a window
 // holding several classes (or shuffle the file once). Batches run across window
 // boundaries, so every batch but the epoch's last is full. open() reads the file once
 // to check its length against its header.
 class FileBatchStream final : public BatchStream {
  public:
-  FileBatchStream() = default;
+  FileBatchStream();
   FileBatchStream(const FileBatchStream&) = delete;
   FileBatchStream& operator=(const FileBatchStream&) = delete;
   ~FileBatchStream();
@@ -125,9 +127,8 @@ class FileBatchStream final : public BatchStream {
   std::int64_t rows_read_ = 0;        // this epoch, from the file
   std::int32_t window_count_ = 0;     // rows in the window
   std::int32_t window_next_ = 0;      // next row of the window to give
-  std::uint64_t seed_ = 0;
-  std::uint64_t windows_ = 0;         // windows read since open, for their orders
-  std::vector<std::uint32_t> order_;  // the window's order when shuffled
+  struct Order;  // the shuffle's generator and the window's order
+  std::unique_ptr<Order> order_;
 };
 
 // 8-bit pixels, row-major, channels interleaved (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).

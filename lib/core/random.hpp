@@ -38,7 +38,6 @@ enum RandomStream : std::uint64_t {
   kStreamInit = 1,
   kStreamShuffle = 2,
   kStreamNoise = 3,
-  kStreamWindow = 4,  // FileBatchStream: the order within each window
 };
 
 // A pseudo-random permutation of [0, n) computed index by index: a 4-round Feistel

@@ -41,6 +41,13 @@ Status read_exactly(gzFile f, const std::string& path, unsigned char* out, std::
 
 }  // namespace
 
+struct FileBatchStream::Order {
+  Pcg32 rng;
+  std::vector<std::uint32_t> rows;
+};
+
+FileBatchStream::FileBatchStream() = default;
+
 FileBatchStream::~FileBatchStream() {
   if (file_ != nullptr) gzclose(as_gz(file_));
 }
@@ -131,16 +138,15 @@ Status FileBatchStream::open(const std::string& path, std::int32_t window_rows, 
   item_bytes_ = item_bytes;
   data_start_ = data_start;
   scale_ = scale;
-  shuffle_ = shuffle;
   rows_ = rows;
   cols_ = static_cast<std::int32_t>(cols);
   window_rows_ = rows < window_rows ? static_cast<std::int32_t>(rows) : window_rows;
+  shuffle_ = shuffle;
   window_.assign(static_cast<std::size_t>(window_rows_) * cols, 0.0f);
   const std::size_t row_bytes = static_cast<std::size_t>(cols) * static_cast<std::size_t>(item_bytes);
   chunk_.assign(row_bytes > kChunkBytes ? row_bytes : kChunkBytes / row_bytes * row_bytes, 0);
-  order_.assign(shuffle ? static_cast<std::size_t>(window_rows_) : 0, 0);
-  seed_ = seed;
-  windows_ = 0;
+  order_ = std::make_unique<Order>(Order{Pcg32(seed, kStreamShuffle), {}});
+  order_->rows.assign(shuffle_ ? static_cast<std::size_t>(window_rows_) : 0, 0);
   rows_read_ = rows_;  // no epoch started
   window_count_ = window_next_ = 0;
   return Status();
@@ -179,13 +185,10 @@ Status FileBatchStream::read_window(bool shuffled) {
   rows_read_ += n;
   window_count_ = n;
   window_next_ = 0;
-  if (shuffled) {
-    // Window k since open has its own order, from seed + k.
-    Pcg32 rng(seed_ + windows_, kStreamWindow);
-    const Permutation order(static_cast<std::uint32_t>(n), rng);
-    for (std::int32_t i = 0; i < n; ++i) order_[static_cast<std::size_t>(i)] = order(static_cast<std::uint32_t>(i));
+  if (shuffled) {  // each window's order follows the last from one generator, as fit's epochs do
+    const Permutation order(static_cast<std::uint32_t>(n), order_->rng);
+    for (std::int32_t i = 0; i < n; ++i) order_->rows[static_cast<std::size_t>(i)] = order(static_cast<std::uint32_t>(i));
   }
-  ++windows_;
   return Status();
 }
 
@@ -201,7 +204,7 @@ Status FileBatchStream::next(float* batch, std::int32_t max_rows, std::int32_t c
       if (rows_read_ == rows_) break;
       TINYAE_RETURN_IF_ERROR(read_window(shuffle_));
     }
-    const std::int32_t row = shuffle_ ? static_cast<std::int32_t>(order_[static_cast<std::size_t>(window_next_)]) : window_next_;
+    const std::int32_t row = shuffle_ ? static_cast<std::int32_t>(order_->rows[static_cast<std::size_t>(window_next_)]) : window_next_;
     std::memcpy(batch + static_cast<std::size_t>(filled) * static_cast<std::size_t>(cols_),
                 window_.data() + static_cast<std::size_t>(row) * static_cast<std::size_t>(cols_),
                 sizeof(float) * static_cast<std::size_t>(cols_));
