@@ -1,6 +1,7 @@
 # Runs an encoder program (firmware or cross-built) under its emulator and checks the
 # codes it prints with the host reference (platforms/reference/encoder_reference).
-#   cmake -DEMULATOR="qemu-system-arm|-M|...|-kernel" -DPROGRAM=... -DREFERENCE=... -DLOG=... -P this
+#   cmake -DEMULATOR="qemu-system-arm|-M|...|-kernel" -DPROGRAM=... -DREFERENCE=... -DLOG=...
+#         [-DREFERENCE_ARGS="a|b"] -P this
 string(REPLACE "|" ";" emulator "${EMULATOR}")
 execute_process(COMMAND ${emulator} ${PROGRAM}
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 240)
@@ -9,7 +10,8 @@ message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "program exited with ${rc}")
 endif()
-execute_process(COMMAND ${REFERENCE} ${LOG} RESULT_VARIABLE rc)
+string(REPLACE "|" ";" reference_args "${REFERENCE_ARGS}")
+execute_process(COMMAND ${REFERENCE} ${LOG} ${reference_args} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "codes differ from the host's (${REFERENCE} ${LOG} exited with ${rc})")
 endif()

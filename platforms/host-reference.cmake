@@ -1,4 +1,4 @@
-# tinyae_add_encoder_check(<test name> <target> [<reference program>]): a test that runs
+# tinyae_add_encoder_check(<test name> <target> [<reference program> [<args>...]]): a test that runs
 # <target> (through CMAKE_CROSSCOMPILING_EMULATOR) and checks the codes it prints with a
 # program of platforms/reference (default encoder_reference: float codes "code <sample>
 # <j> <hex bits>"; int8_reference: int8 codes "int8 <sample> <j> <value>"), built for
@@ -21,7 +21,8 @@ function(tinyae_host_reference_project)
     BUILD_ALWAYS ON
     INSTALL_COMMAND ""
     BUILD_BYPRODUCTS ${TINYAE_HOST_REFERENCE_DIR}/encoder_reference
-                     ${TINYAE_HOST_REFERENCE_DIR}/int8_reference)
+                     ${TINYAE_HOST_REFERENCE_DIR}/int8_reference
+                     ${TINYAE_HOST_REFERENCE_DIR}/sparse_reference)
 endfunction()
 
 function(tinyae_add_encoder_check name target)
@@ -29,6 +30,12 @@ function(tinyae_add_encoder_check name target)
   if(ARGC GREATER 2)
     set(reference ${ARGV2})
   endif()
+  # Further arguments go to the reference program after the log.
+  set(reference_args "")
+  if(ARGC GREATER 3)
+    list(SUBLIST ARGV 3 -1 reference_args)
+  endif()
+  string(REPLACE ";" "|" reference_args "${reference_args}")
   tinyae_host_reference_project()
   string(REPLACE ";" "|" emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
   add_test(NAME ${name}
@@ -36,6 +43,7 @@ function(tinyae_add_encoder_check name target)
       -DPROGRAM=$<TARGET_FILE:${target}>
       -DREFERENCE=${TINYAE_HOST_REFERENCE_DIR}/${reference}
       -DLOG=${CMAKE_CURRENT_BINARY_DIR}/${target}.log
+      "-DREFERENCE_ARGS=${reference_args}"
       -P ${tinyae_platforms_dir}/compare_with_host.cmake)
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)
 endfunction()
