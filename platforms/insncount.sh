@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per 784->32 encode (mnist-dense spec, batch 1), float and int8, on
-# Cortex-M4 and on aarch64 / armv7 (library kernels, and the exported int8 C header),
+# Cortex-M4 (and per step of the on-device sparse training) and on aarch64 / armv7 (library kernels, and the exported int8 C header),
 # counted by QEMU with platforms/insncount.c.
 # Each program runs twice, with 1 and with 1 + 10 encodes of the same input; the
 # difference / 10 is one encode without setup: float, Network::encode (input check, GEMV,
@@ -34,7 +34,8 @@ for t in "${targets[@]}"; do
       board=$([ "$t" = m4 ] && echo mps2-an386 || echo mps2-an500)
       cmake --preset "$preset" >/dev/null
       cmake --build --preset "$preset" -j 2 --target tinyae_fw_encode tinyae_fw_encode_x11 \
-        tinyae_fw_encode_int8 tinyae_fw_encode_int8_x11 >/dev/null
+        tinyae_fw_encode_int8 tinyae_fw_encode_int8_x11 tinyae_fw_train_sparse_e1 \
+        tinyae_fw_train_sparse_e2 >/dev/null
       q=(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native
          -plugin "$plugin" -d plugin -kernel)
       dir="build/$preset/platforms/cortex-m"
@@ -44,6 +45,12 @@ for t in "${targets[@]}"; do
       a=$(count "${q[@]}" "$dir/tinyae_fw_encode_int8.elf")
       b=$(count "${q[@]}" "$dir/tinyae_fw_encode_int8_x11.elf")
       per_encode "Cortex-${t^^} int8 (C header, -Os)" "$a" "$b"
+      # One epoch more of the sparse trainer is 313 training steps (312 batches of 32
+      # patches, one of 16), with their semihosting reads and one epoch's bookkeeping.
+      a=$(count "${q[@]}" "$dir/tinyae_fw_train_sparse_e1.elf")
+      b=$(count "${q[@]}" "$dir/tinyae_fw_train_sparse_e2.elf")
+      printf "%-38s %10d instructions per training step (runs: %d and %d)\n" \
+        "Cortex-${t^^} KL-sparse 64-25-64, Adam, batch 32" $(((b - a) / 313)) "$a" "$b"
       ;;
     aarch64|armv7)
       if [ "$t" = aarch64 ]; then q=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
