@@ -3,6 +3,7 @@
 // (save_float_c_header), compiled by this build's C++ compiler.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -250,4 +251,52 @@ TEST_CASE("the float C++ header compiles and holds the network, bit for bit", "[
   p[3] = INFINITY;
   CHECK(save_float_c_header(path, kDense, p.data(), kDense.parameter_floats(), "model").code() ==
         StatusCode::non_finite);
+}
+
+TEST_CASE("set_parameters starts a trainable network from a parameter block, e.g. a header's", "[const]") {
+  TrainConfig config;
+  config.batch_size = 4;
+  config.epochs = 2;
+  config.seed = 3;
+  const std::vector<float> block = parameters(kDense, 9);  // another network's weights
+  ArenaBuffer memory;
+  REQUIRE(memory.allocate(arena_bytes(kDense, config)).ok());
+  Network net;
+  REQUIRE(net.setup(kDense, config, memory.arena()).ok());
+  REQUIRE(net.set_parameters(block.data(), kDense.parameter_floats()).ok());
+  CHECK(std::memcmp(net.parameters(), block.data(), block.size() * sizeof(float)) == 0);
+  // Training goes on from there: the same as a network whose weights were set by hand.
+  ArenaBuffer other_memory;
+  REQUIRE(other_memory.allocate(arena_bytes(kDense, config)).ok());
+  Network by_hand;
+  REQUIRE(by_hand.setup(kDense, config, other_memory.arena()).ok());
+  std::memcpy(by_hand.parameters(), block.data(), block.size() * sizeof(float));
+  const std::vector<float> x = inputs(kDense, 8);
+  const auto cols = static_cast<std::int32_t>(kDense.input.size());
+  REQUIRE(net.fit(x.data(), 8, cols).ok());
+  REQUIRE(by_hand.fit(x.data(), 8, cols).ok());
+  CHECK(std::memcmp(net.parameters(), by_hand.parameters(), block.size() * sizeof(float)) == 0);
+
+  // Bad blocks change nothing.
+  const std::vector<float> before(net.parameters(), net.parameters() + kDense.parameter_floats());
+  Status s = net.set_parameters(block.data(), kDense.parameter_floats() - 1);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("parameter_floats()"));
+  std::vector<float> nan_block = block;
+  nan_block[5] = std::nanf("");
+  s = net.set_parameters(nan_block.data(), kDense.parameter_floats());
+  CHECK(s.code() == StatusCode::non_finite);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("float 5"));
+  CHECK(net.set_parameters(nullptr, kDense.parameter_floats()).code() == StatusCode::invalid_argument);
+  CHECK(std::equal(before.begin(), before.end(), net.parameters()));
+  // A const (flash) network cannot be written, and one never set up has nothing to set.
+  ArenaBuffer flash_memory;
+  REQUIRE(flash_memory.allocate(arena_bytes_const_parameters(kDense, 1)).ok());
+  Network flash;
+  REQUIRE(flash.setup(kDense, block.data(), kDense.parameter_floats(), 1, flash_memory.arena()).ok());
+  CHECK_THAT(std::string(flash.set_parameters(block.data(), kDense.parameter_floats()).message()),
+             Catch::Contains("read-only"));
+  Network never;
+  CHECK_THAT(std::string(never.set_parameters(block.data(), kDense.parameter_floats()).message()),
+             Catch::Contains("not set up"));
 }

@@ -180,6 +180,11 @@ class Network {
   // bias_count(layer) and every value must be finite; on error nothing is changed.
   Status set_layer(std::int32_t layer, const float* weights, std::int64_t weight_count,
                    const float* bias, std::int64_t bias_count);
+  // Copies a whole parameter block (spec order with padding, `floats` =
+  // spec().parameter_floats() finite values: what init_parameters writes and an exported
+  // float header holds) into the network, e.g. to fine-tune on a device from a header's
+  // const array. Needs a network that owns its parameters; on error nothing is changed.
+  Status set_parameters(const float* block, std::int64_t floats);
 
  private:
   // Both inference set-ups: the parameters in the arena (null) or the caller's.

@@ -236,6 +236,26 @@ Status Network::set_layer(std::int32_t layer, const float* weights, std::int64_t
   return Status();
 }
 
+Status Network::set_parameters(const float* block, std::int64_t floats) {
+  if (writable_ == nullptr) {
+    return Status::error(StatusCode::invalid_argument, parameters_ == nullptr
+                                                           ? "set_parameters: network is not set up"
+                                                           : "set_parameters: the network's parameters are read-only");
+  }
+  if (block == nullptr) return Status::error(StatusCode::invalid_argument, "set_parameters: block is null");
+  if (floats != spec_.parameter_floats()) {
+    return Status::error(StatusCode::invalid_argument, "set_parameters: the block has ", floats,
+                         " floats; the spec's parameter_floats() is ", spec_.parameter_floats());
+  }
+  for (std::int64_t i = 0; i < floats; ++i) {
+    if (!std::isfinite(block[i])) {
+      return Status::error(StatusCode::non_finite, "set_parameters: float ", i, " of the block is ", block[i]);
+    }
+  }
+  detail::copy(block, floats, writable_);
+  return Status();
+}
+
 Status Network::fit(const float* data, std::int32_t rows, std::int32_t cols,
                     EpochCallback callback, void* user, ProgressCallback progress) {
   if (parameters_ != nullptr && !trainable()) {

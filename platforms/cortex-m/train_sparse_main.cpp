@@ -21,6 +21,11 @@
 namespace {
 
 constexpr tinyae::TrainConfig kConfig = fw::sparse_config(TINYAE_FW_SPARSE_EPOCHS);
+// arena_bytes is constexpr: a config the library rejects (0 bytes) or an arena the
+// board cannot hold beside the stack fails here, at compile time, not on the device.
+static_assert(tinyae::arena_bytes(fw::kSparseSpec, kConfig) > 0, "the spec or training config is invalid");
+static_assert(tinyae::arena_bytes(fw::kSparseSpec, kConfig) + TINYAE_FW_STACK_BYTES <= TINYAE_BOARD_RAM_BYTES,
+              "the training arena and the stack do not fit the board's RAM");
 alignas(tinyae::kAlignment) unsigned char g_arena[tinyae::arena_bytes(fw::kSparseSpec, kConfig)];
 
 // The .npy file's rows, one batch per read, from the data's start each epoch.
