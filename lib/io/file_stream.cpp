@@ -142,7 +142,7 @@ Status FileBatchStream::open(const std::string& path, std::int32_t window_rows, 
   cols_ = static_cast<std::int32_t>(cols);
   window_rows_ = rows < window_rows ? static_cast<std::int32_t>(rows) : window_rows;
   shuffle_ = shuffle;
-  window_.assign(static_cast<std::size_t>(window_rows_) * cols, 0.0f);
+  window_.assign(static_cast<std::size_t>(window_rows_) * static_cast<std::size_t>(cols_), 0.0f);
   const std::size_t row_bytes = static_cast<std::size_t>(cols) * static_cast<std::size_t>(item_bytes);
   chunk_.assign(row_bytes > kChunkBytes ? row_bytes : kChunkBytes / row_bytes * row_bytes, 0);
   order_ = std::make_unique<Order>(Order{Pcg32(seed, kStreamShuffle), {}});
