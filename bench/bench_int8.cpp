@@ -6,7 +6,7 @@
 //
 //   tinyae_bench_int8 --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-//   int8_encode      QuantizedEncoder::encode: uint8 in, int8 codes out; GEMM, bias,
+//   int8_encode      QuantizedNetwork::encode: uint8 in, int8 codes out; GEMM, bias,
 //                    requantization and ReLU clamp in one kernel
 //   float_encode     Network::encode (checks every input is finite, then the kernel)
 //   float_dense      the float kernel alone: f32 dense_forward with bias and ReLU
@@ -110,9 +110,9 @@ void set_rate(benchmark::State& state, const Models& m, std::int32_t batch) {
 void int8_path(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch,
                bool from_float) {
   Models& m = *models_of;
-  std::vector<unsigned char> memory(tinyae::quantized_encoder_bytes(m.spec, kMaxBatch) + tinyae::kAlignment);
+  std::vector<unsigned char> memory(tinyae::quantized_network_bytes(m.spec, kMaxBatch) + tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());
-  tinyae::QuantizedEncoder encoder;
+  tinyae::QuantizedNetwork encoder;
   const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(isa);
   if (!m.ok || kt == nullptr || !encoder.setup(m.model, kMaxBatch, arena, isa).ok()) {
     state.SkipWithError("int8 encoder setup failed");

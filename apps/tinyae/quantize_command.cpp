@@ -41,7 +41,7 @@ struct Loaded {
   ArenaBuffer quant_memory;
   Network net;
   QuantizedModel quantized;
-  QuantizedEncoder encoder;
+  QuantizedNetwork encoder;
 };
 
 Status load_rows_limited(const std::string& path, const QuantCommands::Flags& f, std::int32_t limit, Matrix* out) {
@@ -83,7 +83,7 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
     options.input_max = f.input_range[1];
   }
   TINYAE_RETURN_IF_ERROR(l->quant_memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec) +
-                                                  quantized_encoder_bytes(spec, 256)));
+                                                  quantized_network_bytes(spec, 256)));
   TINYAE_RETURN_IF_ERROR(quantize(l->net, calibration->values.data(), calibration->rows, calibration->cols,
                                   options, l->quant_memory.arena(), &l->quantized));
   return l->encoder.setup(l->quantized, 256, l->quant_memory.arena(), f.isa.empty() ? nullptr : f.isa.c_str());
@@ -147,7 +147,7 @@ int run_quantize(QuantCommands::Flags& f) {
               static_cast<long long>(r.samples), which, r.code_max_abs_error, r.code_mean_abs_error,
               r.code_cosine_mean, r.code_cosine_min);
   std::printf("recon MSE   float encoder %.6f, int8 encoder %.6f (%+.2f%%), both through the float decoder\n",
-              r.float_mse, r.int8_mse, 100.0 * (r.int8_mse / r.float_mse - 1.0));
+              r.float_mse, r.int8_code_mse, 100.0 * (r.int8_code_mse / r.float_mse - 1.0));
   if (!f.c_header.empty() && !(s = write_header(f, l.quantized)).ok()) return fail(s);
   return 0;
 }

@@ -155,6 +155,10 @@ class Network {
   // out (rows x output size) = the decoder (the layers after the code layer) on codes
   // (rows x cols, cols = the code size): what reconstruct() makes of them.
   Status decode(const float* code, std::int32_t rows, std::int32_t cols, float* out);
+  // out (rows x layer's output size) = what layer `layer` computes on the way from data
+  // (rows x input size) to the output: per-layer comparisons, e.g. against int8.
+  Status layer_output(const float* data, std::int32_t rows, std::int32_t cols, std::int32_t layer,
+                      float* out);
   // Reconstruction errors of data against targets (rows x cols; null = data itself,
   // e.g. noisy inputs against their clean originals for a denoiser).
   Status evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,

@@ -1,13 +1,17 @@
-// Int8 encoder: post-training quantization of a trained network's encoder (its layers
-// from the input to the code layer) and integer-only inference, with no heap.
+// Int8 networks: post-training quantization of a trained network, its encoder (the
+// layers from the input to the code layer) or the whole autoencoder, and integer-only
+// inference, with no heap.
 //
-//   std::size_t bytes = tinyae::quantized_model_bytes(spec) + tinyae::quantize_work_bytes(spec);
-//   tinyae::QuantizedModel model;
-//   tinyae::Status s = tinyae::quantize(net, calibration, rows, cols, {}, arena, &model);
-//   tinyae::QuantizedEncoder encoder;
-//   s = encoder.setup(model, max_batch, arena);    // quantized_encoder_bytes(spec, max_batch)
-//   model.quantize_input(x, rows * cols, in);      // float -> uint8
-//   s = encoder.encode(in, rows, code);            // int8 codes; integers only
+//   QuantizeOptions o;  o.scope = QuantizeScope::whole_network;   // default: the encoder
+//   std::size_t bytes = quantized_model_bytes(spec, o.scope) + quantize_work_bytes(spec, o.scope);
+//   QuantizedModel model;
+//   Status s = quantize(net, calibration, rows, cols, o, arena, &model);
+//   QuantizedNetwork q;
+//   s = q.setup(model, max_batch, arena);      // quantized_network_bytes(spec, max_batch, o.scope)
+//   model.quantize_input(x, rows * cols, in);  // float -> uint8
+//   s = q.encode(in, rows, code);              // int8 codes; integers only
+//   s = q.reconstruct(in, rows, out);          // uint8 output, on the input's grid
+//   s = q.score(in, rows, scores);             // sum of squared byte differences
 //   model.dequantize_code(code, rows * code_size, out);
 //
 // Numbers (all integers at inference):
@@ -27,7 +31,14 @@
 //   the borders too. Max pooling compares the stored bytes (monotone in the real value:
 //   exact) and keeps its input's scale and zero point. The code is int8: the code layer
 //   and, when the code layer is a max pooling, the layer with weights before it and the
-//   poolings between them store int8.
+//   poolings between them store int8. The decoder reads the code as uint8: the same
+//   bytes with the top bit flipped (q + 128) and the zero point 128 higher, exact.
+// - Nearest resize copies bytes (exact) and keeps its input's grid.
+// - The output (whole network): uint8 on the input's grid, so that reconstruction and
+//   input compare byte for byte; with pixel inputs (fixed_input_range [0, 1]) that is
+//   scale 1/255, zero point 0. The score of a sample is the exact integer
+//   sum_i (in[i] - out[i])^2; times QuantizedModel::score_scale() it is the mean squared
+//   error in the input's units, the float score's.
 // - requantize(acc, m, shift), m in [2^30, 2^31), shift in [-31, 30]: gemmlowp's and
 //   TFLite's reference "double rounding" MultiplyByQuantizedMultiplier:
 //     a = acc * 2^max(shift, 0)                            (never overflows: checked)
@@ -52,7 +63,13 @@ enum class Calibration : std::uint8_t {
   percentile,  // the range keeps QuantizeOptions::percentile % of the values on each side
 };
 
+enum class QuantizeScope : std::uint8_t {
+  encoder,        // the layers up to the code layer
+  whole_network,  // every layer: encoder and decoder
+};
+
 struct QuantizeOptions {
+  QuantizeScope scope = QuantizeScope::encoder;
   Calibration calibration = Calibration::min_max;
   double percentile = 99.99;  // in (50, 100]
   // Use [input_min, input_max] as the input's range instead of calibrating it, e.g.
@@ -62,7 +79,7 @@ struct QuantizeOptions {
   float input_max = 1.0f;
 };
 
-// One quantized layer (see the top of this file): dense, conv2d or max_pool2d. Tensors
+// One quantized layer (see the top of this file): dense, conv2d, max_pool2d or resize. Tensors
 // live in the arena quantize() was given.
 struct QuantizedLayer {
   LayerKind kind = LayerKind::dense;
@@ -74,7 +91,7 @@ struct QuantizedLayer {
   std::int32_t pad_top = 0;
   std::int32_t pad_left = 0;
   // The weight matrix is outputs x inputs: dense: output size x input size; conv2d:
-  // filters x (kernel * kernel * C) in (ky, kx, c) order; max_pool2d: none (0 x 0).
+  // filters x (kernel * kernel * C) in (ky, kx, c) order; max_pool2d, resize: none (0 x 0).
   std::int32_t inputs = 0;
   std::int32_t outputs = 0;
   Activation activation = Activation::identity;
@@ -109,14 +126,22 @@ struct QuantizedLayer {
 };
 
 struct QuantizedModel {
-  std::int32_t num_layers = 0;  // the encoder's layers: 0 .. code layer
+  std::int32_t num_layers = 0;  // the encoder's (0 .. code layer) or every layer
+  std::int32_t code_layer = 0;
   QuantizedLayer layers[kMaxLayers];
   std::int32_t input_size = 0;
   std::int32_t code_size = 0;
+  std::int32_t output_size = 0;  // 0 without a decoder
   float input_scale = 0;
   std::int32_t input_zero_point = 0;
   float code_scale = 0;
   std::int32_t code_zero_point = 0;
+
+  bool has_decoder() const { return num_layers > code_layer + 1; }
+  // The output's grid is the input's: a score times this is the mean squared error.
+  double score_scale() const {
+    return static_cast<double>(input_scale) * input_scale / (input_size > 0 ? input_size : 1);
+  }
 
   // q[i] = clamp(round(x[i] / input_scale + input_zero_point), 0, 255), computed in float
   // as v = clamp(x / scale + zero_point, 0, 255), q = (int)(v + 0.5), NaN -> 0 (the
@@ -125,6 +150,8 @@ struct QuantizedModel {
   void quantize_input(const float* x, std::int64_t n, std::uint8_t* q) const;
   // out[i] = code_scale * (q[i] - code_zero_point).
   void dequantize_code(const std::int8_t* q, std::int64_t n, float* out) const;
+  // out[i] = input_scale * (q[i] - input_zero_point): a reconstruction in the input's units.
+  void dequantize_output(const std::uint8_t* q, std::int64_t n, float* out) const;
   // Bytes of the tensors inference reads (no padding): int8 weights, int32 bias,
   // multiplier and shift, tables.
   std::int64_t parameter_bytes() const;
@@ -137,7 +164,7 @@ constexpr std::size_t bytes_of(std::int64_t n) {
 constexpr bool has_table(Activation a) {
   return a == Activation::sigmoid || a == Activation::tanh;
 }
-// QuantizedEncoder's bytes for one layer: weights in the kernels' layout (16 channels
+// QuantizedNetwork's bytes for one layer: weights in the kernels' layout (16 channels
 // x 4 depths blocks) and their bias.
 constexpr std::size_t packed_layer_bytes(std::int64_t inputs, std::int64_t outputs) {
   return bytes_of((outputs + 15) / 16 * 16 * ((inputs + 3) / 4 * 4)) + bytes_of(4 * outputs);
@@ -145,6 +172,13 @@ constexpr std::size_t packed_layer_bytes(std::int64_t inputs, std::int64_t outpu
 constexpr bool valid_encoder(const NetworkSpec& spec) {
   return spec.num_layers > 0 && spec.num_layers <= kMaxLayers && spec.code_layer >= 0 &&
          spec.code_layer < spec.num_layers;
+}
+// The last layer a quantized model of this scope holds.
+constexpr std::int32_t last_quantized_layer(const NetworkSpec& spec, QuantizeScope scope) {
+  return scope == QuantizeScope::whole_network ? spec.num_layers - 1 : spec.code_layer;
+}
+constexpr bool has_weights(LayerKind kind) {
+  return kind == LayerKind::dense || kind == LayerKind::conv2d;
 }
 // An int8 convolution is lowered onto the dense kernel: a few samples at a time (about
 // conv::kConvChunkFloats bytes, so they stay in L2) are copied into grids padded with
@@ -180,9 +214,9 @@ constexpr std::int64_t weight_depth(const NetworkSpec& spec, std::int32_t l) {
 inline constexpr std::int32_t kCalibrationRows = 64;
 inline constexpr std::int32_t kHistogramBins = 2048;
 // Scratch floats of the float convolutions calibration runs.
-constexpr std::int64_t calibration_conv_floats(const NetworkSpec& spec) {
+constexpr std::int64_t calibration_conv_floats(const NetworkSpec& spec, QuantizeScope scope) {
   std::int64_t floats = 0;
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+  for (std::int32_t l = 0; l <= last_quantized_layer(spec, scope); ++l) {
     if (spec.layers[l].kind != LayerKind::conv2d) continue;
     const std::int64_t n = conv::conv2d_forward_scratch(conv::conv2d_geometry(spec, l), kCalibrationRows);
     floats = n > floats ? n : floats;
@@ -191,13 +225,14 @@ constexpr std::int64_t calibration_conv_floats(const NetworkSpec& spec) {
 }
 }  // namespace detail
 
-// Exact bytes quantize() keeps in the arena for spec's encoder (0 for a spec without
-// a valid code layer).
-constexpr std::size_t quantized_model_bytes(const NetworkSpec& spec) {
+// Exact bytes quantize() keeps in the arena for spec's encoder or whole network (0 for a
+// spec without a valid code layer).
+constexpr std::size_t quantized_model_bytes(const NetworkSpec& spec,
+                                            QuantizeScope scope = QuantizeScope::encoder) {
   if (!detail::valid_encoder(spec)) return 0;
   std::size_t bytes = 0;
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
-    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+  for (std::int32_t l = 0; l <= detail::last_quantized_layer(spec, scope); ++l) {
+    if (!detail::has_weights(spec.layers[l].kind)) continue;
     bytes += detail::bytes_of(spec.weight_count(l)) + 3 * detail::bytes_of(4 * spec.bias_count(l));
     if (detail::has_table(spec.layers[l].activation)) bytes += detail::bytes_of(256);
   }
@@ -207,72 +242,96 @@ constexpr std::size_t quantized_model_bytes(const NetworkSpec& spec) {
 // Exact extra bytes quantize() uses while it runs (float activations of
 // detail::kCalibrationRows rows, the float convolutions' scratch, histograms) and gives
 // back before it returns.
-constexpr std::size_t quantize_work_bytes(const NetworkSpec& spec) {
+constexpr std::size_t quantize_work_bytes(const NetworkSpec& spec,
+                                          QuantizeScope scope = QuantizeScope::encoder) {
   if (!detail::valid_encoder(spec)) return 0;
+  const std::int32_t last = detail::last_quantized_layer(spec, scope);
   std::int64_t width = 0;
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+  for (std::int32_t l = 0; l <= last; ++l) {
     if (spec.layers[l].output.size() > width) width = spec.layers[l].output.size();
   }
-  const std::int64_t quantities = 1 + 2 * std::int64_t{spec.code_layer + 1};
+  const std::int64_t quantities = 1 + 2 * std::int64_t{last + 1};
   return 3 * detail::bytes_of(4 * width * detail::kCalibrationRows) +
-         detail::bytes_of(4 * detail::calibration_conv_floats(spec)) +
+         detail::bytes_of(4 * detail::calibration_conv_floats(spec, scope)) +
          detail::bytes_of(4 * quantities * detail::kHistogramBins);
 }
 
-// Quantizes the encoder of a trained network, calibrating activation ranges on
-// `rows` samples of calibration data (rows x cols floats, cols = the input size).
-// Takes quantized_model_bytes(spec) from the arena (plus quantize_work_bytes(spec)
-// while it runs). Errors: a network not set up or with all-zero weights in an encoder
-// layer (untrained, or its weights never loaded), a layer kind the int8 path does not
+// Quantizes the encoder (or, with options.scope, every layer) of a trained network,
+// calibrating activation ranges on `rows` samples of calibration data (rows x cols
+// floats, cols = the input size). Takes quantized_model_bytes(spec, scope) from the
+// arena (plus quantize_work_bytes(spec, scope) while it runs). Errors: a network not set
+// up or with all-zero weights in a layer (untrained, or its weights never loaded), a
+// layer kind the int8 path does not
 // handle, calibration data that is empty, of the wrong width or not finite, options
 // out of range, a layer whose integer sums could overflow int32, a small arena.
 Status quantize(const Network& net, const float* calibration, std::int32_t rows,
                 std::int32_t cols, const QuantizeOptions& options, Arena& arena,
                 QuantizedModel* out);
 
-// Whether quantize() can handle a network of this spec: a code layer, and up to it
-// dense, conv2d and max_pool2d layers (no resize).
-Status quantizable(const NetworkSpec& spec);
+// Whether quantize() can handle a network of this spec and scope: a code layer; up to
+// it dense, conv2d and max_pool2d layers; after it (whole network) also resize, and a
+// last layer with weights (its output goes onto the input's grid).
+Status quantizable(const NetworkSpec& spec, QuantizeScope scope = QuantizeScope::encoder);
 
-// Exact bytes QuantizedEncoder::setup takes for spec's encoder and up to max_batch rows
-// per kernel call (weights in the kernels' layout, two activation buffers, the
-// convolutions' patch matrix).
-constexpr std::size_t quantized_encoder_bytes(const NetworkSpec& spec, std::int32_t max_batch) {
+// Exact bytes QuantizedNetwork::setup takes for a model of spec and scope and up to
+// max_batch rows per kernel call (weights in the kernels' layout, two activation
+// buffers, the convolutions' patch matrix, and with a decoder the output score() compares).
+constexpr std::size_t quantized_network_bytes(const NetworkSpec& spec, std::int32_t max_batch,
+                                              QuantizeScope scope = QuantizeScope::encoder) {
   if (!detail::valid_encoder(spec) || max_batch <= 0) return 0;
+  const std::int32_t last = detail::last_quantized_layer(spec, scope);
   std::size_t bytes = 0;
   std::size_t patches = 0;
   std::int64_t hidden = 0;
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+  for (std::int32_t l = 0; l <= last; ++l) {
     const std::int64_t out = spec.layers[l].output.size();
-    if (l < spec.code_layer && out > hidden) hidden = out;
-    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+    if (l < last && out > hidden) hidden = out;
+    if (!detail::has_weights(spec.layers[l].kind)) continue;
     bytes += detail::packed_layer_bytes(detail::weight_depth(spec, l), spec.bias_count(l));
     if (spec.layers[l].kind != LayerKind::conv2d) continue;
     const std::size_t p = detail::i8_conv_scratch_bytes(conv::conv2d_geometry(spec, l), max_batch);
     patches = p > patches ? p : patches;
   }
-  return bytes + 2 * detail::bytes_of(hidden * max_batch) + patches;
+  const std::size_t output = last > spec.code_layer
+                                 ? detail::bytes_of(spec.layers[last].output.size() * max_batch)
+                                 : 0;
+  return bytes + 2 * detail::bytes_of(hidden * max_batch) + patches + output;
 }
 
 // Runs a QuantizedModel with the best integer kernels the CPU has (or the ones named
-// at setup). The model's tensors must outlive it. Nothing allocates after setup.
-class QuantizedEncoder {
+// at setup). The model's tensors must outlive it. Nothing allocates after setup. Each
+// call uses the network's buffers: one call at a time per network.
+class QuantizedNetwork {
  public:
   // isa: null or "auto" for the best, or one of "avx512vnni", "avxvnni", "avx2",
   // "neondot", "neon", "scalar" (unsupported when this build or CPU lacks it).
   Status setup(const QuantizedModel& model, std::int32_t max_batch, Arena& arena,
                const char* isa = nullptr);
-  // code (rows x code size, int8) from input (rows x input size, uint8). Uses the
-  // encoder's buffers: one call at a time per encoder.
+  // code (rows x code size, int8) from input (rows x input size, uint8).
   Status encode(const std::uint8_t* input, std::int32_t rows, std::int8_t* code);
   // One sample: the batch-1 path.
   Status encode_one(const std::uint8_t* input, std::int8_t* code);
+  // The rest need a whole-network model. output: rows x output size, uint8 on the
+  // input's grid (QuantizedModel::dequantize_output).
+  Status decode(const std::int8_t* code, std::int32_t rows, std::uint8_t* output);
+  Status reconstruct(const std::uint8_t* input, std::int32_t rows, std::uint8_t* output);
+  // scores[r] = sum_i (input[r][i] - reconstruction[r][i])^2, exact.
+  Status score(const std::uint8_t* input, std::int32_t rows, std::int64_t* scores);
+  // out (rows x layer's output size) = the bytes layer `layer` stores on the way
+  // (int8 for the code layer and QuantizedLayer::signed_output; uint8 otherwise, the
+  // decoder's code included): per-layer comparisons with the float network.
+  Status layer_output(const std::uint8_t* input, std::int32_t rows, std::int32_t layer,
+                      std::uint8_t* out);
 
   const QuantizedModel& model() const { return model_; }
   const char* isa() const;
 
  private:
-  void run(const std::uint8_t* input, std::int32_t rows, std::int8_t* code);
+  Status check_decoder(const char* what, const void* in, std::int32_t rows, const void* out) const;
+  // Layers first .. last on `rows` rows, a max batch at a time; the code flips to uint8
+  // when the decoder follows. first = code layer + 1 reads int8 codes.
+  void run(const std::uint8_t* input, std::int32_t rows, std::int32_t first, std::int32_t last,
+           std::uint8_t* output);
 
   QuantizedModel model_{};
   const void* kernels_ = nullptr;  // kernels::I8Kernels
@@ -281,6 +340,7 @@ class QuantizedEncoder {
   const std::int32_t* packed_bias_[kMaxLayers] = {};
   std::uint8_t* buffers_[2] = {};
   std::uint8_t* patches_ = nullptr;  // the convolutions' patch matrix
+  std::uint8_t* output_ = nullptr;   // score()'s reconstruction, max batch rows
 };
 
 }  // namespace tinyae

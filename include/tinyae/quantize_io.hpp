@@ -1,4 +1,4 @@
-// Host companions of the int8 encoder (tinyae::tinyae): export as a self-contained C
+// Host companions of the int8 network (tinyae::tinyae): export as a self-contained C
 // header, and how much accuracy quantization cost.
 #pragma once
 
@@ -17,12 +17,12 @@ namespace tinyae {
 //   static inline void <name>_encode(const uint8_t *in, int8_t *code, void *scratch);
 //   static inline void <name>_quantize_input(const float *x, uint8_t *in);
 //   static inline float <name>_dequantize_code(int8_t q);
-// which give the same bytes as QuantizedEncoder and QuantizedModel. name must be a C
+// which give the same bytes as QuantizedNetwork and QuantizedModel. name must be a C
 // identifier (macros use it in upper case). Written atomically (temporary file, rename).
 Status save_c_header(const std::string& path, const QuantizedModel& model,
                      const std::string& name);
 
-// Float encoder against int8 encoder on the same samples.
+// The float network against the int8 one on the same samples.
 struct QuantizationReport {
   std::int64_t samples = 0;
   double code_max_abs_error = 0;   // max |float code - dequantized int8 code|
@@ -30,12 +30,20 @@ struct QuantizationReport {
   double code_cosine_mean = 0;     // per-sample cosine similarity of the two codes, mean
   double code_cosine_min = 0;      // and smallest (1 when both codes are zero)
   double float_mse = 0;  // reconstruction MSE: float encoder, float decoder
-  double int8_mse = 0;   // the float decoder on the dequantized int8 codes
+  double int8_code_mse = 0;  // the float decoder on the dequantized int8 codes
+  // A whole-network model: the int8 reconstruction (dequantized) against the input.
+  double int8_mse = 0;  // 0 for an encoder-only model
+  // Per quantized layer l: RMS of (float output - dequantized int8 output) and RMS of the
+  // float output, over all samples and values.
+  std::int32_t layers = 0;
+  double layer_rms_error[kMaxLayers] = {};
+  double layer_float_rms[kMaxLayers] = {};
 };
 
-// Runs both encoders on rows x cols data (cols = the input size; inputs quantized with
-// the encoder's model), decodes both codes with the network's float decoder and compares.
-Status measure_quantization(Network& net, QuantizedEncoder& encoder,
+// Runs both networks on rows x cols data (cols = the input size; inputs quantized with
+// the network's model), decodes both codes with the network's float decoder, runs the
+// int8 decoder when the model has one, and compares every layer.
+Status measure_quantization(Network& net, QuantizedNetwork& quantized,
                             const float* data, std::int32_t rows, std::int32_t cols,
                             QuantizationReport* out);
 

@@ -325,6 +325,18 @@ Status Network::decode(const float* code, std::int32_t rows, std::int32_t cols, 
   return Status();
 }
 
+Status Network::layer_output(const float* data, std::int32_t rows, std::int32_t cols,
+                             std::int32_t layer, float* out) {
+  TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));
+  if (layer < 0 || layer >= spec_.num_layers) {
+    return Status::error(StatusCode::invalid_argument, "layer ", layer, " is not in 0 .. ",
+                         spec_.num_layers - 1);
+  }
+  if (out == nullptr) return Status::error(StatusCode::invalid_argument, "output is null");
+  detail::run_inference(detail::ConstModel{spec_, parameters_, *state_}, data, data, rows, 0, layer, out, nullptr);
+  return Status();
+}
+
 Status Network::evaluate(const float* data, std::int32_t rows, std::int32_t cols, Metrics* out,
                          const float* targets) {
   TINYAE_RETURN_IF_ERROR(check_data(*this, data, rows, cols));

@@ -102,6 +102,11 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
     return Status::error(StatusCode::invalid_argument, "the quantized model has ", model.num_layers,
                          " layers; quantize() a network first");
   }
+  if (model.has_decoder()) {
+    return Status::error(StatusCode::unsupported,
+                         "the C header holds an int8 encoder; this model also has the decoder "
+                         "(quantize the encoder alone to export it)");
+  }
   const std::string n = name;
   const std::string N = upper(name);
   // Scratch: two buffers for the widest hidden layer, then one patch (a convolution's

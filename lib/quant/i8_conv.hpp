@@ -1,4 +1,4 @@
-// The image layers of the int8 encoder, on any ISA's dense kernel (channels-last
+// The image layers of the int8 network, on any ISA's dense kernel (channels-last
 // images, as lib/core/conv_layers).
 //
 // A convolution is lowered onto the dense kernel by im2col: the uint8 patch matrix of
@@ -29,5 +29,10 @@ void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t b
 // bytes, compared as int8 when is_signed (the code's grid), else as uint8.
 void i8_max_pool2d(Shape input, std::int32_t batch, const std::uint8_t* x, bool is_signed,
                    std::uint8_t* y);
+
+// Nearest-neighbour resize of stored bytes to height x width, as the float layer
+// (conv::resize_nearest_forward): a copy, exact on any grid.
+void i8_resize_nearest(Shape input, std::int32_t height, std::int32_t width, std::int32_t batch,
+                       const std::uint8_t* x, std::uint8_t* y);
 
 }  // namespace tinyae::kernels

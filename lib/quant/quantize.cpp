@@ -1,4 +1,4 @@
-// Post-training quantization of a network's encoder, and the quantized encoder.
+// Post-training quantization of a network (its encoder or every layer), and the quantized network.
 #include "tinyae/quantize.hpp"
 
 #include <cmath>
@@ -63,14 +63,15 @@ std::int32_t quantize_to(const Grid& g, double real) {
   return static_cast<std::int32_t>(q < g.qmin ? g.qmin : q > g.qmax ? g.qmax : q);
 }
 
-// The float encoder over calibration rows, a block at a time, showing every quantity to
-// visit(index, values, count): the input (index kLayerInput), then per layer l its
-// pre-activation (2l) and its output (2l + 1); max pooling keeps its input's grid and
-// shows nothing.
+// The float network (layers 0 .. last) over calibration rows, a block at a time, showing
+// every quantity to visit(index, values, count): the input (index kLayerInput), then per
+// layer l its pre-activation (2l) and its output (2l + 1); max pooling and resize keep
+// their input's grid and show nothing.
 struct Calibrator {
   const Network& net;
   const float* data;
   std::int32_t rows;
+  std::int32_t last;
   float* pre;
   float* post[2];
   float* conv_scratch;
@@ -85,7 +86,7 @@ struct Calibrator {
           rows - start < detail::kCalibrationRows ? rows - start : detail::kCalibrationRows;
       const float* x = data + std::int64_t{start} * cols;
       visit(kLayerInput, x, std::int64_t{batch} * cols);
-      for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+      for (std::int32_t l = 0; l <= last; ++l) {
         const LayerSpec& layer = spec.layers[l];
         const auto in = static_cast<std::int32_t>(spec.layer_input(l).size());
         const auto out = static_cast<std::int32_t>(layer.output.size());
@@ -95,6 +96,12 @@ struct Calibrator {
         float* y = post[l % 2];
         if (layer.kind == LayerKind::max_pool2d) {
           conv::max_pool2d_forward(spec.layer_input(l), batch, x, y);
+          x = y;
+          continue;
+        }
+        if (layer.kind == LayerKind::resize) {
+          conv::resize_nearest_forward(spec.layer_input(l), layer.output.height, layer.output.width,
+                                       batch, x, y);
           x = y;
           continue;
         }
@@ -149,10 +156,10 @@ void narrow_to_percentile(const Calibrator& c, double percentile, std::int32_t q
   }
 }
 
-Status check_weights(const Network& net) {
+Status check_weights(const Network& net, std::int32_t last) {
   const NetworkSpec& spec = net.spec();
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
-    if (spec.weight_count(l) == 0) continue;  // max pooling
+  for (std::int32_t l = 0; l <= last; ++l) {
+    if (spec.weight_count(l) == 0) continue;  // max pooling, resize
     const float* w = net.parameters() + spec.weight_offset(l);
     const float* b = net.parameters() + spec.bias_offset(l);
     bool any_nonzero = false;
@@ -299,12 +306,13 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
   const NetworkSpec& spec = net.spec();
   // The model's tensors first (kept), then the work buffers (given back).
   QuantizedModel& model = *out;
-  model.num_layers = spec.code_layer + 1;
+  model.num_layers = detail::last_quantized_layer(spec, options.scope) + 1;
+  model.code_layer = spec.code_layer;
   std::int8_t* weights[kMaxLayers] = {};
   std::int32_t* ints[kMaxLayers][3] = {};
   std::uint8_t* tables[kMaxLayers] = {};
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
-    if (spec.layers[l].kind == LayerKind::max_pool2d) continue;
+    if (!detail::has_weights(spec.layers[l].kind)) continue;
     const std::int64_t n = spec.bias_count(l);
     TINYAE_RETURN_IF_ERROR(arena.allocate_array(spec.weight_count(l), &weights[l]));
     for (std::int32_t*& t : ints[l]) TINYAE_RETURN_IF_ERROR(arena.allocate_array(n, &t));
@@ -318,13 +326,13 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
     width = spec.layers[l].output.size() > width ? spec.layers[l].output.size() : width;
   }
   const std::int32_t quantities = 1 + 2 * model.num_layers;
-  Calibrator calibrator{net, calibration, rows, nullptr, {nullptr, nullptr}, nullptr};
+  Calibrator calibrator{net, calibration, rows, model.num_layers - 1, nullptr, {nullptr, nullptr}, nullptr};
   std::uint32_t* histograms = nullptr;
   TINYAE_RETURN_IF_ERROR(arena.allocate_array(width * detail::kCalibrationRows, &calibrator.pre));
   for (float*& p : calibrator.post) {
     TINYAE_RETURN_IF_ERROR(arena.allocate_array(width * detail::kCalibrationRows, &p));
   }
-  const std::int64_t conv_floats = detail::calibration_conv_floats(spec);
+  const std::int64_t conv_floats = detail::calibration_conv_floats(spec, options.scope);
   if (conv_floats > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(conv_floats, &calibrator.conv_scratch));
   TINYAE_RETURN_IF_ERROR(
       arena.allocate_array(std::int64_t{quantities} * detail::kHistogramBins, &histograms));
@@ -340,6 +348,7 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
 
   Grid in = grid_for(ranges[0], 0, 255);
   if (options.fixed_input_range) in = grid_for(Range{options.input_min, options.input_max}, 0, 255);
+  const Grid input_grid = in;
   model.input_size = static_cast<std::int32_t>(spec.input.size());
   model.input_scale = in.scale;
   model.input_zero_point = in.zero_point;
@@ -358,9 +367,14 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
     layer.output_shape = spec_layer.output;
     layer.activation = spec_layer.activation;
     layer.signed_output = stores_int8[l];
-    if (spec_layer.kind == LayerKind::max_pool2d) {  // the bytes of its input's grid
-      layer.kernel = 2;
-      layer.stride = 2;
+    if (l == spec.code_layer + 1) {  // the decoder reads the int8 code as uint8: q + 128
+      in.zero_point += 128;
+      in.qmin = 0;
+      in.qmax = 255;
+    }
+    if (!detail::has_weights(spec_layer.kind)) {  // the bytes of its input's grid
+      layer.kernel = spec_layer.kind == LayerKind::max_pool2d ? 2 : 0;
+      layer.stride = layer.kernel;
       layer.input_scale = layer.output_scale = in.scale;
       layer.input_zero_point = layer.output_zero_point = in.zero_point;
       continue;
@@ -375,36 +389,59 @@ Status build_model(const Network& net, const float* calibration, std::int32_t ro
     layer.inputs = static_cast<std::int32_t>(detail::weight_depth(spec, l));
     layer.outputs = static_cast<std::int32_t>(spec.bias_count(l));
     const Grid index = grid_for(ranges[1 + 2 * l], 0, 255);
-    const Grid stored = layer.signed_output ? grid_for(ranges[2 + 2 * l], -128, 127)
-                                            : grid_for(ranges[2 + 2 * l], 0, 255);
+    const bool output_layer = l > spec.code_layer && l + 1 == model.num_layers;
+    const Grid stored = output_layer         ? input_grid
+                        : layer.signed_output ? grid_for(ranges[2 + 2 * l], -128, 127)
+                                              : grid_for(ranges[2 + 2 * l], 0, 255);
     TINYAE_RETURN_IF_ERROR(quantize_layer(net, l, in, index, stored, &layer, weights[l], ints[l][0],
                                           ints[l][1], ints[l][2], tables[l]));
     in = stored;
   }
   model.code_size = static_cast<std::int32_t>(spec.code_shape().size());
-  model.code_scale = in.scale;
-  model.code_zero_point = in.zero_point;
+  model.code_scale = model.layers[spec.code_layer].output_scale;
+  model.code_zero_point = model.layers[spec.code_layer].output_zero_point;
+  model.output_size = model.has_decoder() ? static_cast<std::int32_t>(spec.output().size()) : 0;
   return Status();
 }
 
 }  // namespace
 
-Status quantizable(const NetworkSpec& spec) {
+Status quantizable(const NetworkSpec& spec, QuantizeScope scope) {
   if (!detail::valid_encoder(spec)) {
     return Status::error(StatusCode::invalid_argument,
                          "the network has no code layer: quantize needs an encoder (layers up "
                          "to a code layer)");
   }
-  bool has_weights = false;
-  for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
-    const LayerKind kind = spec.layers[l].kind;
-    // Any other kind, present or future, lands here.
-    if (kind != LayerKind::dense && kind != LayerKind::conv2d && kind != LayerKind::max_pool2d) {
-      return Status::error(StatusCode::unsupported, "layer ", l, " (before the code layer ",
-                           spec.code_layer, ") is of kind ", layer_kind_name(kind),
-                           ": the int8 encoder handles dense, conv2d and max_pool2d layers");
+  if (scope != QuantizeScope::encoder && scope != QuantizeScope::whole_network) {
+    return Status::error(StatusCode::invalid_argument, "unknown quantization scope");
+  }
+  const std::int32_t last = detail::last_quantized_layer(spec, scope);
+  if (scope == QuantizeScope::whole_network) {
+    if (last == spec.code_layer) {
+      return Status::error(StatusCode::invalid_argument,
+                           "the code layer is the last layer: the network has no decoder to quantize");
     }
-    has_weights = has_weights || kind != LayerKind::max_pool2d;
+    if (!detail::has_weights(spec.layers[last].kind)) {
+      return Status::error(StatusCode::unsupported, "the output layer ", last, " is a ",
+                           layer_kind_name(spec.layers[last].kind),
+                           ": the int8 network needs a dense or conv2d output layer (it writes "
+                           "the output on the input's grid)");
+    }
+  }
+  bool has_weights = false;
+  for (std::int32_t l = 0; l <= last; ++l) {
+    const LayerKind kind = spec.layers[l].kind;
+    // Any other kind, present or future, lands here; resize only in the decoder (the
+    // int8 code's grid is signed; a resize there would need its own copy).
+    const bool known = detail::has_weights(kind) || kind == LayerKind::max_pool2d ||
+                       (kind == LayerKind::resize && l > spec.code_layer);
+    if (!known) {
+      return Status::error(StatusCode::unsupported, "layer ", l, " is of kind ", layer_kind_name(kind),
+                           l <= spec.code_layer
+                               ? ": the int8 encoder handles dense, conv2d and max_pool2d layers"
+                               : ": the int8 decoder handles dense, conv2d, max_pool2d and resize layers");
+    }
+    has_weights = has_weights || detail::has_weights(kind);
     if (static_cast<std::uint8_t>(spec.layers[l].activation) >
         static_cast<std::uint8_t>(Activation::relu)) {
       return Status::error(StatusCode::unsupported, "layer ", l, " has an unknown activation");
@@ -426,11 +463,12 @@ Status quantize(const Network& net, const float* calibration, std::int32_t rows,
                          "the network is not set up: quantize needs a trained network");
   }
   const NetworkSpec& spec = net.spec();
-  TINYAE_RETURN_IF_ERROR(quantizable(spec));
+  TINYAE_RETURN_IF_ERROR(quantizable(spec, options.scope));
   TINYAE_RETURN_IF_ERROR(check_options(options));
-  TINYAE_RETURN_IF_ERROR(check_weights(net));
+  TINYAE_RETURN_IF_ERROR(check_weights(net, detail::last_quantized_layer(spec, options.scope)));
   TINYAE_RETURN_IF_ERROR(check_calibration(spec, calibration, rows, cols));
-  const std::size_t need = quantized_model_bytes(spec) + quantize_work_bytes(spec);
+  const std::size_t need =
+      quantized_model_bytes(spec, options.scope) + quantize_work_bytes(spec, options.scope);
   if (need > arena.available()) return arena_error("quantization", need, arena);
 
   const std::size_t start = arena.used();
@@ -452,6 +490,10 @@ void QuantizedModel::dequantize_code(const std::int8_t* q, std::int64_t n, float
   for (std::int64_t i = 0; i < n; ++i) out[i] = code_scale * static_cast<float>(q[i] - code_zero_point);
 }
 
+void QuantizedModel::dequantize_output(const std::uint8_t* q, std::int64_t n, float* out) const {
+  for (std::int64_t i = 0; i < n; ++i) out[i] = input_scale * static_cast<float>(q[i] - input_zero_point);
+}
+
 std::int64_t QuantizedModel::parameter_bytes() const {
   std::int64_t bytes = 0;
   for (std::int32_t l = 0; l < num_layers; ++l) {
@@ -462,20 +504,22 @@ std::int64_t QuantizedModel::parameter_bytes() const {
   return bytes;
 }
 
-// --------------------------------------------------------------------- the encoder
+// --------------------------------------------------------------------- the network
 
-Status QuantizedEncoder::setup(const QuantizedModel& model, std::int32_t max_batch, Arena& arena,
+Status QuantizedNetwork::setup(const QuantizedModel& model, std::int32_t max_batch, Arena& arena,
                                const char* isa) {
-  *this = QuantizedEncoder();
-  if (model.num_layers < 1 || model.num_layers > kMaxLayers) {
+  *this = QuantizedNetwork();
+  if (model.num_layers < 1 || model.num_layers > kMaxLayers || model.code_layer < 0 ||
+      model.code_layer >= model.num_layers) {
     return Status::error(StatusCode::invalid_argument, "the quantized model has ",
-                         model.num_layers, " layers; quantize() a network first");
+                         model.num_layers, " layers and code layer ", model.code_layer,
+                         "; quantize() a network first");
   }
   if (max_batch < 1) {
     return Status::error(StatusCode::invalid_argument, "max batch must be at least 1, got ",
                          max_batch);
   }
-  for (std::int32_t l = 0; l < model.num_layers; ++l) {
+  for (std::int32_t l = 0; l <= model.code_layer; ++l) {
     if (model.layers[l].kind == LayerKind::resize) {
       return Status::error(StatusCode::unsupported, "quantized layer ", l,
                            " is a resize: the int8 encoder has no such layer");
@@ -483,25 +527,27 @@ Status QuantizedEncoder::setup(const QuantizedModel& model, std::int32_t max_bat
   }
   const kernels::I8Kernels* k = nullptr;
   TINYAE_RETURN_IF_ERROR(kernels::i8_select(isa, &k));
+  const std::int32_t last = model.num_layers - 1;
   std::size_t need = 0;
   std::size_t patches = 0;
   std::int64_t hidden = 0;
-  for (std::int32_t l = 0; l < model.num_layers; ++l) {
+  for (std::int32_t l = 0; l <= last; ++l) {
     const QuantizedLayer& layer = model.layers[l];
     const std::int64_t out = layer.output_shape.size();
-    if (l + 1 < model.num_layers && out > hidden) hidden = out;
-    if (layer.kind == LayerKind::max_pool2d) continue;
+    if (l < last && out > hidden) hidden = out;
+    if (!detail::has_weights(layer.kind)) continue;
     need += detail::packed_layer_bytes(layer.inputs, layer.outputs);
     if (layer.kind != LayerKind::conv2d) continue;
     const std::size_t p = detail::i8_conv_scratch_bytes(layer.conv_geometry(), max_batch);
     patches = p > patches ? p : patches;
   }
-  need += 2 * detail::bytes_of(hidden * max_batch) + patches;
-  if (need > arena.available()) return arena_error("the quantized encoder", need, arena);
+  const std::int64_t output = model.has_decoder() ? std::int64_t{model.output_size} * max_batch : 0;
+  need += 2 * detail::bytes_of(hidden * max_batch) + patches + detail::bytes_of(output);
+  if (need > arena.available()) return arena_error("the quantized network", need, arena);
 
-  for (std::int32_t l = 0; l < model.num_layers; ++l) {
+  for (std::int32_t l = 0; l <= last; ++l) {
     const QuantizedLayer& layer = model.layers[l];
-    if (layer.kind == LayerKind::max_pool2d) continue;
+    if (!detail::has_weights(layer.kind)) continue;
     void* packed = nullptr;
     std::int32_t* bias = nullptr;
     const std::int64_t bytes = kernels::packed_weight_bytes(layer.outputs, layer.inputs);
@@ -515,23 +561,36 @@ Status QuantizedEncoder::setup(const QuantizedModel& model, std::int32_t max_bat
     for (std::uint8_t*& b : buffers_) TINYAE_RETURN_IF_ERROR(arena.allocate_array(hidden * max_batch, &b));
   }
   if (patches > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(static_cast<std::int64_t>(patches), &patches_));
+  if (output > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(output, &output_));
   model_ = model;
   kernels_ = k;
   max_batch_ = max_batch;
   return Status();
 }
 
-void QuantizedEncoder::run(const std::uint8_t* input, std::int32_t rows, std::int8_t* code) {
+namespace {
+// int8 <-> uint8 on the same grid: the top bit flipped (q + 128, zero point + 128).
+void flip_sign_bits(const std::uint8_t* x, std::int64_t n, std::uint8_t* y) {
+  for (std::int64_t i = 0; i < n; ++i) y[i] = static_cast<std::uint8_t>(x[i] ^ 0x80u);
+}
+}  // namespace
+
+void QuantizedNetwork::run(const std::uint8_t* input, std::int32_t rows, std::int32_t first,
+                           std::int32_t last, std::uint8_t* output) {
   const auto& k = *static_cast<const kernels::I8Kernels*>(kernels_);
-  const std::int32_t last = model_.num_layers - 1;
+  const std::int32_t code = model_.code_layer;
+  const std::int64_t in_size = model_.layers[first].input_shape.size();
+  const std::int64_t out_size = model_.layers[last].output_shape.size();
   for (std::int32_t start = 0; start < rows; start += max_batch_) {
     const std::int32_t batch = rows - start < max_batch_ ? rows - start : max_batch_;
-    const std::uint8_t* x = input + std::int64_t{start} * model_.input_size;
-    for (std::int32_t l = 0; l <= last; ++l) {
+    const std::uint8_t* x = input + start * in_size;
+    if (first == code + 1) {  // int8 codes in
+      flip_sign_bits(x, batch * in_size, buffers_[code % 2]);
+      x = buffers_[code % 2];
+    }
+    for (std::int32_t l = first; l <= last; ++l) {
       const QuantizedLayer& layer = model_.layers[l];
-      std::uint8_t* y = l == last
-                            ? reinterpret_cast<std::uint8_t*>(code + std::int64_t{start} * model_.code_size)
-                            : buffers_[l % 2];
+      std::uint8_t* y = l == last ? output + start * out_size : buffers_[l % 2];
       const kernels::I8DenseParams params{packed_bias_[l], layer.multiplier, layer.shift,
                                           layer.requantized_zero_point, layer.clamp_min,
                                           layer.clamp_max, layer.table};
@@ -548,16 +607,20 @@ void QuantizedEncoder::run(const std::uint8_t* input, std::int32_t rows, std::in
         case LayerKind::max_pool2d:
           kernels::i8_max_pool2d(layer.input_shape, batch, x, layer.signed_output, y);
           break;
-        case LayerKind::resize: break;  // setup() refused it
+        case LayerKind::resize:
+          kernels::i8_resize_nearest(layer.input_shape, layer.output_shape.height,
+                                     layer.output_shape.width, batch, x, y);
+          break;
       }
+      if (l == code && l < last) flip_sign_bits(y, batch * layer.output_shape.size(), y);
       x = y;
     }
   }
 }
 
-Status QuantizedEncoder::encode(const std::uint8_t* input, std::int32_t rows, std::int8_t* code) {
+Status QuantizedNetwork::encode(const std::uint8_t* input, std::int32_t rows, std::int8_t* code) {
   if (kernels_ == nullptr) {
-    return Status::error(StatusCode::invalid_argument, "the quantized encoder is not set up");
+    return Status::error(StatusCode::invalid_argument, "the quantized network is not set up");
   }
   if (rows < 1) {
     return Status::error(StatusCode::invalid_argument, "input has ", rows, " rows; need at least 1");
@@ -565,20 +628,91 @@ Status QuantizedEncoder::encode(const std::uint8_t* input, std::int32_t rows, st
   if (input == nullptr || code == nullptr) {
     return Status::error(StatusCode::invalid_argument, "input or code output is null");
   }
-  run(input, rows, code);
+  run(input, rows, 0, model_.code_layer, reinterpret_cast<std::uint8_t*>(code));
   return Status();
 }
 
-Status QuantizedEncoder::encode_one(const std::uint8_t* input, std::int8_t* code) {
+Status QuantizedNetwork::encode_one(const std::uint8_t* input, std::int8_t* code) {
   if (kernels_ == nullptr || input == nullptr || code == nullptr) {
     return Status::error(StatusCode::invalid_argument,
-                         "encode_one: the encoder is not set up, or input or code is null");
+                         "encode_one: the network is not set up, or input or code is null");
   }
-  run(input, 1, code);
+  run(input, 1, 0, model_.code_layer, reinterpret_cast<std::uint8_t*>(code));
   return Status();
 }
 
-const char* QuantizedEncoder::isa() const {
+Status QuantizedNetwork::check_decoder(const char* what, const void* in, std::int32_t rows,
+                                       const void* out) const {
+  if (kernels_ == nullptr) {
+    return Status::error(StatusCode::invalid_argument, what, ": the quantized network is not set up");
+  }
+  if (!model_.has_decoder()) {
+    return Status::error(StatusCode::invalid_argument, what,
+                         ": the quantized model holds only the encoder; quantize the whole "
+                         "network (QuantizeScope::whole_network)");
+  }
+  if (rows < 1) {
+    return Status::error(StatusCode::invalid_argument, what, ": input has ", rows,
+                         " rows; need at least 1");
+  }
+  if (in == nullptr || out == nullptr) {
+    return Status::error(StatusCode::invalid_argument, what, ": input or output is null");
+  }
+  return Status();
+}
+
+Status QuantizedNetwork::decode(const std::int8_t* code, std::int32_t rows, std::uint8_t* output) {
+  TINYAE_RETURN_IF_ERROR(check_decoder("decode", code, rows, output));
+  run(reinterpret_cast<const std::uint8_t*>(code), rows, model_.code_layer + 1, model_.num_layers - 1,
+      output);
+  return Status();
+}
+
+Status QuantizedNetwork::reconstruct(const std::uint8_t* input, std::int32_t rows, std::uint8_t* output) {
+  TINYAE_RETURN_IF_ERROR(check_decoder("reconstruct", input, rows, output));
+  run(input, rows, 0, model_.num_layers - 1, output);
+  return Status();
+}
+
+Status QuantizedNetwork::score(const std::uint8_t* input, std::int32_t rows, std::int64_t* scores) {
+  TINYAE_RETURN_IF_ERROR(check_decoder("score", input, rows, scores));
+  const std::int64_t n = model_.input_size;
+  for (std::int32_t start = 0; start < rows; start += max_batch_) {
+    const std::int32_t batch = rows - start < max_batch_ ? rows - start : max_batch_;
+    const std::uint8_t* x = input + start * n;
+    run(x, batch, 0, model_.num_layers - 1, output_);
+    for (std::int32_t r = 0; r < batch; ++r) {
+      std::int64_t sum = 0;
+      const std::uint8_t* a = x + r * n;
+      const std::uint8_t* b = output_ + r * n;
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::int32_t d = std::int32_t{a[i]} - std::int32_t{b[i]};
+        sum += d * d;
+      }
+      scores[start + r] = sum;
+    }
+  }
+  return Status();
+}
+
+Status QuantizedNetwork::layer_output(const std::uint8_t* input, std::int32_t rows, std::int32_t layer,
+                                      std::uint8_t* out) {
+  if (kernels_ == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "the quantized network is not set up");
+  }
+  if (layer < 0 || layer >= model_.num_layers) {
+    return Status::error(StatusCode::invalid_argument, "layer ", layer, " is not in 0 .. ",
+                         model_.num_layers - 1);
+  }
+  if (rows < 1 || input == nullptr || out == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "layer_output: ", rows,
+                         " rows, or input or output is null");
+  }
+  run(input, rows, 0, layer, out);
+  return Status();
+}
+
+const char* QuantizedNetwork::isa() const {
   return kernels_ == nullptr ? "none" : static_cast<const kernels::I8Kernels*>(kernels_)->isa;
 }
 

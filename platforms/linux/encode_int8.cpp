@@ -4,7 +4,7 @@
 //                                      firmware): float inputs quantized, then encoded
 //   tinyae_encode_int8 <isa> [extra]   the library instead: the case quantized here,
 //                                      then QuantizedModel::quantize_input and
-//                                      QuantizedEncoder::encode_one with int8 kernels <isa>
+//                                      QuantizedNetwork::encode_one with int8 kernels <isa>
 // Both repeat the first encode `extra` more times (platforms/insncount.sh counts by
 // difference).
 #include <cstdio>
@@ -22,7 +22,7 @@ constexpr tinyae::NetworkSpec kSpec = fw::kEncoderSpec;
 alignas(tinyae::kAlignment) unsigned char g_arena[tinyae::arena_bytes(kSpec, fw::kEncoderConfig) +
                                                   tinyae::quantized_model_bytes(kSpec) +
                                                   tinyae::quantize_work_bytes(kSpec) +
-                                                  tinyae::quantized_encoder_bytes(kSpec, 1)];
+                                                  tinyae::quantized_network_bytes(kSpec, 1)];
 
 void print(int sample, const std::int8_t* code) {
   for (int j = 0; j < fw::kCodeSize; ++j) std::printf("int8 %d %d %d\n", sample, j, code[j]);
@@ -40,7 +40,7 @@ tinyae::Status run_library(const char* isa, long extra) {
   tinyae::QuantizedModel model;
   TINYAE_RETURN_IF_ERROR(
       tinyae::quantize(net, x, fw::kCalibrationInputs, fw::kInputSize, options, arena, &model));
-  tinyae::QuantizedEncoder encoder;
+  tinyae::QuantizedNetwork encoder;
   TINYAE_RETURN_IF_ERROR(encoder.setup(model, 1, arena, isa));
   std::printf("int8 encoder 784-32, library, %s kernels\n", encoder.isa());
   std::uint8_t in[fw::kInputSize];

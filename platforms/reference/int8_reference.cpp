@@ -3,7 +3,7 @@
 //   int8_reference                 prints the host's int8 codes
 //   int8_reference run.log         checks the "int8 <sample> <j> <value>" lines of the log
 //                                  against the host's codes, byte for byte; exit 0 when equal
-// The host's codes come from QuantizedEncoder with the best int8 kernels of this CPU,
+// The host's codes come from QuantizedNetwork with the best int8 kernels of this CPU,
 // checked first against the scalar kernels, so an ISA bug cannot hide in the comparison.
 #include <cstdio>
 #include <cstring>
@@ -34,7 +34,7 @@ tinyae::Status build(Case* c) {
   TINYAE_RETURN_IF_ERROR(c->memory.allocate(tinyae::arena_bytes(spec, fw::kEncoderConfig) +
                                             tinyae::quantized_model_bytes(spec) +
                                             tinyae::quantize_work_bytes(spec) +
-                                            2 * tinyae::quantized_encoder_bytes(spec, 1)));
+                                            2 * tinyae::quantized_network_bytes(spec, 1)));
   TINYAE_RETURN_IF_ERROR(c->net.setup(spec, fw::kEncoderConfig, c->memory.arena()));
   std::vector<float> x(static_cast<std::size_t>(fw::kCalibrationInputs) * fw::kInputSize);
   for (int s = 0; s < fw::kCalibrationInputs; ++s) fw::encoder_input(s, x.data() + s * fw::kInputSize);
@@ -42,8 +42,8 @@ tinyae::Status build(Case* c) {
   options.fixed_input_range = true;  // [0, 1]
   TINYAE_RETURN_IF_ERROR(tinyae::quantize(c->net, x.data(), fw::kCalibrationInputs, fw::kInputSize,
                                           options, c->memory.arena(), &c->model));
-  tinyae::QuantizedEncoder best;
-  tinyae::QuantizedEncoder scalar;
+  tinyae::QuantizedNetwork best;
+  tinyae::QuantizedNetwork scalar;
   TINYAE_RETURN_IF_ERROR(best.setup(c->model, 1, c->memory.arena()));
   TINYAE_RETURN_IF_ERROR(scalar.setup(c->model, 1, c->memory.arena(), "scalar"));
   std::uint8_t in[fw::kInputSize];

@@ -87,8 +87,8 @@ void check_header(const char* label, const NetworkSpec& spec, std::uint64_t seed
     if (kernels::i8_for(*name) == nullptr) continue;
     INFO("isa " << *name);
     ArenaBuffer enc_memory;
-    REQUIRE(enc_memory.allocate(quantized_encoder_bytes(spec, 32)).ok());
-    QuantizedEncoder encoder;
+    REQUIRE(enc_memory.allocate(quantized_network_bytes(spec, 32)).ok());
+    QuantizedNetwork encoder;
     REQUIRE(encoder.setup(model, 32, enc_memory.arena(), *name).ok());
     std::vector<std::int8_t> codes(code * rows);
     REQUIRE(encoder.encode(in.data(), rows, codes.data()).ok());
@@ -149,4 +149,14 @@ TEST_CASE("save_c_header rejects names that are not C identifiers and empty mode
     CHECK(s.code() == StatusCode::invalid_argument);
     CHECK(std::string(s.message()).find("is not a C identifier") != std::string::npos);
   }
+  // A model with its decoder: the header holds encoders; nothing is written.
+  QuantizedModel whole;
+  whole.num_layers = 3;
+  whole.code_layer = 1;
+  const std::string path = test::temp_path("whole.h");
+  std::remove(path.c_str());
+  s = save_c_header(path, whole, "ok_name");
+  CHECK(s.code() == StatusCode::unsupported);
+  CHECK(std::string(s.message()).find("this model also has the decoder") != std::string::npos);
+  CHECK(std::fopen(path.c_str(), "rb") == nullptr);
 }

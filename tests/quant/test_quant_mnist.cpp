@@ -39,10 +39,10 @@ QuantizationReport quantize_and_measure(Trained& t, const QuantizeOptions& optio
   constexpr NetworkSpec spec = reference::kMnistDense;
   ArenaBuffer memory;
   REQUIRE(memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec) +
-                          quantized_encoder_bytes(spec, 256)).ok());
+                          quantized_network_bytes(spec, 256)).ok());
   QuantizedModel model;
   REQUIRE(quantize(t.net, t.train.values.data(), 2000, 784, options, memory.arena(), &model).ok());
-  QuantizedEncoder encoder;
+  QuantizedNetwork encoder;
   REQUIRE(encoder.setup(model, 256, memory.arena()).ok());
   QuantizationReport r;
   REQUIRE(measure_quantization(t.net, encoder, t.test.values.data(), t.test.rows, 784, &r).ok());
@@ -65,14 +65,14 @@ TEST_CASE("int8 mnist-dense: reconstruction MSE within 5 percent and code cosine
   for (const QuantizeOptions& options : {min_max, percentile}) {
     const QuantizationReport r = quantize_and_measure(t, options);
     INFO("calibration " << (options.calibration == Calibration::min_max ? "min-max" : "percentile")
-                        << ": float MSE " << r.float_mse << ", int8 MSE " << r.int8_mse
+                        << ": float MSE " << r.float_mse << ", int8 MSE " << r.int8_code_mse
                         << ", cosine mean " << r.code_cosine_mean << " min " << r.code_cosine_min
                         << ", code error max " << r.code_max_abs_error << " mean " << r.code_mean_abs_error);
     CHECK(r.samples == 10000);
     // The report's float path is the network's own (same decoder on the float codes).
     CHECK(r.float_mse == Approx(float_metrics.mse).epsilon(1e-4));
     CHECK(r.float_mse < 0.02);  // as trained by the reference; predicting the mean gives ~0.09
-    CHECK(r.int8_mse <= 1.05 * r.float_mse);
+    CHECK(r.int8_code_mse <= 1.05 * r.float_mse);
     CHECK(r.code_cosine_mean >= 0.99);
   }
 }
@@ -104,23 +104,23 @@ TEST_CASE("int8 mnist-conv: reconstruction MSE within 5 percent and code cosine 
   for (const QuantizeOptions& options : {min_max, percentile}) {
     ArenaBuffer memory;
     REQUIRE(memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec) +
-                            quantized_encoder_bytes(spec, 64)).ok());
+                            quantized_network_bytes(spec, 64)).ok());
     QuantizedModel model;
     REQUIRE(quantize(net, all.values.data(), 1000, 784, options, memory.arena(), &model).ok());
-    QuantizedEncoder encoder;
+    QuantizedNetwork encoder;
     REQUIRE(encoder.setup(model, 64, memory.arena()).ok());
     QuantizationReport r;
     REQUIRE(measure_quantization(net, encoder, held_out, 2000, 784, &r).ok());
     Metrics float_metrics;
     REQUIRE(net.evaluate(held_out, 2000, 784, &float_metrics).ok());
     const char* name = options.calibration == Calibration::min_max ? "min-max" : "percentile";
-    WARN("int8 mnist-conv, " << name << ": float MSE " << r.float_mse << ", int8 MSE " << r.int8_mse
+    WARN("int8 mnist-conv, " << name << ": float MSE " << r.float_mse << ", int8 MSE " << r.int8_code_mse
                              << ", cosine mean " << r.code_cosine_mean << " min " << r.code_cosine_min
                              << ", code error max " << r.code_max_abs_error << " mean "
                              << r.code_mean_abs_error);
     CHECK(r.samples == 2000);
     CHECK(r.float_mse == Approx(float_metrics.mse).epsilon(1e-4));  // the network's own decoder
-    CHECK(r.int8_mse <= 1.05 * r.float_mse);
+    CHECK(r.int8_code_mse <= 1.05 * r.float_mse);
     CHECK(r.code_cosine_mean >= 0.99);
   }
 }

@@ -135,38 +135,77 @@ std::vector<std::int32_t> reference_pool(const QuantizedLayer& layer, const std:
   return y;
 }
 
-// The codes from the model's integer tensors alone: int64 sums, the gemmlowp
-// transcription, the clamp and the table, layer by layer.
+std::vector<std::int32_t> reference_resize(const QuantizedLayer& layer, const std::vector<std::int32_t>& x) {
+  const Shape in = layer.input_shape;
+  const Shape out = layer.output_shape;
+  std::vector<std::int32_t> y;
+  for (std::int32_t oy = 0; oy < out.height; ++oy) {
+    for (std::int32_t ox = 0; ox < out.width; ++ox) {
+      const std::int32_t iy = oy * in.height / out.height;  // PyTorch's 'nearest'
+      const std::int32_t ix = ox * in.width / out.width;
+      for (std::int32_t ch = 0; ch < in.channels; ++ch) {
+        y.push_back(x[static_cast<std::size_t>((iy * in.width + ix) * in.channels + ch)]);
+      }
+    }
+  }
+  return y;
+}
+
+// Layers 0 .. last of one row from the model's integer tensors alone: int64 sums, the
+// gemmlowp transcription, the clamp and the table, layer by layer; the decoder reads the
+// int8 code as its value + 128.
+std::vector<std::int32_t> reference_row(const QuantizedModel& m, std::vector<std::int32_t> x,
+                                        std::int32_t last) {
+  for (std::int32_t l = 0; l <= last; ++l) {
+    const QuantizedLayer& layer = m.layers[l];
+    REQUIRE(static_cast<std::int64_t>(x.size()) == layer.input_shape.size());
+    if (l == m.code_layer + 1) {
+      for (std::int32_t& v : x) v += 128;
+    }
+    if (layer.kind == LayerKind::conv2d) {
+      x = reference_conv(layer, x);
+      continue;
+    }
+    if (layer.kind == LayerKind::max_pool2d) {
+      x = reference_pool(layer, x);
+      continue;
+    }
+    if (layer.kind == LayerKind::resize) {
+      x = reference_resize(layer, x);
+      continue;
+    }
+    std::vector<std::int32_t> y(static_cast<std::size_t>(layer.outputs));
+    for (std::int32_t j = 0; j < layer.outputs; ++j) {
+      std::int64_t acc = layer.bias[j];
+      for (std::int32_t i = 0; i < layer.inputs; ++i) {
+        acc += std::int64_t{layer.weights[std::int64_t{j} * layer.inputs + i]} * x[static_cast<std::size_t>(i)];
+      }
+      y[static_cast<std::size_t>(j)] = reference_output(layer, acc, j);
+    }
+    x = y;
+  }
+  return x;
+}
+
+template <class Byte>
+std::vector<Byte> reference_layers(const QuantizedModel& m, const std::vector<std::uint8_t>& in,
+                                   std::int32_t rows, std::int32_t last) {
+  std::vector<Byte> out;
+  for (std::int32_t r = 0; r < rows; ++r) {
+    const std::vector<std::int32_t> x(in.begin() + static_cast<std::ptrdiff_t>(r) * m.input_size,
+                                      in.begin() + static_cast<std::ptrdiff_t>(r + 1) * m.input_size);
+    for (std::int32_t v : reference_row(m, x, last)) {
+      REQUIRE(v == static_cast<Byte>(v));  // the stored type holds it
+      out.push_back(static_cast<Byte>(v));
+    }
+  }
+  return out;
+}
+
+// The codes (int8) from the model's integer tensors alone.
 std::vector<std::int8_t> reference_codes(const QuantizedModel& m, const std::vector<std::uint8_t>& in,
                                          std::int32_t rows) {
-  std::vector<std::int8_t> codes;
-  for (std::int32_t r = 0; r < rows; ++r) {
-    std::vector<std::int32_t> x(in.begin() + static_cast<std::ptrdiff_t>(r) * m.input_size,
-                                in.begin() + static_cast<std::ptrdiff_t>(r + 1) * m.input_size);
-    for (std::int32_t l = 0; l < m.num_layers; ++l) {
-      const QuantizedLayer& layer = m.layers[l];
-      REQUIRE(static_cast<std::int64_t>(x.size()) == layer.input_shape.size());
-      if (layer.kind == LayerKind::conv2d) {
-        x = reference_conv(layer, x);
-        continue;
-      }
-      if (layer.kind == LayerKind::max_pool2d) {
-        x = reference_pool(layer, x);
-        continue;
-      }
-      std::vector<std::int32_t> y(static_cast<std::size_t>(layer.outputs));
-      for (std::int32_t j = 0; j < layer.outputs; ++j) {
-        std::int64_t acc = layer.bias[j];
-        for (std::int32_t i = 0; i < layer.inputs; ++i) {
-          acc += std::int64_t{layer.weights[std::int64_t{j} * layer.inputs + i]} * x[static_cast<std::size_t>(i)];
-        }
-        y[static_cast<std::size_t>(j)] = reference_output(layer, acc, j);
-      }
-      x = y;
-    }
-    for (std::int32_t v : x) codes.push_back(static_cast<std::int8_t>(v));
-  }
-  return codes;
+  return reference_layers<std::int8_t>(m, in, rows, m.code_layer);
 }
 
 }  // namespace
@@ -245,8 +284,8 @@ TEST_CASE("the quantized encoder computes what the integer tensors say on every 
     if (kernels::i8_for(*name) == nullptr) continue;
     for (std::int32_t max_batch : {1, 7, 256}) {
       INFO("isa " << *name << " max batch " << max_batch);
-      OwnedArena memory(quantized_encoder_bytes(kDeep, max_batch));
-      QuantizedEncoder encoder;
+      OwnedArena memory(quantized_network_bytes(kDeep, max_batch));
+      QuantizedNetwork encoder;
       REQUIRE(encoder.setup(q.model, max_batch, memory.arena, *name).ok());
       CHECK(std::string(encoder.isa()) == *name);
       CHECK(memory.arena.available() == 0);  // the exact size
@@ -279,8 +318,8 @@ TEST_CASE("int8 codes track the float codes of trained identity-838", "[quant]")
   REQUIRE(quantize(net, x.data(), 8, 8, options, q.memory.arena, &q.model).ok());
   CHECK(q.model.input_scale == Approx(1.0 / 255));
   CHECK(q.model.input_zero_point == 0);
-  OwnedArena enc_memory(quantized_encoder_bytes(spec, 8));
-  QuantizedEncoder encoder;
+  OwnedArena enc_memory(quantized_network_bytes(spec, 8));
+  QuantizedNetwork encoder;
   REQUIRE(encoder.setup(q.model, 8, enc_memory.arena).ok());
   std::vector<std::uint8_t> in(64);
   q.model.quantize_input(x.data(), 64, in.data());
@@ -364,7 +403,7 @@ TEST_CASE("quantize rejects untrained networks and networks that are not encoder
   other.layers[1].kind = static_cast<LayerKind>(7);
   s = quantizable(other);
   CHECK(s.code() == StatusCode::unsupported);
-  CHECK(contains(s, "layer 1 (before the code layer 3) is of kind unknown"));
+  CHECK(contains(s, "layer 1 is of kind unknown: the int8 encoder handles"));
   NetworkSpec no_code = kDeep;
   no_code.code_layer = -1;
   s = quantizable(no_code);
@@ -416,15 +455,15 @@ TEST_CASE("quantize and the encoder need exactly their documented bytes", "[quan
   OwnedArena exact(need);
   REQUIRE(quantize(f.net, calib.data(), 10, 20, {}, exact.arena, &model).ok());
 
-  OwnedArena enc_small(quantized_encoder_bytes(kDeep, 16) - 1);
-  QuantizedEncoder encoder;
+  OwnedArena enc_small(quantized_network_bytes(kDeep, 16) - 1);
+  QuantizedNetwork encoder;
   s = encoder.setup(model, 16, enc_small.arena);
   CHECK(s.code() == StatusCode::arena_too_small);
   CHECK(contains(s, "missing 1"));
 }
 
 TEST_CASE("the quantized encoder rejects bad setup and input", "[quant][bad-input]") {
-  QuantizedEncoder encoder;
+  QuantizedNetwork encoder;
   std::uint8_t in[20] = {};
   std::int8_t code[5];
   Status s = encoder.encode(in, 1, code);
@@ -550,8 +589,8 @@ TEST_CASE("quantized conv encoders compute what the integer tensors say on every
       if (kernels::i8_for(*name) == nullptr) continue;
       for (std::int32_t max_batch : {1, 3, 64}) {
         INFO("spec with code layer " << spec.code_layer << " isa " << *name << " max batch " << max_batch);
-        OwnedArena memory(quantized_encoder_bytes(spec, max_batch));
-        QuantizedEncoder encoder;
+        OwnedArena memory(quantized_network_bytes(spec, max_batch));
+        QuantizedNetwork encoder;
         REQUIRE(encoder.setup(q.model, max_batch, memory.arena, *name).ok());
         CHECK(memory.arena.available() == 0);  // the exact size
         std::vector<std::int8_t> codes(want.size(), 99);
@@ -576,7 +615,7 @@ TEST_CASE("quantize rejects conv encoders it cannot run and calibration of the w
                                       .conv2d(1, 3, 1, Padding::same, Activation::sigmoid);
   Status s = quantizable(resized);
   CHECK(s.code() == StatusCode::unsupported);
-  CHECK(contains(s, "layer 1 (before the code layer 2) is of kind resize"));
+  CHECK(contains(s, "layer 1 is of kind resize: the int8 encoder handles"));
   Fixture f(resized);
   const std::vector<float> calib = calibration_rows(10, 64, 14);
   OwnedArena memory(1 << 20);
@@ -600,4 +639,223 @@ TEST_CASE("quantize rejects conv encoders it cannot run and calibration of the w
   CHECK(s.code() == StatusCode::invalid_argument);
   CHECK(contains(s, "calibration data has 296 columns but the network's input has 297"));
   CHECK(q.memory.arena.used() == 0);
+}
+
+// ------------------------------------------------------------ the whole network in int8
+
+namespace {
+
+QuantizeOptions whole_network() {
+  QuantizeOptions o;
+  o.scope = QuantizeScope::whole_network;
+  return o;
+}
+
+struct QuantizedWhole {
+  explicit QuantizedWhole(const NetworkSpec& spec)
+      : memory(quantized_model_bytes(spec, QuantizeScope::whole_network) +
+               quantize_work_bytes(spec, QuantizeScope::whole_network)) {}
+  OwnedArena memory;
+  QuantizedModel model;
+};
+
+// Deep dense (tables, ReLU, linear code, sigmoid out), conv with a pooled code, a resize
+// and a sigmoid conv out, and conv with a dense code and a dense decoder.
+const NetworkSpec kWholeSpecs[] = {kDeep, kConvPooledCode, kConvDenseCode};
+
+}  // namespace
+
+TEST_CASE("whole-network quantization: the decoder's tensors, the output on the input's grid", "[quant][decoder]") {
+  for (const NetworkSpec& spec : kWholeSpecs) {
+    INFO("spec with code layer " << spec.code_layer);
+    Fixture f(spec, 31);
+    const auto cols = static_cast<std::int32_t>(spec.input.size());
+    const std::vector<float> calib = calibration_rows(60, cols, 32);
+    const std::size_t need = quantized_model_bytes(spec, QuantizeScope::whole_network) +
+                             quantize_work_bytes(spec, QuantizeScope::whole_network);
+    CHECK(quantized_model_bytes(spec, QuantizeScope::whole_network) > quantized_model_bytes(spec));
+    OwnedArena small(need - 1);
+    QuantizedModel model;
+    CHECK(contains(quantize(f.net, calib.data(), 60, cols, whole_network(), small.arena, &model), "missing 1"));
+    OwnedArena exact(need);
+    QuantizeOptions o = whole_network();
+    o.fixed_input_range = true;  // pixels: scale 1/255, zero point 0
+    REQUIRE(quantize(f.net, calib.data(), 60, cols, o, exact.arena, &model).ok());
+    CHECK(exact.arena.used() == quantized_model_bytes(spec, QuantizeScope::whole_network));
+    REQUIRE(model.num_layers == spec.num_layers);
+    CHECK(model.code_layer == spec.code_layer);
+    CHECK(model.has_decoder());
+    CHECK(model.output_size == spec.output().size());
+    CHECK(model.input_scale == 1.0f / 255);
+    CHECK(model.input_zero_point == 0);
+    const QuantizedLayer& out = model.layers[spec.num_layers - 1];
+    CHECK(out.output_scale == model.input_scale);
+    CHECK(out.output_zero_point == model.input_zero_point);
+    CHECK_FALSE(out.signed_output);
+    // The decoder reads the int8 code as uint8: the same grid, zero point + 128.
+    const QuantizedLayer& first = model.layers[spec.code_layer + 1];
+    CHECK(first.input_scale == model.code_scale);
+    CHECK(first.input_zero_point == model.code_zero_point + 128);
+    for (std::int32_t l = spec.code_layer + 1; l < spec.num_layers; ++l) {
+      const QuantizedLayer& layer = model.layers[l];
+      CHECK(layer.kind == spec.layers[l].kind);
+      CHECK_FALSE(layer.signed_output);
+      if (l > spec.code_layer + 1) {
+        CHECK(layer.input_scale == model.layers[l - 1].output_scale);
+        CHECK(layer.input_zero_point == model.layers[l - 1].output_zero_point);
+      }
+      if (layer.kind == LayerKind::resize) {  // a copy: its input's grid, no tensors
+        CHECK(layer.output_scale == layer.input_scale);
+        CHECK(layer.weights == nullptr);
+        continue;
+      }
+      CHECK(static_cast<std::int64_t>(layer.inputs) * layer.outputs == spec.weight_count(l));
+      CHECK((layer.table != nullptr) == (spec.layers[l].activation == Activation::sigmoid ||
+                                         spec.layers[l].activation == Activation::tanh));
+    }
+    // The encoder's layers are the encoder-only model's.
+    Quantized encoder_only(spec);
+    REQUIRE(quantize(f.net, calib.data(), 60, cols, [] {
+      QuantizeOptions e;
+      e.fixed_input_range = true;
+      return e;
+    }(), encoder_only.memory.arena, &encoder_only.model).ok());
+    CHECK_FALSE(encoder_only.model.has_decoder());
+    CHECK(encoder_only.model.output_size == 0);
+    for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+      const QuantizedLayer& a = model.layers[l];
+      const QuantizedLayer& b = encoder_only.model.layers[l];
+      CHECK(a.output_scale == b.output_scale);
+      CHECK(a.output_zero_point == b.output_zero_point);
+      for (std::int64_t i = 0; i < std::int64_t{a.inputs} * a.outputs; ++i) REQUIRE(a.weights[i] == b.weights[i]);
+    }
+  }
+}
+
+TEST_CASE("the whole int8 network reconstructs, decodes and scores what the integer tensors say on every ISA", "[quant][decoder]") {
+  for (const NetworkSpec& spec : kWholeSpecs) {
+    Fixture f(spec, 41);
+    const auto cols = static_cast<std::int32_t>(spec.input.size());
+    const auto code = static_cast<std::int32_t>(spec.code_shape().size());
+    const std::vector<float> calib = calibration_rows(150, cols, 42);
+    QuantizedWhole q(spec);
+    REQUIRE(quantize(f.net, calib.data(), 150, cols, whole_network(), q.memory.arena, &q.model).ok());
+    const std::int32_t rows = 70;
+    std::vector<float> x = calibration_rows(rows, cols, 43);
+    for (std::size_t i = 0; i < x.size(); i += 7) x[i] = 1.6f * x[i] - 0.3f;  // clamps take part
+    std::vector<std::uint8_t> in(x.size());
+    q.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+    const std::vector<std::int8_t> want_codes = reference_codes(q.model, in, rows);
+    const std::vector<std::uint8_t> want = reference_layers<std::uint8_t>(q.model, in, rows, spec.num_layers - 1);
+    CHECK(std::vector<std::uint8_t>(want.size(), want[0]) != want);  // not one value throughout
+    std::vector<std::int64_t> want_scores;
+    for (std::int32_t r = 0; r < rows; ++r) {
+      std::int64_t sum = 0;
+      for (std::int32_t i = 0; i < cols; ++i) {
+        const std::int64_t d = std::int64_t{in[static_cast<std::size_t>(r * cols + i)]} - want[static_cast<std::size_t>(r * cols + i)];
+        sum += d * d;
+      }
+      want_scores.push_back(sum);
+    }
+    for (const char* const* name = kernels::kI8IsaNames; *name != nullptr; ++name) {
+      if (kernels::i8_for(*name) == nullptr) continue;
+      for (std::int32_t max_batch : {1, 3, 64}) {
+        INFO("spec with code layer " << spec.code_layer << " isa " << *name << " max batch " << max_batch);
+        OwnedArena memory(quantized_network_bytes(spec, max_batch, QuantizeScope::whole_network));
+        QuantizedNetwork net;
+        REQUIRE(net.setup(q.model, max_batch, memory.arena, *name).ok());
+        CHECK(memory.arena.available() == 0);  // the exact size
+        std::vector<std::int8_t> codes(want_codes.size(), 99);
+        REQUIRE(net.encode(in.data(), rows, codes.data()).ok());
+        REQUIRE(codes == want_codes);
+        std::vector<std::uint8_t> out(want.size(), 7);
+        REQUIRE(net.reconstruct(in.data(), rows, out.data()).ok());
+        REQUIRE(out == want);
+        std::fill(out.begin(), out.end(), 7);
+        REQUIRE(net.decode(codes.data(), rows, out.data()).ok());
+        REQUIRE(out == want);
+        std::vector<std::int64_t> scores(static_cast<std::size_t>(rows), -1);
+        REQUIRE(net.score(in.data(), rows, scores.data()).ok());
+        REQUIRE(scores == want_scores);
+        std::fill(out.begin(), out.end(), 7);
+        REQUIRE(net.layer_output(in.data(), rows, spec.num_layers - 1, out.data()).ok());
+        REQUIRE(out == want);
+        // Every layer on the way, the code layer's int8 bytes included.
+        for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+          std::vector<std::uint8_t> got(static_cast<std::size_t>(rows * spec.layers[l].output.size()));
+          REQUIRE(net.layer_output(in.data(), rows, l, got.data()).ok());
+          const std::vector<std::int32_t> ref = reference_row(
+              q.model, std::vector<std::int32_t>(in.begin() + cols * 5, in.begin() + cols * 6), l);
+          const std::size_t n = ref.size();
+          for (std::size_t i = 0; i < n; ++i) REQUIRE(got[5 * n + i] == static_cast<std::uint8_t>(ref[i]));
+        }
+        (void)code;
+      }
+    }
+  }
+}
+
+TEST_CASE("the int8 decoder, reconstruct and score reject encoder-only models and bad input", "[quant][decoder][bad-input]") {
+  Fixture f(kDeep);
+  const std::vector<float> calib = calibration_rows(30, 20, 51);
+  Quantized encoder_only(kDeep);
+  REQUIRE(quantize(f.net, calib.data(), 30, 20, {}, encoder_only.memory.arena, &encoder_only.model).ok());
+  OwnedArena memory(quantized_network_bytes(kDeep, 4));
+  QuantizedNetwork enc;
+  REQUIRE(enc.setup(encoder_only.model, 4, memory.arena).ok());
+  std::vector<std::uint8_t> in(20 * 4, 100);
+  std::vector<std::uint8_t> out(20 * 4);
+  std::vector<std::int8_t> codes(5 * 4);
+  std::vector<std::int64_t> scores(4);
+  Status s = enc.reconstruct(in.data(), 4, out.data());
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "reconstruct: the quantized model holds only the encoder"));
+  CHECK(contains(enc.decode(codes.data(), 4, out.data()), "decode: the quantized model holds only the encoder"));
+  CHECK(contains(enc.score(in.data(), 4, scores.data()), "score: the quantized model holds only the encoder"));
+  CHECK(contains(enc.layer_output(in.data(), 4, 4, out.data()), "layer 4 is not in 0 .. 3"));
+
+  QuantizedWhole q(kDeep);
+  REQUIRE(quantize(f.net, calib.data(), 30, 20, whole_network(), q.memory.arena, &q.model).ok());
+  OwnedArena whole_memory(quantized_network_bytes(kDeep, 4, QuantizeScope::whole_network));
+  QuantizedNetwork whole;
+  CHECK(contains(whole.reconstruct(in.data(), 4, out.data()), "not set up"));
+  REQUIRE(whole.setup(q.model, 4, whole_memory.arena).ok());
+  CHECK(contains(whole.reconstruct(in.data(), 0, out.data()), "input has 0 rows"));
+  CHECK(contains(whole.score(nullptr, 4, scores.data()), "null"));
+  CHECK(contains(whole.decode(codes.data(), 4, nullptr), "null"));
+  CHECK(contains(whole.layer_output(in.data(), 4, -1, out.data()), "layer -1 is not in 0 .. 4"));
+  // The arena one byte short.
+  OwnedArena short_memory(quantized_network_bytes(kDeep, 4, QuantizeScope::whole_network) - 1);
+  QuantizedNetwork too_small;
+  CHECK(contains(too_small.setup(q.model, 4, short_memory.arena), "missing 1"));
+
+  // Networks the whole int8 path cannot run: no decoder; a resize as the output layer.
+  constexpr NetworkSpec no_decoder = NetworkSpec(Shape::vector(6)).dense(4, Activation::relu).dense(2, Activation::identity).code();
+  s = quantizable(no_decoder, QuantizeScope::whole_network);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(contains(s, "no decoder"));
+  CHECK(quantizable(no_decoder).ok());
+  constexpr NetworkSpec resize_out = NetworkSpec(Shape{1, 4, 4})
+                                         .conv2d(2, 3, 2, Padding::same, Activation::relu)
+                                         .code()
+                                         .conv2d(1, 3, 1, Padding::same, Activation::sigmoid)
+                                         .resize(4, 4);
+  s = quantizable(resize_out, QuantizeScope::whole_network);
+  CHECK(s.code() == StatusCode::unsupported);
+  CHECK(contains(s, "the output layer 2 is a resize"));
+  Fixture r(resize_out);
+  const std::vector<float> calib16 = calibration_rows(10, 16, 52);
+  OwnedArena big(1 << 20);
+  QuantizedModel m;
+  CHECK(contains(quantize(r.net, calib16.data(), 10, 16, whole_network(), big.arena, &m), "is a resize"));
+  CHECK(big.arena.used() == 0);
+  // An untrained decoder layer: its weights are checked as the encoder's are.
+  Fixture zero_decoder(kDeep);
+  for (std::int64_t i = 0; i < kDeep.weight_count(4); ++i) zero_decoder.net.weights(4)[i] = 0;
+  Quantized any(kDeep);
+  CHECK(quantize(zero_decoder.net, calib.data(), 30, 20, {}, any.memory.arena, &any.model).ok());
+  QuantizedWhole whole_zero(kDeep);
+  CHECK(contains(quantize(zero_decoder.net, calib.data(), 30, 20, whole_network(), whole_zero.memory.arena,
+                          &whole_zero.model),
+                 "layer 4 has only zero weights"));
 }
