@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/random.hpp"
@@ -183,4 +184,54 @@ TEST_CASE("reconstruction_scores are each row's mean squared reconstruction erro
   x[7] = std::nanf("");
   CHECK(reconstruction_scores(net, x.data(), rows, 6, &scores).code() == StatusCode::non_finite);
   CHECK(reconstruction_scores(net, x.data(), rows, 5, &scores).code() == StatusCode::invalid_argument);
+}
+
+TEST_CASE("int8 reconstruction scores are the integer distances of the int8 reconstruction", "[anomaly][quant]") {
+  constexpr NetworkSpec spec = NetworkSpec(Shape::vector(6))
+                                   .dense(3, Activation::sigmoid)
+                                   .code()
+                                   .dense(6, Activation::sigmoid);
+  TrainConfig config;
+  config.batch_size = 4;
+  test::OwnedArena memory(arena_bytes(spec, config));
+  Network net;
+  REQUIRE(net.setup(spec, config, memory.arena).ok());
+  const std::int32_t rows = 300;  // more than one 256-row chunk
+  std::vector<float> x(std::size_t(rows) * 6);
+  Pcg32 rng(4, 1);
+  for (float& v : x) v = rng.next_float();
+  QuantizeOptions options;
+  options.scope = QuantizeScope::whole_network;
+  options.fixed_input_range = true;
+  test::OwnedArena quant_memory(quantized_model_bytes(spec, options.scope) + quantize_work_bytes(spec, options.scope) +
+                                quantized_network_bytes(spec, 16, options.scope));
+  QuantizedModel model;
+  QuantizedNetwork q;
+  REQUIRE(quantize(net, x.data(), rows, 6, options, quant_memory.arena, &model).ok());
+  REQUIRE(q.setup(model, 16, quant_memory.arena).ok());
+  std::vector<std::uint8_t> in(x.size());
+  std::vector<std::uint8_t> out(x.size());
+  model.quantize_input(x.data(), std::int64_t(x.size()), in.data());
+  REQUIRE(q.reconstruct(in.data(), rows, out.data()).ok());
+  std::vector<double> scores;
+  REQUIRE(int8_reconstruction_scores(q, x.data(), rows, 6, &scores).ok());
+  REQUIRE(scores.size() == std::size_t(rows));
+  std::vector<double> float_scores;
+  REQUIRE(reconstruction_scores(net, x.data(), rows, 6, &float_scores).ok());
+  for (std::int32_t r = 0; r < rows; ++r) {
+    std::int64_t sse = 0;
+    for (int c = 0; c < 6; ++c) {
+      const std::int64_t d = std::int64_t{in[std::size_t(r) * 6 + c]} - out[std::size_t(r) * 6 + c];
+      sse += d * d;
+    }
+    REQUIRE(scores[std::size_t(r)] == double(sse));
+    // On the float scale, within a few input steps of the float score.
+    CHECK(std::fabs(scores[std::size_t(r)] * model.score_scale() - float_scores[std::size_t(r)]) < 0.02);
+  }
+  x[7] = std::nanf("");
+  Status s = int8_reconstruction_scores(q, x.data(), rows, 6, &scores);
+  CHECK(s.code() == StatusCode::non_finite);
+  CHECK(std::string(s.message()).find("row 1, column 1") != std::string::npos);
+  CHECK(int8_reconstruction_scores(q, x.data(), rows, 5, &scores).code() == StatusCode::invalid_argument);
+  CHECK(int8_reconstruction_scores(q, x.data(), 0, 6, &scores).code() == StatusCode::invalid_argument);
 }

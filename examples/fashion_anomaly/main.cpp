@@ -3,7 +3,9 @@
 // batch 256) trains 20 epochs on that class's ~6000 training images only; every one
 // of the 10000 test images is then scored by its mean squared reconstruction error,
 // the other nine classes being the anomalies. Prints the AUROC per class, the rates at
-// the threshold (the 99th percentile of the training scores) and the mean AUROC.
+// the threshold (the 99th percentile of the training scores) and the mean AUROC; and the
+// same for the whole network quantized to int8 (calibrated on the class's training
+// images; integer scores, its threshold their 99th percentile).
 //
 //   fashion_anomaly [--epochs N] [--classes 0,3,7] [--threads N] [idx-folder]
 // idx-folder holds the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist
@@ -30,10 +32,27 @@ int fail(const tinyae::Status& s) {
   return 1;
 }
 
-struct ClassResult {
+struct Detection {
   double auroc = 0;
   double threshold = 0;
   tinyae::DetectionRates rates;
+};
+
+// AUROC, threshold and the rates at it, from the training and test scores.
+tinyae::Status detect(const std::vector<double>& train_scores, const std::vector<double>& test_scores,
+                      const std::vector<std::uint8_t>& anomalous, Detection* out) {
+  TINYAE_RETURN_IF_ERROR(tinyae::percentile_threshold(train_scores.data(), std::int64_t(train_scores.size()),
+                                                      tinyae::reference::kAnomalyPercentile, &out->threshold));
+  const auto n = std::int64_t(test_scores.size());
+  TINYAE_RETURN_IF_ERROR(tinyae::auroc(test_scores.data(), anomalous.data(), n, &out->auroc));
+  out->rates = tinyae::detection_rates(test_scores.data(), anomalous.data(), n, out->threshold);
+  return tinyae::Status();
+}
+
+struct ClassResult {
+  Detection float32;
+  Detection int8;
+  double int8_score_scale = 0;
 };
 
 tinyae::Status run_class(const tinyae::Matrix& train, const std::vector<std::uint8_t>& train_labels,
@@ -51,16 +70,31 @@ tinyae::Status run_class(const tinyae::Matrix& train, const std::vector<std::uin
   TINYAE_RETURN_IF_ERROR(memory.allocate(tinyae::arena_bytes(kSpec, config)));
   TINYAE_RETURN_IF_ERROR(net.setup(kSpec, config, memory.arena()));
   TINYAE_RETURN_IF_ERROR(net.fit(normal_rows.data(), rows, train.cols));
-  std::vector<double> scores;
-  TINYAE_RETURN_IF_ERROR(tinyae::reconstruction_scores(net, normal_rows.data(), rows, train.cols, &scores));
-  TINYAE_RETURN_IF_ERROR(tinyae::percentile_threshold(scores.data(), rows, tinyae::reference::kAnomalyPercentile,
-                                                      &out->threshold));
-  TINYAE_RETURN_IF_ERROR(tinyae::reconstruction_scores(net, test.values.data(), test.rows, test.cols, &scores));
   std::vector<std::uint8_t> anomalous(test_labels.size());
   for (std::size_t i = 0; i < anomalous.size(); ++i) anomalous[i] = test_labels[i] != normal ? 1 : 0;
-  TINYAE_RETURN_IF_ERROR(tinyae::auroc(scores.data(), anomalous.data(), test.rows, &out->auroc));
-  out->rates = tinyae::detection_rates(scores.data(), anomalous.data(), test.rows, out->threshold);
-  return tinyae::Status();
+  std::vector<double> train_scores;
+  std::vector<double> test_scores;
+  TINYAE_RETURN_IF_ERROR(tinyae::reconstruction_scores(net, normal_rows.data(), rows, train.cols, &train_scores));
+  TINYAE_RETURN_IF_ERROR(tinyae::reconstruction_scores(net, test.values.data(), test.rows, test.cols, &test_scores));
+  TINYAE_RETURN_IF_ERROR(detect(train_scores, test_scores, anomalous, &out->float32));
+
+  // The whole network in int8, pixels / 255 as the 8-bit input.
+  tinyae::QuantizeOptions options;
+  options.scope = tinyae::QuantizeScope::whole_network;
+  options.fixed_input_range = true;
+  constexpr std::int32_t kBatch = 256;
+  tinyae::ArenaBuffer quant_memory;
+  TINYAE_RETURN_IF_ERROR(quant_memory.allocate(tinyae::quantized_model_bytes(kSpec, options.scope) +
+                                               tinyae::quantize_work_bytes(kSpec, options.scope) +
+                                               tinyae::quantized_network_bytes(kSpec, kBatch, options.scope)));
+  tinyae::QuantizedModel model;
+  tinyae::QuantizedNetwork q;
+  TINYAE_RETURN_IF_ERROR(tinyae::quantize(net, normal_rows.data(), rows, train.cols, options, quant_memory.arena(), &model));
+  TINYAE_RETURN_IF_ERROR(q.setup(model, kBatch, quant_memory.arena()));
+  TINYAE_RETURN_IF_ERROR(tinyae::int8_reconstruction_scores(q, normal_rows.data(), rows, train.cols, &train_scores));
+  TINYAE_RETURN_IF_ERROR(tinyae::int8_reconstruction_scores(q, test.values.data(), test.rows, test.cols, &test_scores));
+  out->int8_score_scale = model.score_scale();
+  return detect(train_scores, test_scores, anomalous, &out->int8);
 }
 
 }  // namespace
@@ -103,20 +137,32 @@ int main(int argc, char** argv) {
   }
   std::printf("fashion-anomaly: 784-32-784 per normal class, %d epochs, scored on %d test images\n\n",
               config.epochs, test.rows);
-  std::printf("| class | normal | AUROC | threshold | anomalies flagged | normal flagged |\n");
-  std::printf("|---|---|---|---|---|---|\n");
+  std::printf("| class | normal | AUROC | threshold | anomalies flagged | normal flagged "
+              "| int8 AUROC | int8 threshold (as MSE) | anomalies flagged | normal flagged |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
   const auto start = std::chrono::steady_clock::now();
   double sum = 0;
+  double int8_sum = 0;
+  double largest_gap = 0;
   for (int c : classes) {
     ClassResult r;
     if (!(s = run_class(train, train_labels, test, test_labels, c, config, &r)).ok()) return fail(s);
-    std::printf("| %d | %s | %.4f | %.5f | %.1f%% | %.1f%% |\n", c, kClassNames[c], r.auroc, r.threshold,
-                100 * r.rates.true_positive_rate, 100 * r.rates.false_positive_rate);
+    const Detection& f = r.float32;
+    const Detection& q = r.int8;
+    std::printf("| %d | %s | %.4f | %.5f | %.1f%% | %.1f%% | %.4f | %.0f (%.5f) | %.1f%% | %.1f%% |\n", c,
+                kClassNames[c], f.auroc, f.threshold, 100 * f.rates.true_positive_rate,
+                100 * f.rates.false_positive_rate, q.auroc, q.threshold, q.threshold * r.int8_score_scale,
+                100 * q.rates.true_positive_rate, 100 * q.rates.false_positive_rate);
     std::fflush(stdout);
-    sum += r.auroc;
+    sum += f.auroc;
+    int8_sum += q.auroc;
+    const double gap = q.auroc > f.auroc ? q.auroc - f.auroc : f.auroc - q.auroc;
+    largest_gap = gap > largest_gap ? gap : largest_gap;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("\nmean AUROC %.4f over %zu classes; trained and scored in %.1f s\n", sum / double(classes.size()),
-              classes.size(), seconds);
+  std::printf("\nmean AUROC %.4f float, %.4f int8 (largest difference %.2f points) over %zu classes; "
+              "trained, quantized and scored in %.1f s\n",
+              sum / double(classes.size()), int8_sum / double(classes.size()), 100 * largest_gap, classes.size(),
+              seconds);
   return 0;
 }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tinyae/network.hpp"
+#include "tinyae/quantize.hpp"
 #include "tinyae/status.hpp"
 
 namespace tinyae {
@@ -31,6 +32,13 @@ struct AnomalyThreshold {
 // (the float score), summed in double. rows x cols data, cols = the input size.
 Status reconstruction_scores(Network& net, const float* data, std::int32_t rows,
                              std::int32_t cols, std::vector<double>* scores);
+
+// The int8 score: scores[i] = QuantizedNetwork::score of row i, the exact sum of
+// squared differences between its uint8 input and uint8 reconstruction (held exactly
+// in a double). Times q.model().score_scale() it is on the float score's scale. rows x
+// cols float data (cols = the input size, finite), quantized by the model's input grid.
+Status int8_reconstruction_scores(QuantizedNetwork& q, const float* data, std::int32_t rows,
+                                  std::int32_t cols, std::vector<double>* scores);
 
 // The nearest-rank percentile: the smallest score s such that at least percent % of
 // the n scores are <= s. A sample is anomalous when its score is above the threshold,

@@ -65,6 +65,37 @@ Status reconstruction_scores(Network& net, const float* data, std::int32_t rows,
   return Status();
 }
 
+Status int8_reconstruction_scores(QuantizedNetwork& q, const float* data, std::int32_t rows,
+                                  std::int32_t cols, std::vector<double>* scores) {
+  if (rows <= 0) return Status::error(StatusCode::invalid_argument, "int8_reconstruction_scores: no samples");
+  if (data == nullptr || scores == nullptr) {
+    return Status::error(StatusCode::invalid_argument, "int8_reconstruction_scores: null data or output");
+  }
+  if (cols != q.model().input_size) {
+    return Status::error(StatusCode::invalid_argument, "int8_reconstruction_scores: data has ", cols,
+                         " columns but the model's input has ", q.model().input_size);
+  }
+  const std::int64_t n = std::int64_t{rows} * cols;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(data[i])) {
+      return Status::error(StatusCode::non_finite, "int8_reconstruction_scores: a non-finite value at row ",
+                           i / cols, ", column ", i % cols);
+    }
+  }
+  constexpr std::int32_t kChunk = 256;
+  std::vector<std::uint8_t> in(static_cast<std::size_t>(std::min(rows, kChunk)) * static_cast<std::size_t>(cols));
+  std::vector<std::int64_t> sums(static_cast<std::size_t>(std::min(rows, kChunk)));
+  std::vector<double> result(static_cast<std::size_t>(rows));
+  for (std::int32_t begin = 0; begin < rows; begin += kChunk) {
+    const std::int32_t count = std::min(kChunk, rows - begin);
+    q.model().quantize_input(data + std::int64_t{begin} * cols, std::int64_t{count} * cols, in.data());
+    TINYAE_RETURN_IF_ERROR(q.score(in.data(), count, sums.data()));
+    for (std::int32_t r = 0; r < count; ++r) result[std::size_t(begin + r)] = double(sums[std::size_t(r)]);
+  }
+  *scores = std::move(result);
+  return Status();
+}
+
 Status percentile_threshold(const double* scores, std::int64_t n, double percent,
                             double* threshold) {
   if (!(percent > 0 && percent <= 100)) {
