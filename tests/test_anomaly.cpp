@@ -154,20 +154,31 @@ TEST_CASE("anomaly statistics reject bad input with the value named", "[anomaly]
   CHECK(percentile_threshold(ok.data(), 0, 99, &v).code() == StatusCode::invalid_argument);
 }
 
-TEST_CASE("reconstruction_scores are each row's mean squared reconstruction error", "[anomaly]") {
-  constexpr NetworkSpec spec = NetworkSpec(Shape::vector(6))
-                                   .dense(3, Activation::sigmoid)
-                                   .code()
-                                   .dense(6, Activation::sigmoid);
-  TrainConfig config;
-  config.batch_size = 4;
-  test::OwnedArena memory(arena_bytes(spec, config));
+// A 6-3-6 sigmoid autoencoder (untrained) and 300 random rows: more than one 256-row chunk.
+struct Small6 {
+  static constexpr NetworkSpec kSpec =
+      NetworkSpec(Shape::vector(6)).dense(3, Activation::sigmoid).code().dense(6, Activation::sigmoid);
+  static constexpr std::int32_t kRows = 300;
+  static TrainConfig config() {
+    TrainConfig c;
+    c.batch_size = 4;
+    return c;
+  }
+  explicit Small6(std::uint64_t seed) : memory(arena_bytes(kSpec, config())), x(std::size_t(kRows) * 6) {
+    REQUIRE(net.setup(kSpec, config(), memory.arena).ok());
+    Pcg32 rng(seed, 1);
+    for (float& v : x) v = rng.next_float();
+  }
+  test::OwnedArena memory;
   Network net;
-  REQUIRE(net.setup(spec, config, memory.arena).ok());
-  const std::int32_t rows = 300;  // more than one 256-row chunk
-  std::vector<float> x(std::size_t(rows) * 6);
-  Pcg32 rng(3, 1);
-  for (float& v : x) v = rng.next_float();
+  std::vector<float> x;
+};
+
+TEST_CASE("reconstruction_scores are each row's mean squared reconstruction error", "[anomaly]") {
+  Small6 small(3);
+  Network& net = small.net;
+  std::vector<float>& x = small.x;
+  const std::int32_t rows = Small6::kRows;
   std::vector<float> out(x.size());
   REQUIRE(net.reconstruct(x.data(), rows, 6, out.data()).ok());
   std::vector<double> scores;
@@ -187,19 +198,11 @@ TEST_CASE("reconstruction_scores are each row's mean squared reconstruction erro
 }
 
 TEST_CASE("int8 reconstruction scores are the integer distances of the int8 reconstruction", "[anomaly][quant]") {
-  constexpr NetworkSpec spec = NetworkSpec(Shape::vector(6))
-                                   .dense(3, Activation::sigmoid)
-                                   .code()
-                                   .dense(6, Activation::sigmoid);
-  TrainConfig config;
-  config.batch_size = 4;
-  test::OwnedArena memory(arena_bytes(spec, config));
-  Network net;
-  REQUIRE(net.setup(spec, config, memory.arena).ok());
-  const std::int32_t rows = 300;  // more than one 256-row chunk
-  std::vector<float> x(std::size_t(rows) * 6);
-  Pcg32 rng(4, 1);
-  for (float& v : x) v = rng.next_float();
+  Small6 small(4);
+  Network& net = small.net;
+  std::vector<float>& x = small.x;
+  const std::int32_t rows = Small6::kRows;
+  constexpr NetworkSpec spec = Small6::kSpec;
   QuantizeOptions options;
   options.scope = QuantizeScope::whole_network;
   options.fixed_input_range = true;
