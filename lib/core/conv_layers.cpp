@@ -433,25 +433,7 @@ void for_each_resized_pixel(Shape input, std::int32_t height, std::int32_t width
 
 void resize_nearest_forward(Shape input, std::int32_t height, std::int32_t width,
                             std::int32_t batch, const float* x, float* y) {
-  const Index c = input.channels;
-  const Index row_floats = Index{width} * c;
-  for (std::int32_t s = 0; s < batch; ++s) {
-    for (std::int32_t oy = 0; oy < height; ++oy) {
-      const Index iy = Index{oy} * input.height / height;
-      float* dst = y + (Index{s} * height + oy) * row_floats;
-      if (oy > 0 && Index{oy - 1} * input.height / height == iy) {
-        // The same input row as the output row above: copy that whole row at once.
-        std::memcpy(dst, dst - row_floats, static_cast<std::size_t>(row_floats) * sizeof(float));
-        continue;
-      }
-      // Pixel by pixel (a few floats each: a loop, not a memcpy call per pixel).
-      const float* src = x + (Index{s} * input.height + iy) * input.width * c;
-      for (std::int32_t ox = 0; ox < width; ++ox) {
-        const float* p = src + Index{ox} * input.width / width * c;
-        for (Index ch = 0; ch < c; ++ch) dst[ox * c + ch] = p[ch];
-      }
-    }
-  }
+  resize_nearest_copy(input, height, width, batch, x, y);
 }
 
 void resize_nearest_backward(Shape input, std::int32_t height, std::int32_t width,

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "../kernels/f32_kernels.hpp"
 #include "tinyae/conv_geometry.hpp"
@@ -55,6 +56,31 @@ void max_pool2d_backward(Shape input, std::int32_t batch, const float* x, const 
 // (floor(oy * H / height), floor(ox * W / width)), PyTorch's mode='nearest'.
 void resize_nearest_forward(Shape input, std::int32_t height, std::int32_t width,
                             std::int32_t batch, const float* x, float* y);
+// The copy itself, for any element: floats here, the int8 network's stored bytes.
+template <class T>
+void resize_nearest_copy(Shape input, std::int32_t height, std::int32_t width, std::int32_t batch,
+                         const T* x, T* y) {
+  using Index = std::int64_t;
+  const Index c = input.channels;
+  const Index row_elements = Index{width} * c;
+  for (std::int32_t s = 0; s < batch; ++s) {
+    for (std::int32_t oy = 0; oy < height; ++oy) {
+      const Index iy = Index{oy} * input.height / height;
+      T* dst = y + (Index{s} * height + oy) * row_elements;
+      if (oy > 0 && Index{oy - 1} * input.height / height == iy) {
+        // The same input row as the output row above: copy that whole row at once.
+        std::memcpy(dst, dst - row_elements, static_cast<std::size_t>(row_elements) * sizeof(T));
+        continue;
+      }
+      // Pixel by pixel (a few elements each: a loop, not a memcpy call per pixel).
+      const T* src = x + (Index{s} * input.height + iy) * input.width * c;
+      for (std::int32_t ox = 0; ox < width; ++ox) {
+        const T* p = src + Index{ox} * input.width / width * c;
+        for (Index ch = 0; ch < c; ++ch) dst[ox * c + ch] = p[ch];
+      }
+    }
+  }
+}
 // dx (overwritten) = the sum of dy over the output pixels that copy each input pixel.
 void resize_nearest_backward(Shape input, std::int32_t height, std::int32_t width,
                              std::int32_t batch, const float* dy, float* dx);

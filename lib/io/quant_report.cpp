@@ -84,9 +84,8 @@ Status measure_quantization(Network& net, QuantizedNetwork& quantized, const flo
       }
     }
     if (model.has_decoder()) {
-      std::vector<std::uint8_t>& q_out = q_layer;
-      TINYAE_RETURN_IF_ERROR(quantized.reconstruct(q_in.data(), batch, q_out.data()));
-      model.dequantize_output(q_out.data(), values, recon.data());
+      TINYAE_RETURN_IF_ERROR(quantized.reconstruct(q_in.data(), batch, q_layer.data()));
+      model.dequantize_output(q_layer.data(), values, recon.data());
       for (std::int64_t i = 0; i < values; ++i) {
         const double d = static_cast<double>(recon[count(i)]) - x[i];
         int8_se += d * d;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "../core/conv_layers.hpp"
 #include "../kernels/pool_windows.hpp"
 #include "tinyae/quantize.hpp"
 
@@ -113,23 +114,7 @@ void i8_max_pool2d(Shape input, std::int32_t batch, const std::uint8_t* x, bool 
 
 void i8_resize_nearest(Shape input, std::int32_t height, std::int32_t width, std::int32_t batch,
                        const std::uint8_t* x, std::uint8_t* y) {
-  const Index c = input.channels;
-  const Index row_bytes = Index{width} * c;
-  for (std::int32_t s = 0; s < batch; ++s) {
-    for (std::int32_t oy = 0; oy < height; ++oy) {
-      const Index iy = Index{oy} * input.height / height;
-      std::uint8_t* dst = y + (Index{s} * height + oy) * row_bytes;
-      if (oy > 0 && Index{oy - 1} * input.height / height == iy) {  // the row above again
-        std::memcpy(dst, dst - row_bytes, static_cast<std::size_t>(row_bytes));
-        continue;
-      }
-      const std::uint8_t* src = x + (Index{s} * input.height + iy) * input.width * c;
-      for (std::int32_t ox = 0; ox < width; ++ox) {
-        const std::uint8_t* p = src + Index{ox} * input.width / width * c;
-        for (Index ch = 0; ch < c; ++ch) dst[ox * c + ch] = p[ch];
-      }
-    }
-  }
+  conv::resize_nearest_copy(input, height, width, batch, x, y);
 }
 
 }  // namespace tinyae::kernels
