@@ -68,13 +68,15 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
   }
   TINYAE_RETURN_IF_ERROR(load_model(f.model, &l->model));
   const NetworkSpec& spec = l->model.spec;
-  TINYAE_RETURN_IF_ERROR(quantizable(spec));
+  const QuantizeScope scope = f.whole_network ? QuantizeScope::whole_network : QuantizeScope::encoder;
+  TINYAE_RETURN_IF_ERROR(quantizable(spec, scope));
   TINYAE_RETURN_IF_ERROR(l->network_memory.allocate(arena_bytes(spec, 256)));
   TINYAE_RETURN_IF_ERROR(l->net.setup(spec, 256, l->network_memory.arena()));
   TINYAE_RETURN_IF_ERROR(set_parameters(l->model, &l->net));
   TINYAE_RETURN_IF_ERROR(load_rows_limited(f.data, f, f.calibration_rows, calibration));
 
   QuantizeOptions options;
+  options.scope = scope;
   options.calibration = f.calibration == "percentile" ? Calibration::percentile : Calibration::min_max;
   options.percentile = f.percentile;
   if (f.input_range.size() == 2) {
@@ -82,8 +84,9 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
     options.input_min = f.input_range[0];
     options.input_max = f.input_range[1];
   }
-  TINYAE_RETURN_IF_ERROR(l->quant_memory.allocate(quantized_model_bytes(spec) + quantize_work_bytes(spec) +
-                                                  quantized_network_bytes(spec, 256)));
+  TINYAE_RETURN_IF_ERROR(l->quant_memory.allocate(quantized_model_bytes(spec, scope) +
+                                                  quantize_work_bytes(spec, scope) +
+                                                  quantized_network_bytes(spec, 256, scope)));
   TINYAE_RETURN_IF_ERROR(quantize(l->net, calibration->values.data(), calibration->rows, calibration->cols,
                                   options, l->quant_memory.arena(), &l->quantized));
   return l->encoder.setup(l->quantized, 256, l->quant_memory.arena(), f.isa.empty() ? nullptr : f.isa.c_str());
@@ -121,12 +124,12 @@ int run_quantize(QuantCommands::Flags& f) {
   if (!s.ok()) return fail(s);
   const NetworkSpec& spec = l.model.spec;
   std::int64_t float_bytes = 0;
-  for (std::int32_t layer = 0; layer <= spec.code_layer; ++layer) {
+  for (std::int32_t layer = 0; layer < l.quantized.num_layers; ++layer) {
     float_bytes += 4 * (spec.weight_count(layer) + spec.bias_count(layer));
   }
-  std::printf("quantized %s: %d encoder layer(s), %s calibration on %d samples, int8 kernels %s\n",
-              f.model.c_str(), l.quantized.num_layers, f.calibration.c_str(), calibration.rows,
-              l.encoder.isa());
+  std::printf("quantized %s: %d %s layer(s), %s calibration on %d samples, int8 kernels %s\n",
+              f.model.c_str(), l.quantized.num_layers, f.whole_network ? "network" : "encoder",
+              f.calibration.c_str(), calibration.rows, l.encoder.isa());
   std::printf("parameters  %lld bytes int8 (weights, int32 bias/multiplier/shift, tables), "
               "%lld bytes float32: %.2fx smaller\n",
               static_cast<long long>(l.quantized.parameter_bytes()), static_cast<long long>(float_bytes),
@@ -148,7 +151,17 @@ int run_quantize(QuantCommands::Flags& f) {
               r.code_cosine_mean, r.code_cosine_min);
   std::printf("recon MSE   float encoder %.6f, int8 encoder %.6f (%+.2f%%), both through the float decoder\n",
               r.float_mse, r.int8_code_mse, 100.0 * (r.int8_code_mse / r.float_mse - 1.0));
-  if (!f.c_header.empty() && !(s = write_header(f, l.quantized)).ok()) return fail(s);
+  if (l.quantized.has_decoder()) {
+    std::printf("recon MSE   int8 network %.6f (%+.2f%% against float), the int8 output dequantized\n",
+                r.int8_mse, 100.0 * (r.int8_mse / r.float_mse - 1.0));
+  }
+  std::printf("per layer   RMS error of the dequantized int8 output / RMS of the float output:\n");
+  for (std::int32_t layer = 0; layer < r.layers; ++layer) {
+    const double rel = r.layer_float_rms[layer] > 0 ? r.layer_rms_error[layer] / r.layer_float_rms[layer] : 0.0;
+    std::printf("  layer %d %-10s %.6f / %.6f (%.2f%%)%s\n", layer, layer_kind_name(spec.layers[layer].kind),
+                r.layer_rms_error[layer], r.layer_float_rms[layer], 100.0 * rel,
+                layer == spec.code_layer ? "  (code)" : "");
+  }  if (!f.c_header.empty() && !(s = write_header(f, l.quantized)).ok()) return fail(s);
   return 0;
 }
 
@@ -159,6 +172,8 @@ QuantCommands::QuantCommands(CLI::App& app, CLI::App* export_cmd) : export_(expo
   quantize_->add_option("--model", quantize_flags_.model, "model file")->required();
   quantize_->add_option("--c-header", quantize_flags_.c_header, "also write the int8 encoder as a C header");
   add_flags(quantize_, &quantize_flags_, true);
+  quantize_->add_flag("--whole-network", quantize_flags_.whole_network,
+                      "quantize the decoder too and report the int8 reconstruction");
 
   // export: exactly one of --npy (main.cpp's) and --c-header.
   CLI::Option_group* formats = export_cmd->add_option_group("format", "what to write");

@@ -34,6 +34,7 @@ class QuantCommands {
     std::string isa;
     std::string c_header;
     bool float_header = false;  // export --float: the float network, no quantization
+    bool whole_network = false;  // quantize --whole-network: the decoder too
     std::string name = "tinyae_encoder";
   };
 

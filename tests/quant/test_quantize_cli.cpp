@@ -47,6 +47,25 @@ TEST_CASE("cli: quantize reports the int8 accuracy and export writes the C heade
   CHECK(text.find("static inline void digits_encode(const uint8_t *in, int8_t *code, void *scratch)") != std::string::npos);
   CHECK(text.find("#define DIGITS_SCRATCH_BYTES 48") != std::string::npos);  // 2 x 24
 
+  CHECK(has(q, "  layer 1 dense"));
+  CHECK(has(q, "(code)"));
+
+  // The whole network: the int8 reconstruction against the float one, every layer.
+  Run w = run("quantize" + model + kData + " --whole-network --input-range 0 1");
+  INFO(w.output);
+  REQUIRE(w.exit_code == 0);
+  CHECK(has(w, "3 network layer(s)"));
+  CHECK(has(w, "  layer 2 dense"));
+  const double float_recon = number_after(w.output, "float encoder ");
+  const double int8_recon = number_after(w.output, "int8 network ");
+  CHECK(int8_recon > 0);
+  CHECK(int8_recon < 1.1 * float_recon);
+  // Its C header is not written: the header holds encoders.
+  w = run("quantize" + model + kData + " --whole-network --c-header " + kOut + "/whole.h");
+  CHECK(w.exit_code == 1);
+  CHECK(has(w, "this model also has the decoder"));
+  CHECK(std::fopen((kOut + "/whole.h").c_str(), "rb") == nullptr);
+
   Run e = run("export" + model + kData + " --c-header " + kOut + "/e.h --calibration-rows 100");
   INFO(e.output);
   REQUIRE(e.exit_code == 0);
