@@ -1,6 +1,9 @@
 // Anomaly detection from the command line: train --class, score, and their errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -91,6 +94,32 @@ TEST_CASE("cli: fashion-anomaly trains on one class, keeps its threshold, and sc
   CHECK(area > 0.95);                               // trousers are easy to tell apart
   const double tpr = number_after(r.output, "flags ");
   CHECK(tpr == Approx(100.0 * double(flagged_anomalies) / 9000).margin(0.05));
+
+  // int8: calibrated on the 6000 trousers, pixels on the 1/255 grid, so every score is
+  // an integer sum of squared byte differences times (1/255)^2 / 784 (1/255 as a float).
+  r = run("score --model " + dir + "/model.tae --preset fashion-anomaly --class 1 --int8 --input-range 0 1 "
+          "--output " + dir + "/scores8.csv");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.output.find("calibrated on 6000 normal samples") != std::string::npos);
+  const std::vector<double> scores8 = read_scores(dir + "/scores8.csv");
+  REQUIRE(scores8.size() == 10000);
+  const double input_scale = 1.0f / 255.0f;
+  const double unit = input_scale * input_scale / 784.0;
+  double worst_fraction = 0;
+  for (double v : scores8) {
+    const double k = v / unit;
+    worst_fraction = std::max(worst_fraction, std::abs(k - std::round(k)));
+  }
+  CHECK(worst_fraction < 1e-3);
+  const double area8 = pairwise_auroc(scores8, anomalous);
+  CHECK(number_after(r.output, "AUROC ") == Approx(area8).margin(5e-5));
+  CHECK(area8 == Approx(area).margin(0.005));
+  const double threshold8 = number_after(r.output, "threshold ");
+  CHECK(threshold8 == Approx(model.anomaly.score).epsilon(0.05));
+  std::int64_t flagged8 = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) flagged8 += anomalous[i] && scores8[i] > threshold8 ? 1 : 0;
+  CHECK(number_after(r.output, "flags ") == Approx(100.0 * double(flagged8) / 9000).margin(0.05));
 }
 
 TEST_CASE("cli: a CSV's last column labels it; scores of normal data only need no labels", "[cli][anomaly]") {
@@ -155,6 +184,22 @@ TEST_CASE("cli: anomaly flags that do not fit are errors naming the value, and w
   r = run("score --model " + dir + "/plain/model.tae --data " + kDigits + " --columns 64 --scale 0.0625");
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("above the threshold") == std::string::npos);  // a plain model has none
+
+  const std::string plain = "score --model " + dir + "/plain/model.tae --data " + kDigits + " --columns 64 --scale 0.0625";
+  r = run(plain + " --int8 --output " + dir + "/s8.csv");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("score --int8: give --calibration-data (normal samples) or --preset") != std::string::npos);
+  r = run(plain + " --calibration-data " + kDigits);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("need --int8") != std::string::npos);
+  r = run(plain + " --labels " + kDigits + " --class 3 --int8 --calibration-data " + kDigits +
+          " --calibration-labels " + kFashion + "t10k-labels-idx1-ubyte.gz --output " + dir + "/s8.csv");
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("has 10000 labels for 1797 samples") != std::string::npos);
+  CHECK_FALSE(std::ifstream(dir + "/s8.csv").good());
+  r = run(plain + " --int8 --calibration-data " + kDigits + " --output " + dir + "/s8.csv");
+  CHECK(r.exit_code == 0);
+  CHECK(read_scores(dir + "/s8.csv").size() == 1797);
 }
 
 TEST_CASE("cli: train --init fine-tunes a saved model, e.g. an anomaly model on new normal data", "[cli][anomaly]") {

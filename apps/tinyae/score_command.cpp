@@ -5,6 +5,7 @@
 #include "presets.hpp"
 #include "tinyae/io.hpp"
 #include "tinyae/pictures.hpp"
+#include "tinyae/quantize.hpp"
 
 namespace tinyae::cli {
 namespace {
@@ -24,6 +25,39 @@ Status save_scores(const std::string& path, const std::vector<double>& scores) {
   std::fprintf(f, "score\n");
   for (double v : scores) std::fprintf(f, "%.17g\n", v);
   if (std::fclose(f) != 0) return Status::error(StatusCode::io_error, path.c_str(), ": write failed");
+  return Status();
+}
+
+// The whole network in int8, calibrated on normal samples.
+struct Int8Scorer {
+  ArenaBuffer memory;
+  QuantizedModel model;
+  QuantizedNetwork net;
+};
+
+Status setup_int8(Network& net, const Matrix& calibration, const std::vector<float>& input_range,
+                  Int8Scorer* out) {
+  const NetworkSpec& spec = net.spec();
+  const QuantizeScope scope = QuantizeScope::whole_network;
+  TINYAE_RETURN_IF_ERROR(quantizable(spec, scope));
+  QuantizeOptions options;
+  options.scope = scope;
+  if (input_range.size() == 2) {
+    options.fixed_input_range = true;
+    options.input_min = input_range[0];
+    options.input_max = input_range[1];
+  }
+  TINYAE_RETURN_IF_ERROR(out->memory.allocate(quantized_model_bytes(spec, scope) + quantize_work_bytes(spec, scope) +
+                                              quantized_network_bytes(spec, 256, scope)));
+  TINYAE_RETURN_IF_ERROR(quantize(net, calibration.values.data(), calibration.rows, calibration.cols, options,
+                                  out->memory.arena(), &out->model));
+  return out->net.setup(out->model, 256, out->memory.arena());
+}
+
+// Integer scores on the float score's scale (the MSE of the dequantized bytes).
+Status int8_scores(Int8Scorer& q, const Matrix& x, std::vector<double>* scores) {
+  TINYAE_RETURN_IF_ERROR(int8_reconstruction_scores(q.net, x.values.data(), x.rows, x.cols, scores));
+  for (double& v : *scores) v *= q.model.score_scale();
   return Status();
 }
 
@@ -76,6 +110,15 @@ ScoreCommand::ScoreCommand(CLI::App& app) {
   cmd_->add_option("--output", output_, "write the scores (.csv: a column with a header, .npy: float32)");
   cmd_->add_option("--roc", roc_, "with labels: ROC curve as PNG");
   cmd_->add_option("--histogram", histogram_, "with labels: PNG of the scores, normal against anomalous");
+  cmd_->add_flag("--int8", int8_,
+                 "score with the whole network quantized to int8 (integer scores; the threshold recomputed "
+                 "at the model's percentile on the calibration samples)");
+  cmd_->add_option("--calibration-data", calibration_data_,
+                   "with --int8: normal samples to calibrate on (default: the preset's training set)");
+  cmd_->add_option("--calibration-labels", calibration_labels_,
+                   "with --int8 and --class: their labels, to keep the normal class (default: the preset's)");
+  cmd_->add_option("--input-range", input_range_, "with --int8: fixed input range MIN MAX (0 1 for pixels/255)")
+      ->expected(2);
 }
 
 int ScoreCommand::run() {
@@ -86,6 +129,10 @@ int ScoreCommand::run() {
     if (data_.empty()) {
       data_ = p.test_data;
       if (labels_.empty()) labels_ = p.test_labels;
+    }
+    if (calibration_data_.empty()) {
+      calibration_data_ = p.train_data;
+      if (calibration_labels_.empty()) calibration_labels_ = p.train_labels;
     }
     if (cmd_->count("--columns") == 0) columns_ = p.columns;
     if (cmd_->count("--scale") == 0) scale_ = p.scale;
@@ -100,6 +147,14 @@ int ScoreCommand::run() {
   if ((!roc_.empty() || !histogram_.empty()) && normal_class_ < 0) {
     return fail(Status::error(StatusCode::invalid_argument, "score: --roc and --histogram need --labels and --class"));
   }
+  if (!int8_ && cmd_->count("--calibration-data") + cmd_->count("--calibration-labels") + cmd_->count("--input-range") > 0) {
+    return fail(Status::error(StatusCode::invalid_argument,
+                              "score: --calibration-data, --calibration-labels and --input-range need --int8"));
+  }
+  if (int8_ && calibration_data_.empty()) {
+    return fail(Status::error(StatusCode::invalid_argument,
+                              "score --int8: give --calibration-data (normal samples) or --preset"));
+  }
   Matrix x;
   LoadedModel loaded;
   Status s = load_rows(data_, columns_, scale_, &x);
@@ -107,9 +162,32 @@ int ScoreCommand::run() {
   std::vector<std::uint8_t> anomalous;
   if (s.ok() && normal_class_ >= 0) s = anomaly_flags(labels_, x.rows, normal_class_, &anomalous);
   std::vector<double> scores;
-  if (s.ok()) s = reconstruction_scores(loaded.net, x.values.data(), x.rows, x.cols, &scores);
+  AnomalyThreshold threshold = loaded.model.anomaly;
+  if (s.ok() && !int8_) s = reconstruction_scores(loaded.net, x.values.data(), x.rows, x.cols, &scores);
+  Int8Scorer q;
+  if (s.ok() && int8_) {
+    Matrix calibration;
+    s = load_rows(calibration_data_, columns_, scale_, &calibration);
+    if (s.ok() && normal_class_ >= 0 && !calibration_labels_.empty()) {
+      std::vector<std::uint8_t> other;
+      s = anomaly_flags(calibration_labels_, calibration.rows, normal_class_, &other);
+      if (s.ok()) calibration = normal_rows(calibration, other);
+    }
+    if (s.ok()) s = setup_int8(loaded.net, calibration, input_range_, &q);
+    std::vector<double> calibration_scores;
+    if (s.ok() && threshold.percentile > 0) s = int8_scores(q, calibration, &calibration_scores);
+    if (s.ok() && threshold.percentile > 0) {
+      s = percentile_threshold(calibration_scores.data(), std::int64_t(calibration_scores.size()),
+                               threshold.percentile, &threshold.score);
+    }
+    if (s.ok()) s = int8_scores(q, x, &scores);
+    if (s.ok()) {
+      std::printf("int8      the whole network, calibrated on %d normal samples; a score is an integer sum "
+                  "of squared byte differences times %.6g\n",
+                  calibration.rows, q.model.score_scale());
+    }
+  }
   if (!s.ok()) return fail(s);
-  const AnomalyThreshold& threshold = loaded.model.anomaly;
   double mean = 0;
   std::int64_t flagged = 0;
   for (double v : scores) {

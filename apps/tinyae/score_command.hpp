@@ -38,6 +38,10 @@ class ScoreCommand {
   std::string output_;
   std::string roc_;
   std::string histogram_;
+  bool int8_ = false;
+  std::string calibration_data_;
+  std::string calibration_labels_;
+  std::vector<float> input_range_;
 };
 
 }  // namespace tinyae::cli
