@@ -16,6 +16,10 @@
 //   dnnl_u8s8s32     the bare integer GEMM of the same shape
 //   conv_int8_encode, conv_float_encode   the same two for mnist-conv's encoder
 //                    (GOP/s counts its convolutions' multiply-adds)
+//   int8_reconstruct, float_reconstruct   the whole autoencoder (QuantizeScope::
+//                    whole_network): uint8 in, uint8 reconstruction out, against
+//                    Network::reconstruct; conv_int8_reconstruct, conv_float_reconstruct
+//                    the same for mnist-conv
 //
 // The weights stay in cache, as in firmware or a server encoding a stream.
 #include <benchmark/benchmark.h>
@@ -68,18 +72,24 @@ struct Models {
   double ops_per_sample = 0;  // 2 x the encoder's multiply-adds
   bool ok = false;
 
-  explicit Models(const tinyae::NetworkSpec& s) : spec(s), config(tinyae::reference::mnist_dense_config()) {
+  tinyae::QuantizeScope scope;
+
+  Models(const tinyae::NetworkSpec& s, tinyae::QuantizeScope sc)
+      : spec(s), config(tinyae::reference::mnist_dense_config()), scope(sc) {
     config.batch_size = kMaxBatch;
     net_memory.resize(tinyae::arena_bytes(spec, config) + tinyae::kAlignment);
-    quant_memory.resize(tinyae::quantized_model_bytes(spec) + tinyae::quantize_work_bytes(spec) + tinyae::kAlignment);
+    quant_memory.resize(tinyae::quantized_model_bytes(spec, scope) + tinyae::quantize_work_bytes(spec, scope) +
+                        tinyae::kAlignment);
     tinyae::Arena arena(net_memory.data(), net_memory.size());
     tinyae::Arena quant(quant_memory.data(), quant_memory.size());
     const std::vector<float> calib = samples(512);
     tinyae::QuantizeOptions options;
     options.fixed_input_range = true;
+    options.scope = scope;
     ok = net.setup(spec, config, arena).ok() &&
          tinyae::quantize(net, calib.data(), 512, kIn, options, quant, &model).ok();
-    for (std::int32_t l = 0; l <= spec.code_layer; ++l) {
+    const std::int32_t last = scope == tinyae::QuantizeScope::encoder ? spec.code_layer : spec.num_layers - 1;
+    for (std::int32_t l = 0; l <= last; ++l) {
       const std::int64_t positions = spec.layers[l].kind == tinyae::LayerKind::conv2d
                                          ? spec.layers[l].output.height * spec.layers[l].output.width
                                          : 1;
@@ -90,12 +100,22 @@ struct Models {
 };
 
 Models& models() {
-  static Models m(kSpec);
+  static Models m(kSpec, tinyae::QuantizeScope::encoder);
   return m;
 }
 
 Models& conv_models() {
-  static Models m(kConvSpec);
+  static Models m(kConvSpec, tinyae::QuantizeScope::encoder);
+  return m;
+}
+
+Models& whole_models() {
+  static Models m(kSpec, tinyae::QuantizeScope::whole_network);
+  return m;
+}
+
+Models& conv_whole_models() {
+  static Models m(kConvSpec, tinyae::QuantizeScope::whole_network);
   return m;
 }
 
@@ -110,7 +130,8 @@ void set_rate(benchmark::State& state, const Models& m, std::int32_t batch) {
 void int8_path(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch,
                bool from_float) {
   Models& m = *models_of;
-  std::vector<unsigned char> memory(tinyae::quantized_network_bytes(m.spec, kMaxBatch) + tinyae::kAlignment);
+  std::vector<unsigned char> memory(tinyae::quantized_network_bytes(m.spec, kMaxBatch, m.scope) +
+                                    tinyae::kAlignment);
   tinyae::Arena arena(memory.data(), memory.size());
   tinyae::QuantizedNetwork encoder;
   const tinyae::kernels::I8Kernels* kt = tinyae::kernels::i8_for(isa);
@@ -132,6 +153,45 @@ void int8_path(benchmark::State& state, Models* models_of, const char* isa, std:
       (void)encoder.encode(in.data(), batch, code.data());
     }
     benchmark::DoNotOptimize(code.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, m, batch);
+}
+
+// The whole int8 autoencoder: uint8 inputs to their uint8 reconstruction.
+void int8_reconstruct(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch) {
+  Models& m = *models_of;
+  std::vector<unsigned char> memory(tinyae::quantized_network_bytes(m.spec, kMaxBatch, m.scope) +
+                                    tinyae::kAlignment);
+  tinyae::Arena arena(memory.data(), memory.size());
+  tinyae::QuantizedNetwork q;
+  if (!m.ok || !q.setup(m.model, kMaxBatch, arena, isa).ok()) {
+    state.SkipWithError("int8 network setup failed");
+    return;
+  }
+  const std::vector<float> x = samples(batch);
+  std::vector<std::uint8_t> in(x.size());
+  m.model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+  std::vector<std::uint8_t> out(x.size());
+  for (auto _ : state) {
+    (void)q.reconstruct(in.data(), batch, out.data());
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_rate(state, m, batch);
+}
+
+void float_reconstruct(benchmark::State& state, Models* models_of, const char* isa, std::int32_t batch) {
+  Models& m = *models_of;
+  if (!m.ok || !tinyae::force_isa(isa).ok()) {
+    state.SkipWithError("float ISA not available");
+    return;
+  }
+  const std::vector<float> x = samples(batch);
+  std::vector<float> out(x.size());
+  for (auto _ : state) {
+    (void)m.net.reconstruct(x.data(), batch, kIn, out.data());
+    benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   set_rate(state, m, batch);
@@ -206,7 +266,9 @@ int main(int argc, char** argv) {
 #endif
   Models& m = models();
   Models& conv = conv_models();
-  if (!m.ok || !conv.ok) {
+  Models& whole = whole_models();
+  Models& conv_whole = conv_whole_models();
+  if (!m.ok || !conv.ok || !whole.ok || !conv_whole.ok) {
     std::fprintf(stderr, "tinyae_bench_int8: could not set up the models\n");
     return 1;
   }
@@ -225,6 +287,9 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("int8_quantize_input" + isa).c_str(), int8_quantize_input, kt, batch);
       benchmark::RegisterBenchmark(("int8_float_in" + isa).c_str(), int8_path, &m, *name, batch, true);
       benchmark::RegisterBenchmark(("conv_int8_encode" + isa).c_str(), int8_path, &conv, *name, batch, false);
+      benchmark::RegisterBenchmark(("int8_reconstruct" + isa).c_str(), int8_reconstruct, &whole, *name, batch);
+      benchmark::RegisterBenchmark(("conv_int8_reconstruct" + isa).c_str(), int8_reconstruct, &conv_whole, *name,
+                                   batch);
     }
     for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
       const tinyae::kernels::F32Kernels* kt = tinyae::kernels::f32_for(*name);
@@ -233,6 +298,10 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("conv_float_encode/" + std::string(*name) + b).c_str(), float_encode, &conv,
                                    *name, batch);
       benchmark::RegisterBenchmark(("float_dense/" + std::string(*name) + b).c_str(), float_dense, kt, batch);
+      benchmark::RegisterBenchmark(("float_reconstruct/" + std::string(*name) + b).c_str(), float_reconstruct,
+                                   &whole, *name, batch);
+      benchmark::RegisterBenchmark(("conv_float_reconstruct/" + std::string(*name) + b).c_str(), float_reconstruct,
+                                   &conv_whole, *name, batch);
     }
 #if defined(TINYAE_BENCH_DNNL)
     benchmark::RegisterBenchmark(("dnnl_u8s8s32" + b).c_str(), dnnl_u8s8s32, batch);

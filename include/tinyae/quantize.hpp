@@ -183,7 +183,9 @@ constexpr bool has_weights(LayerKind kind) {
 // An int8 convolution is lowered onto the dense kernel: a few samples at a time (about
 // conv::kConvChunkFloats bytes, so they stay in L2) are copied into grids padded with
 // the input zero point, then into their uint8 patch matrix, times the filters. A 1x1
-// stride-1 convolution reads its input as it is.
+// stride-1 convolution reads its input as it is. A thin one (a window row of at most 4
+// bytes, e.g. 3x3 on one channel) reads its windows straight from the grid, 4 bytes per
+// window row, its filters re-laid with zeros after each row: no patch matrix.
 //
 // The padded grid: the rows and columns the windows cover, (oh - 1) * stride + kernel
 // by (ow - 1) * stride + kernel pixels.
@@ -194,17 +196,26 @@ constexpr std::int64_t i8_grid_pixels(const conv::Conv2dGeometry& g) {
 // Patch rows are copied in whole 16-byte moves that may run past a row's end (the next
 // row overwrites it): the patch matrix and the grid each have this much slack.
 inline constexpr std::int64_t kI8CopySlack = 16;
+// Thin: 4 bytes per window row hold it and the re-laid filters take no more packed
+// bytes (ceil(patch / 4) groups of depths either way).
+constexpr bool i8_thin_conv(const conv::Conv2dGeometry& g) {
+  return g.kernel > 1 && g.kernel * g.input.channels <= 4 && (g.patch() + 3) / 4 == g.kernel;
+}
 constexpr std::int64_t i8_patch_bytes_per_sample(const conv::Conv2dGeometry& g) {
-  return g.kernel == 1 && g.stride == 1 ? 0 : g.pixels() * g.patch() + i8_grid_pixels(g) * g.input.channels;
+  if (g.kernel == 1 && g.stride == 1) return 0;
+  const std::int64_t grid = i8_grid_pixels(g) * g.input.channels;
+  return i8_thin_conv(g) ? grid : g.pixels() * g.patch() + grid;
 }
 constexpr std::int32_t i8_conv_chunk_samples(const conv::Conv2dGeometry& g, std::int32_t batch) {
   return conv::conv_chunk_samples(i8_patch_bytes_per_sample(g), batch);
 }
+// A thin convolution's setup also re-lays its filters (filters x 4 * kernel bytes) here.
 constexpr std::size_t i8_conv_scratch_bytes(const conv::Conv2dGeometry& g, std::int32_t batch) {
   const std::int64_t per_sample = i8_patch_bytes_per_sample(g);
-  return per_sample == 0 ? 0
-                         : bytes_of(std::int64_t{i8_conv_chunk_samples(g, batch)} * per_sample +
-                                    2 * kI8CopySlack);
+  if (per_sample == 0) return 0;
+  const std::int64_t bytes = std::int64_t{i8_conv_chunk_samples(g, batch)} * per_sample + 2 * kI8CopySlack;
+  const std::int64_t relaid = i8_thin_conv(g) ? std::int64_t{g.output.channels} * 4 * g.kernel : 0;
+  return bytes_of(bytes > relaid ? bytes : relaid);
 }
 // Weight-matrix depth of layer l (0 for layers without weights).
 constexpr std::int64_t weight_depth(const NetworkSpec& spec, std::int32_t l) {

@@ -11,11 +11,31 @@ namespace {
 
 using Index = std::int64_t;
 
+// The largest of the window's four Lanes-byte runs at channel ch, in fixed-size local
+// arrays so the compiler keeps them in one vector register.
+template <class T, int Lanes>
+void max_lanes(const std::uint8_t* x, const std::ptrdiff_t* at, Index ch, std::uint8_t* y) {
+  T m[Lanes];
+  std::memcpy(m, x + at[0] + ch, Lanes);
+  for (int w = 1; w < 4; ++w) {
+    T v[Lanes];
+    std::memcpy(v, x + at[w] + ch, Lanes);
+    for (int i = 0; i < Lanes; ++i) m[i] = v[i] > m[i] ? v[i] : m[i];
+  }
+  std::memcpy(y + ch, m, Lanes);
+}
+
 template <class T>
 void max_pool(Shape input, std::int32_t batch, const std::uint8_t* x, std::uint8_t* y) {
   for_each_pool_window(batch, input.height, input.width, input.channels,
                        [&](const std::ptrdiff_t* at, std::ptrdiff_t o) {
-    for (Index ch = 0; ch < input.channels; ++ch) {
+    Index ch = 0;
+    for (; ch + 16 <= input.channels; ch += 16) max_lanes<T, 16>(x, at, ch, y + o);
+    if (ch + 8 <= input.channels) {
+      max_lanes<T, 8>(x, at, ch, y + o);
+      ch += 8;
+    }
+    for (; ch < input.channels; ++ch) {
       T m = static_cast<T>(x[at[0] + ch]);
       for (int w = 1; w < 4; ++w) {
         const T v = static_cast<T>(x[at[w] + ch]);
@@ -71,7 +91,51 @@ void grid_to_patches(const conv::Conv2dGeometry& g, std::int32_t samples, const 
   }
 }
 
+// The thin path: every output row's windows straight from the grids.
+void thin_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t batch,
+                 const std::uint8_t* x, std::uint8_t pad, const void* packed, const I8DenseParams& p,
+                 std::uint8_t* y, std::uint8_t* grid) {
+  const std::int32_t gh = (g.output.height - 1) * g.stride + g.kernel;
+  const std::int32_t gw = (g.output.width - 1) * g.stride + g.kernel;
+  const Index c = g.input.channels;
+  const Index grid_bytes = Index{gh} * gw * c;
+  const Index out_row = Index{g.output.width} * g.output.channels;
+  const std::int32_t chunk = detail::i8_conv_chunk_samples(g, batch);
+  for (std::int32_t s0 = 0; s0 < batch; s0 += chunk) {
+    const std::int32_t n = batch - s0 < chunk ? batch - s0 : chunk;
+    pad_to_grid(g, n, x + s0 * g.input.size(), pad, gh, gw, grid);
+    for (std::int32_t s = 0; s < n; ++s) {
+      std::uint8_t* ys = y + (s0 + s) * g.output.size();
+      for (std::int32_t oy = 0; oy < g.output.height; ++oy) {
+        // The last window row reads up to 3 bytes past the grid: kI8CopySlack.
+        k.windows(g.output.width, g.output.channels, g.kernel, grid + s * grid_bytes + Index{oy} * g.stride * gw * c,
+                  static_cast<std::int32_t>(g.stride * c), static_cast<std::int32_t>(gw * c), packed, p,
+                  ys + oy * out_row, g.output.channels);
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void i8_pack_conv(const I8Kernels& k, const conv::Conv2dGeometry& g, const std::int8_t* w,
+                  const std::int32_t* bias, void* packed, std::int32_t* packed_bias,
+                  std::uint8_t* scratch) {
+  const std::int32_t filters = g.output.channels;
+  if (!detail::i8_thin_conv(g)) {
+    k.pack(filters, g.patch(), w, bias, packed, packed_bias);
+    return;
+  }
+  const Index run = g.kernel * g.input.channels;
+  auto* relaid = reinterpret_cast<std::int8_t*>(scratch);
+  std::memset(relaid, 0, static_cast<std::size_t>(filters) * 4 * static_cast<std::size_t>(g.kernel));
+  for (Index j = 0; j < filters; ++j) {
+    for (Index ky = 0; ky < g.kernel; ++ky) {
+      std::memcpy(relaid + (j * g.kernel + ky) * 4, w + j * g.patch() + ky * run, static_cast<std::size_t>(run));
+    }
+  }
+  k.pack(filters, 4 * g.kernel, relaid, bias, packed, packed_bias);
+}
 
 void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t batch,
                const std::uint8_t* x, std::uint8_t pad, const void* packed, const I8DenseParams& p,
@@ -81,6 +145,10 @@ void i8_conv2d(const I8Kernels& k, const conv::Conv2dGeometry& g, std::int32_t b
   const auto pixels = static_cast<std::int32_t>(g.pixels());
   if (detail::i8_patch_bytes_per_sample(g) == 0) {  // 1x1, stride 1: x is the patch matrix
     k.dense(batch * pixels, filters, patch, x, patch, packed, p, y, filters);
+    return;
+  }
+  if (detail::i8_thin_conv(g)) {
+    thin_conv2d(k, g, batch, x, pad, packed, p, y, scratch);
     return;
   }
   const std::int32_t gh = (g.output.height - 1) * g.stride + g.kernel;

@@ -33,6 +33,13 @@ using I8DenseFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k, const
                            std::int32_t ldx, const void* packed_weights,
                            const I8DenseParams& params, std::uint8_t* y, std::int32_t ldy);
 
+// The same layer over windows of a padded image (a thin convolution, i8_conv.hpp): row
+// i's depth 4g + b (b < 4) is the byte x[i * ldx + g * ldg + b], for g < groups; the
+// weights' depth is 4 * groups.
+using I8WindowsFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t groups, const std::uint8_t* x,
+                             std::int32_t ldx, std::int32_t ldg, const void* packed_weights,
+                             const I8DenseParams& params, std::uint8_t* y, std::int32_t ldy);
+
 // Writes the row-major weights w[n x k] in the kernel's layout to packed
 // (packed_weight_bytes(n, k) bytes, 64-byte aligned) and the bias the kernel adds to
 // packed_bias[n] (bias[n] plus whatever the layout's input offset needs).
@@ -50,6 +57,7 @@ struct I8Kernels {
   const char* isa;
   I8PackFn pack;
   I8DenseFn dense;
+  I8WindowsFn windows;
   I8QuantizeFn quantize;
 };
 

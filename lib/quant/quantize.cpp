@@ -545,6 +545,11 @@ Status QuantizedNetwork::setup(const QuantizedModel& model, std::int32_t max_bat
   need += 2 * detail::bytes_of(hidden * max_batch) + patches + detail::bytes_of(output);
   if (need > arena.available()) return arena_error("the quantized network", need, arena);
 
+  if (hidden > 0) {
+    for (std::uint8_t*& b : buffers_) TINYAE_RETURN_IF_ERROR(arena.allocate_array(hidden * max_batch, &b));
+  }
+  if (patches > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(static_cast<std::int64_t>(patches), &patches_));
+  if (output > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(output, &output_));
   for (std::int32_t l = 0; l <= last; ++l) {
     const QuantizedLayer& layer = model.layers[l];
     if (!detail::has_weights(layer.kind)) continue;
@@ -553,15 +558,14 @@ Status QuantizedNetwork::setup(const QuantizedModel& model, std::int32_t max_bat
     const std::int64_t bytes = kernels::packed_weight_bytes(layer.outputs, layer.inputs);
     TINYAE_RETURN_IF_ERROR(arena.allocate(static_cast<std::size_t>(bytes), &packed));
     TINYAE_RETURN_IF_ERROR(arena.allocate_array(layer.outputs, &bias));
-    k->pack(layer.outputs, layer.inputs, layer.weights, layer.bias, packed, bias);
+    if (layer.kind == LayerKind::conv2d) {  // the patch scratch is free until the first call
+      kernels::i8_pack_conv(*k, layer.conv_geometry(), layer.weights, layer.bias, packed, bias, patches_);
+    } else {
+      k->pack(layer.outputs, layer.inputs, layer.weights, layer.bias, packed, bias);
+    }
     packed_[l] = packed;
     packed_bias_[l] = bias;
   }
-  if (hidden > 0) {
-    for (std::uint8_t*& b : buffers_) TINYAE_RETURN_IF_ERROR(arena.allocate_array(hidden * max_batch, &b));
-  }
-  if (patches > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(static_cast<std::int64_t>(patches), &patches_));
-  if (output > 0) TINYAE_RETURN_IF_ERROR(arena.allocate_array(output, &output_));
   model_ = model;
   kernels_ = k;
   max_batch_ = max_batch;

@@ -514,6 +514,19 @@ constexpr NetworkSpec kConvDenseCode = NetworkSpec(Shape{2, 8, 8})
                                            .code()
                                            .dense(128, Activation::sigmoid);
 
+// Thin convolutions (window rows of at most 4 bytes): 4x4 stride 2 and 3x3 on one
+// channel, 2x2 on two (the output layer among them).
+constexpr NetworkSpec kConvThin = NetworkSpec(Shape{1, 9, 7})
+                                      .conv2d(2, 4, 2, Padding::same, Activation::relu)
+                                      .conv2d(3, 2, 1, Padding::same, Activation::tanh)
+                                      .max_pool2d()
+                                      .code()
+                                      .resize(9, 7)
+                                      .conv2d(1, 3, 1, Padding::same, Activation::identity)
+                                      .conv2d(2, 3, 1, Padding::valid, Activation::relu)
+                                      .resize(9, 7)
+                                      .conv2d(1, 2, 1, Padding::same, Activation::sigmoid);
+
 }  // namespace
 
 TEST_CASE("quantized conv encoders keep the float geometry and store the code as int8", "[quant][conv]") {
@@ -660,8 +673,8 @@ struct QuantizedWhole {
 };
 
 // Deep dense (tables, ReLU, linear code, sigmoid out), conv with a pooled code, a resize
-// and a sigmoid conv out, and conv with a dense code and a dense decoder.
-const NetworkSpec kWholeSpecs[] = {kDeep, kConvPooledCode, kConvDenseCode};
+// and a sigmoid conv out, conv with a dense code and a dense decoder, and thin convs.
+const NetworkSpec kWholeSpecs[] = {kDeep, kConvPooledCode, kConvDenseCode, kConvThin};
 
 }  // namespace
 

@@ -38,6 +38,6 @@ struct MullDot : Neon<MullDot> {
 }  // namespace
 
 extern const I8Kernels kI8Neon;
-const I8Kernels kI8Neon = {"neon", pack_neon, dense_tiles<MullDot>, quantize_neon};
+const I8Kernels kI8Neon = {"neon", pack_neon, dense_tiles<MullDot>, window_tiles<MullDot>, quantize_neon};
 
 }  // namespace tinyae::kernels

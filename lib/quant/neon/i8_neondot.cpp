@@ -22,6 +22,6 @@ struct SdotDot : Neon<SdotDot> {
 }  // namespace
 
 extern const I8Kernels kI8NeonDot;
-const I8Kernels kI8NeonDot = {"neondot", pack_neon, dense_tiles<SdotDot>, quantize_neon};
+const I8Kernels kI8NeonDot = {"neondot", pack_neon, dense_tiles<SdotDot>, window_tiles<SdotDot>, quantize_neon};
 
 }  // namespace tinyae::kernels

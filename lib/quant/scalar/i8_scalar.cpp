@@ -36,6 +36,26 @@ void dense(std::int32_t m, std::int32_t n, std::int32_t k, const std::uint8_t* x
   }
 }
 
+void windows(std::int32_t m, std::int32_t n, std::int32_t groups, const std::uint8_t* x, std::int32_t ldx,
+             std::int32_t ldg, const void* packed_weights, const I8DenseParams& p, std::uint8_t* y,
+             std::int32_t ldy) {
+  const auto* w = static_cast<const std::int8_t*>(packed_weights);
+  const std::int32_t k = 4 * groups;
+  for (std::int32_t i = 0; i < m; ++i) {
+    std::uint8_t* yi = y + std::int64_t{i} * ldy;
+    for (std::int32_t j = 0; j < n; ++j) {
+      const std::int8_t* wj = w + std::int64_t{j} * k;
+      std::int32_t acc = p.bias[j];
+      for (std::int32_t g = 0; g < groups; ++g) {
+        const std::uint8_t* xg = x + std::int64_t{i} * ldx + std::int64_t{g} * ldg;
+        for (std::int32_t b = 0; b < 4; ++b) acc += std::int32_t{wj[4 * g + b]} * std::int32_t{xg[b]};
+      }
+      const std::int32_t v = requantize_clamp(acc, j, p);
+      yi[j] = p.table != nullptr ? p.table[v] : static_cast<std::uint8_t>(v);
+    }
+  }
+}
+
 }  // namespace
 
 void quantize_input_scalar(const float* x, std::int64_t n, float scale, float zero_point,
@@ -49,6 +69,6 @@ void quantize_input_scalar(const float* x, std::int64_t n, float scale, float ze
 }
 
 extern const I8Kernels kI8Scalar;
-const I8Kernels kI8Scalar = {"scalar", pack_rows, dense, quantize_input_scalar};
+const I8Kernels kI8Scalar = {"scalar", pack_rows, dense, windows, quantize_input_scalar};
 
 }  // namespace tinyae::kernels

@@ -53,6 +53,6 @@ void pack_avx2(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::
 }  // namespace
 
 extern const I8Kernels kI8Avx2;
-const I8Kernels kI8Avx2 = {"avx2", pack_avx2, dense_tiles<SignDot>, quantize_256};
+const I8Kernels kI8Avx2 = {"avx2", pack_avx2, dense_tiles<SignDot>, window_tiles<SignDot>, quantize_256};
 
 }  // namespace tinyae::kernels

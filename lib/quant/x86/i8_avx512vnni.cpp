@@ -141,6 +141,6 @@ void quantize(const float* x, std::int64_t n, float scale, float zero_point, std
 }  // namespace
 
 extern const I8Kernels kI8Avx512Vnni;
-const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense_tiles<ZmmDot>, quantize};
+const I8Kernels kI8Avx512Vnni = {"avx512vnni", pack, dense_tiles<ZmmDot>, window_tiles<ZmmDot>, quantize};
 
 }  // namespace tinyae::kernels

@@ -38,6 +38,6 @@ void pack_vnni(std::int32_t n, std::int32_t k, const std::int8_t* w, const std::
 }  // namespace
 
 extern const I8Kernels kI8AvxVnni;
-const I8Kernels kI8AvxVnni = {"avxvnni", pack_vnni, dense_tiles<VnniDot>, quantize_256};
+const I8Kernels kI8AvxVnni = {"avxvnni", pack_vnni, dense_tiles<VnniDot>, window_tiles<VnniDot>, quantize_256};
 
 }  // namespace tinyae::kernels
