@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "presets.hpp"
+#include "tinyae/anomaly.hpp"
 #include "tinyae/quantize.hpp"
 #include "tinyae/quantize_io.hpp"
 
@@ -29,9 +30,14 @@ void add_flags(CLI::App* cmd, QuantCommands::Flags* f, bool held_out) {
   cmd->add_option("--input-range", f->input_range, "fixed input range MIN MAX instead of calibrating it (0 1 for pixels/255)")
       ->expected(2);
   cmd->add_option("--name", f->name, "C identifier for the header's functions and arrays")->capture_default_str();
+  cmd->add_flag("--whole-network", f->whole_network,
+                "quantize the decoder too (reconstruct, score; an anomaly model's threshold in the header)");
   if (held_out) {
     cmd->add_option("--test", f->test, "held-out samples for the report; default: the preset's test set");
     cmd->add_option("--isa", f->isa, "int8 kernels: avx512vnni, avxvnni, avx2, neondot, neon, scalar (default: best)");
+    cmd->add_option("--labels", f->labels, "with --whole-network: labels of the held-out samples (IDX, CSV last column)");
+    cmd->add_option("--class", f->normal_class, "with --labels: the normal class; prints the AUROC of float and int8 scores")
+        ->check(CLI::Range(0, 0x7fffffff));
   }
 }
 
@@ -66,6 +72,12 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
   if (f.data.empty()) {
     return Status::error(StatusCode::invalid_argument, "give --data (calibration samples) or --preset");
   }
+  if ((f.normal_class >= 0) != !f.labels.empty()) {
+    return Status::error(StatusCode::invalid_argument, "quantize: --labels and --class go together");
+  }
+  if (f.normal_class >= 0 && !f.whole_network) {
+    return Status::error(StatusCode::invalid_argument, "quantize: --class needs --whole-network (scores)");
+  }
   TINYAE_RETURN_IF_ERROR(load_model(f.model, &l->model));
   const NetworkSpec& spec = l->model.spec;
   const QuantizeScope scope = f.whole_network ? QuantizeScope::whole_network : QuantizeScope::encoder;
@@ -92,10 +104,27 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
   return l->encoder.setup(l->quantized, 256, l->quant_memory.arena(), f.isa.empty() ? nullptr : f.isa.c_str());
 }
 
-Status write_header(const QuantCommands::Flags& f, const QuantizedModel& model) {
-  TINYAE_RETURN_IF_ERROR(save_c_header(f.c_header, model, f.name));
-  std::printf("wrote %s (%s_encode: %d inputs -> %d int8 codes)\n", f.c_header.c_str(), f.name.c_str(),
+// The C header; a whole anomaly model's threshold is the model's percentile of the int8
+// scores of the calibration samples (its normal samples).
+Status write_header(const QuantCommands::Flags& f, Loaded& l, const Matrix& calibration) {
+  const QuantizedModel& model = l.quantized;
+  double threshold = -1;
+  if (model.has_decoder() && l.model.anomaly.percentile > 0) {
+    std::vector<double> scores;
+    TINYAE_RETURN_IF_ERROR(int8_reconstruction_scores(l.encoder, calibration.values.data(), calibration.rows,
+                                                      calibration.cols, &scores));
+    TINYAE_RETURN_IF_ERROR(percentile_threshold(scores.data(), std::int64_t(scores.size()),
+                                                l.model.anomaly.percentile, &threshold));
+  }
+  TINYAE_RETURN_IF_ERROR(save_c_header(f.c_header, model, f.name, static_cast<std::int64_t>(threshold)));
+  std::printf("wrote %s (%s_encode: %d inputs -> %d int8 codes", f.c_header.c_str(), f.name.c_str(),
               model.input_size, model.code_size);
+  if (model.has_decoder()) std::printf("; _decode, _reconstruct, _score");
+  if (threshold >= 0) {
+    std::printf("; score threshold %lld, the %g percentile of the %d calibration samples' int8 scores",
+                static_cast<long long>(threshold), l.model.anomaly.percentile, calibration.rows);
+  }
+  std::printf(")\n");
   return Status();
 }
 
@@ -161,19 +190,34 @@ int run_quantize(QuantCommands::Flags& f) {
     std::printf("  layer %d %-10s %.6f / %.6f (%.2f%%)%s\n", layer, layer_kind_name(spec.layers[layer].kind),
                 r.layer_rms_error[layer], r.layer_float_rms[layer], 100.0 * rel,
                 layer == spec.code_layer ? "  (code)" : "");
-  }  if (!f.c_header.empty() && !(s = write_header(f, l.quantized)).ok()) return fail(s);
+  }
+  if (f.normal_class >= 0) {
+    std::vector<std::uint8_t> anomalous;
+    std::vector<double> float_scores, int8_scores;
+    double float_auroc = 0, int8_auroc = 0;
+    s = anomaly_flags(f.labels, held_out.rows, f.normal_class, &anomalous);
+    if (s.ok()) s = reconstruction_scores(l.net, held_out.values.data(), held_out.rows, held_out.cols, &float_scores);
+    if (s.ok()) {
+      s = int8_reconstruction_scores(l.encoder, held_out.values.data(), held_out.rows, held_out.cols, &int8_scores);
+    }
+    const auto n = static_cast<std::int64_t>(anomalous.size());
+    if (s.ok()) s = auroc(float_scores.data(), anomalous.data(), n, &float_auroc);
+    if (s.ok()) s = auroc(int8_scores.data(), anomalous.data(), n, &int8_auroc);
+    if (!s.ok()) return fail(s);
+    std::printf("AUROC       float %.4f, int8 %.4f (%+.4f), class %d normal\n", float_auroc, int8_auroc,
+                int8_auroc - float_auroc, f.normal_class);
+  }
+  if (!f.c_header.empty() && !(s = write_header(f, l, calibration)).ok()) return fail(s);
   return 0;
 }
 
 }  // namespace
 
 QuantCommands::QuantCommands(CLI::App& app, CLI::App* export_cmd) : export_(export_cmd) {
-  quantize_ = app.add_subcommand("quantize", "int8 encoder: quantize a model and report what it costs in accuracy");
+  quantize_ = app.add_subcommand("quantize", "int8: quantize a model and report what it costs in accuracy");
   quantize_->add_option("--model", quantize_flags_.model, "model file")->required();
-  quantize_->add_option("--c-header", quantize_flags_.c_header, "also write the int8 encoder as a C header");
+  quantize_->add_option("--c-header", quantize_flags_.c_header, "also write the int8 network as a C header");
   add_flags(quantize_, &quantize_flags_, true);
-  quantize_->add_flag("--whole-network", quantize_flags_.whole_network,
-                      "quantize the decoder too and report the int8 reconstruction");
 
   // export: exactly one of --npy (main.cpp's) and --c-header.
   CLI::Option_group* formats = export_cmd->add_option_group("format", "what to write");
@@ -181,7 +225,7 @@ QuantCommands::QuantCommands(CLI::App& app, CLI::App* export_cmd) : export_(expo
   npy->required(false);
   formats->add_option(npy);
   CLI::Option* header = formats->add_option("--c-header", export_flags_.c_header,
-                      "int8 encoder as a self-contained C99 header (needs calibration data)");
+                      "the int8 encoder (or --whole-network) as a self-contained C99 header (needs calibration data)");
   formats->require_option(1);
   export_cmd->add_flag("--float", export_flags_.float_header,
                        "with --c-header: the float network as a C++ header of const arrays "
@@ -202,7 +246,7 @@ int QuantCommands::run() {
   Loaded l;
   Matrix calibration;
   Status s = quantize_model(f, &l, &calibration);
-  if (!s.ok() || !(s = write_header(f, l.quantized)).ok()) return fail(s);
+  if (!s.ok() || !(s = write_header(f, l, calibration)).ok()) return fail(s);
   return 0;
 }
 

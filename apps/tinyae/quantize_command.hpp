@@ -1,5 +1,6 @@
-// `tinyae quantize` (int8 encoder and its accuracy) and `tinyae export --c-header`
-// (the int8 encoder, or with --float the float network as const arrays).
+// `tinyae quantize` (the int8 encoder or whole network, and its accuracy) and `tinyae
+// export --c-header` (the int8 network as C, or with --float the float network as const
+// arrays).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -34,7 +35,9 @@ class QuantCommands {
     std::string isa;
     std::string c_header;
     bool float_header = false;  // export --float: the float network, no quantization
-    bool whole_network = false;  // quantize --whole-network: the decoder too
+    bool whole_network = false;  // --whole-network: the decoder too
+    std::string labels;          // quantize: labels of --test, for the AUROC of both
+    std::int32_t normal_class = -1;
     std::string name = "tinyae_encoder";
   };
 

@@ -11,16 +11,24 @@
 
 namespace tinyae {
 
-// Writes a C99 header (no tinyae headers needed; only <stdint.h>) holding the model's
-// tensors as const arrays, its sizes, scales and zero points as macros, <NAME>_SCRATCH_BYTES,
-// and
+// Writes a C99 header (no tinyae headers needed; only <stdint.h> and <string.h>): the
+// int8 runtime (lib/quant/c/tinyae_int8.h), the model's tensors as const arrays and a
+// layer table, its sizes, scales and zero points as macros, <NAME>_SCRATCH_BYTES, and
 //   static inline void <name>_encode(const uint8_t *in, int8_t *code, void *scratch);
 //   static inline void <name>_quantize_input(const float *x, uint8_t *in);
 //   static inline float <name>_dequantize_code(int8_t q);
-// which give the same bytes as QuantizedNetwork and QuantizedModel. name must be a C
-// identifier (macros use it in upper case). Written atomically (temporary file, rename).
+// and for a whole-network model (QuantizeScope::whole_network) also
+//   static inline void <name>_decode(const int8_t *code, uint8_t *out, void *scratch);
+//   static inline void <name>_reconstruct(const uint8_t *in, uint8_t *out, void *scratch);
+//   static inline int <name>_score(const uint8_t *in, int64_t *score, void *scratch);
+//   static inline float <name>_dequantize_output(uint8_t q);
+// with per-entry <NAME>_*_SCRATCH_BYTES and <NAME>_SCORE_SCALE. score_threshold >= 0
+// (whole network only) is written as <NAME>_SCORE_THRESHOLD: _score returns 1 above it.
+// They give the same bytes and scores as QuantizedNetwork and QuantizedModel. name must
+// be a C identifier (macros use it in upper case). Written atomically (temporary file,
+// rename).
 Status save_c_header(const std::string& path, const QuantizedModel& model,
-                     const std::string& name);
+                     const std::string& name, std::int64_t score_threshold = -1);
 
 // The float network against the int8 one on the same samples.
 struct QuantizationReport {

@@ -1,5 +1,6 @@
-// Export of a quantized encoder as a self-contained C99 header, and of a float network
-// as a C++ header of const arrays (save_float_c_header).
+// Export of a quantized network as a self-contained C99 header (the runtime of
+// lib/quant/c/tinyae_int8.h, then the model's tables and entry points), and of a float
+// network as a C++ header of const arrays (save_float_c_header).
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -66,6 +67,10 @@ std::string describe(const QuantizedLayer& layer) {
     case LayerKind::max_pool2d:
       put(&d, "max_pool2d: %dx%dx%d -> %dx%dx%d", i.height, i.width, i.channels, o.height, o.width, o.channels);
       break;
+    case LayerKind::resize:
+      put(&d, "resize (nearest): %dx%dx%d -> %dx%dx%d", i.height, i.width, i.channels, o.height, o.width,
+          o.channels);
+      break;
     default:
       put(&d, "%d -> %d %s", layer.inputs, layer.outputs, activation_name(layer.activation));
       break;
@@ -73,27 +78,24 @@ std::string describe(const QuantizedLayer& layer) {
   return d;
 }
 
-const char* const kArithmetic = R"(/* Arithmetic (integers only), per layer and output channel j:
- *   acc = bias[j] + sum_i w[j][i] * x[i]          int32 (the exporter checked it fits)
- *   v   = clamp(requantize(acc, mult[j], shift[j]) + zero_point, lo, hi)
- *   y   = table ? table[v] : v                     one byte: uint8, int8 for the code
- * requantize is gemmlowp's and TFLite's reference ("double rounding")
- * MultiplyByQuantizedMultiplier, for the real factor mult * 2^(shift - 31):
- *   a = acc * 2^max(shift, 0)
- *   b = SaturatingRoundingDoublingHighMul(a, mult)   (a*b + nudge) / 2^31, truncated
- *   requantize = RoundingDivideByPOT(b, max(-shift, 0))   nearest, ties away from zero
- * It assumes >> of a negative number is arithmetic, as on every common compiler.
- * Images are channels-last (row, column, channel). A convolution is that sum per
- * output pixel over its kernel x kernel x C window (weights in (ky, kx, c) order),
- * taps outside the image reading the input zero point (real 0). Max pooling (2x2,
- * stride 2, an odd last row or column alone) compares the stored bytes, as int8 on
- * the code's grid.
- */
-)";
+const char* kind_name(LayerKind kind) {
+  switch (kind) {
+    case LayerKind::conv2d: return "TINYAE_INT8_CONV2D";
+    case LayerKind::max_pool2d: return "TINYAE_INT8_MAX_POOL2D";
+    case LayerKind::resize: return "TINYAE_INT8_RESIZE";
+    case LayerKind::dense: break;
+  }
+  return "TINYAE_INT8_DENSE";
+}
 
 }  // namespace
 
-Status save_c_header(const std::string& path, const QuantizedModel& model, const std::string& name) {
+namespace detail {
+extern const char kCRuntimeText[];  // lib/quant/c/tinyae_int8.h, embedded by CMake
+}  // namespace detail
+
+Status save_c_header(const std::string& path, const QuantizedModel& model, const std::string& name,
+                     std::int64_t score_threshold) {
   if (!is_c_identifier(name)) {
     return Status::error(StatusCode::invalid_argument, "C header name '", name.c_str(),
                          "' is not a C identifier (letters, digits, _; not starting with a digit)");
@@ -102,51 +104,79 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
     return Status::error(StatusCode::invalid_argument, "the quantized model has ", model.num_layers,
                          " layers; quantize() a network first");
   }
-  if (model.has_decoder()) {
-    return Status::error(StatusCode::unsupported,
-                         "the C header holds an int8 encoder; this model also has the decoder "
-                         "(quantize the encoder alone to export it)");
+  const bool whole = model.has_decoder();
+  if (score_threshold >= 0 && !whole) {
+    return Status::error(StatusCode::invalid_argument,
+                         "a score threshold needs the whole network (the encoder alone has no score)");
   }
   const std::string n = name;
   const std::string N = upper(name);
+  const char* p = n.c_str();
+  const char* P = N.c_str();
   // Scratch: two buffers for the widest hidden layer, then one patch (a convolution's
   // window, kernel x kernel x C bytes).
   std::int64_t hidden = 0;
   std::int32_t patch = 0;
-  bool has_conv = false;
-  bool has_pool = false;
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
     if (l + 1 < model.num_layers && layer.output_shape.size() > hidden) hidden = layer.output_shape.size();
-    has_conv = has_conv || layer.kind == LayerKind::conv2d;
-    has_pool = has_pool || layer.kind == LayerKind::max_pool2d;
     if (layer.kind == LayerKind::conv2d && layer.inputs > patch) patch = layer.inputs;
   }
   const std::int64_t scratch = 2 * hidden + patch;
   std::string h;
-  put(&h, "/* %s.h: an int8 autoencoder encoder exported by tinyae. Self-contained C99: it\n", n.c_str());
-  h.append(" * needs only <stdint.h>; no heap, no library, no floating point in the encoder.\n *\n");
-  put(&h, " *   static uint8_t scratch[%s_SCRATCH_BYTES];\n", N.c_str());
-  put(&h, " *   uint8_t in[%s_INPUT_SIZE];\n *   int8_t code[%s_CODE_SIZE];\n", N.c_str(), N.c_str());
-  put(&h, " *   %s_quantize_input(x, in);        from floats, or fill `in` directly\n", n.c_str());
-  put(&h, " *   %s_encode(in, code, scratch);\n", n.c_str());
-  put(&h, " *   float c = %s_dequantize_code(code[j]);\n *\n", n.c_str());
-  put(&h, " * Input: uint8, x = %s_INPUT_SCALE * (q - %s_INPUT_ZERO_POINT).\n", N.c_str(), N.c_str());
-  put(&h, " * Code: int8, value = %s_CODE_SCALE * (q - %s_CODE_ZERO_POINT).\n", N.c_str(), N.c_str());
-  h.append(" * Layers (the last gives the code):\n");
+  put(&h, "/* %s.h: an int8 autoencoder %s exported by tinyae. Self-contained C99: it needs\n", p,
+      whole ? "(encoder and decoder)" : "encoder");
+  h.append(" * only <stdint.h> and <string.h>; no heap, no library, no floating point in the network.\n *\n");
+  put(&h, " *   static uint8_t scratch[%s_SCRATCH_BYTES];\n", P);
+  put(&h, " *   uint8_t in[%s_INPUT_SIZE];\n *   int8_t code[%s_CODE_SIZE];\n", P, P);
+  put(&h, " *   %s_quantize_input(x, in);        from floats, or fill `in` directly\n", p);
+  put(&h, " *   %s_encode(in, code, scratch);\n", p);
+  put(&h, " *   float c = %s_dequantize_code(code[j]);\n", p);
+  if (whole) {
+    put(&h, " *   uint8_t out[%s_OUTPUT_SIZE];     on the input's grid\n", P);
+    put(&h, " *   %s_decode(code, out, scratch);\n", p);
+    put(&h, " *   %s_reconstruct(in, out, scratch);\n", p);
+    put(&h, " *   static uint8_t score_scratch[%s_SCORE_SCRATCH_BYTES];\n", P);
+    put(&h, " *   int64_t score;\n *   int anomalous = %s_score(in, &score, score_scratch);\n", p);
+  }
+  h.append(" *\n");
+  put(&h, " * Input: uint8, x = %s_INPUT_SCALE * (q - %s_INPUT_ZERO_POINT).\n", P, P);
+  put(&h, " * Code: int8, value = %s_CODE_SCALE * (q - %s_CODE_ZERO_POINT).\n", P, P);
+  if (whole) {
+    h.append(" * Output: uint8 on the input's grid. Score: sum of (in - out)^2 over the inputs, exact;\n");
+    put(&h, " * times %s_SCORE_SCALE it is the mean squared error in the input's units.\n", P);
+  }
+  put(&h, " * Layers (layer %d gives the code):\n", model.code_layer);
   for (std::int32_t l = 0; l < model.num_layers; ++l) put(&h, " *   %s\n", describe(model.layers[l]).c_str());
   h.append(" */\n");
-  h.append(kArithmetic);
-  put(&h, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", N.c_str(), N.c_str());
-  put(&h, "#define %s_INPUT_SIZE %d\n", N.c_str(), model.input_size);
-  put(&h, "#define %s_CODE_SIZE %d\n", N.c_str(), model.code_size);
+  h.append(detail::kCRuntimeText);
+  put(&h, "\n#ifndef %s_H\n#define %s_H\n\n", P, P);
+  put(&h, "#define %s_INPUT_SIZE %d\n", P, model.input_size);
+  put(&h, "#define %s_CODE_SIZE %d\n", P, model.code_size);
+  if (whole) put(&h, "#define %s_OUTPUT_SIZE %d\n", P, model.output_size);
   put(&h, "/* Two buffers for the widest hidden layer and a convolution window (at least 1\n"
           " * byte, to size an array). */\n");
-  put(&h, "#define %s_SCRATCH_BYTES %lld\n", N.c_str(), static_cast<long long>(scratch > 0 ? scratch : 1));
-  put(&h, "#define %s_INPUT_SCALE %s\n", N.c_str(), float_literal(model.input_scale).c_str());
-  put(&h, "#define %s_INPUT_ZERO_POINT (%d)\n", N.c_str(), model.input_zero_point);
-  put(&h, "#define %s_CODE_SCALE %s\n", N.c_str(), float_literal(model.code_scale).c_str());
-  put(&h, "#define %s_CODE_ZERO_POINT (%d)\n\n", N.c_str(), model.code_zero_point);
+  put(&h, "#define %s_SCRATCH_BYTES %lld\n", P, static_cast<long long>(scratch > 0 ? scratch : 1));
+  put(&h, "#define %s_ENCODE_SCRATCH_BYTES %s_SCRATCH_BYTES\n", P, P);
+  if (whole) {
+    put(&h, "#define %s_DECODE_SCRATCH_BYTES %s_SCRATCH_BYTES\n", P, P);
+    put(&h, "#define %s_RECONSTRUCT_SCRATCH_BYTES %s_SCRATCH_BYTES\n", P, P);
+    put(&h, "/* The scratch and the reconstruction. */\n");
+    put(&h, "#define %s_SCORE_SCRATCH_BYTES %lld\n", P, static_cast<long long>(scratch + model.output_size));
+  }
+  put(&h, "#define %s_INPUT_SCALE %s\n", P, float_literal(model.input_scale).c_str());
+  put(&h, "#define %s_INPUT_ZERO_POINT (%d)\n", P, model.input_zero_point);
+  put(&h, "#define %s_CODE_SCALE %s\n", P, float_literal(model.code_scale).c_str());
+  put(&h, "#define %s_CODE_ZERO_POINT (%d)\n", P, model.code_zero_point);
+  if (whole) {
+    put(&h, "#define %s_SCORE_SCALE %s\n", P, float_literal(static_cast<float>(model.score_scale())).c_str());
+    if (score_threshold >= 0) {
+      put(&h, "/* A sample scoring above it is an anomaly (the model's percentile of its normal\n"
+              " * samples' int8 scores). */\n#define %s_SCORE_THRESHOLD INT64_C(%lld)\n",
+          P, static_cast<long long>(score_threshold));
+    }
+  }
+  h.append("\n");
 
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
@@ -154,7 +184,7 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
     put(&h, "/* Layer %d: %s; input scale %s, zero point %d; output scale %s, zero point %d. */\n",
         l, describe(layer).c_str(), float_literal(layer.input_scale).c_str(), layer.input_zero_point,
         float_literal(layer.output_scale).c_str(), layer.output_zero_point);
-    if (layer.kind == LayerKind::max_pool2d) {
+    if (layer.weights == nullptr) {
       h.append("\n");
       continue;
     }
@@ -165,164 +195,108 @@ Status save_c_header(const std::string& path, const QuantizedModel& model, const
     if (layer.table != nullptr) put_array(&h, "uint8_t", n + "_t" + id, layer.table, 256);
     h.append("\n");
   }
-
-  const char* p = n.c_str();
-  put(&h, "static inline int32_t %s_rounding_doubling_high_mul(int32_t a, int32_t b) {\n", p);
-  h.append("  const int64_t ab = (int64_t)a * (int64_t)b;\n"
-           "  const int64_t nudge = ab >= 0 ? ((int64_t)1 << 30) : (1 - ((int64_t)1 << 30));\n"
-           "  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;\n"
-           "  return (int32_t)((ab + nudge) / ((int64_t)1 << 31));\n}\n\n");
-  put(&h, "static inline int32_t %s_rounding_divide_by_pot(int32_t x, int32_t e) {\n", p);
-  h.append("  const int32_t mask = (int32_t)(((uint32_t)1 << e) - 1u);\n"
-           "  const int32_t remainder = x & mask;\n"
-           "  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);\n"
-           "  return (x >> e) + (remainder > threshold ? 1 : 0);\n}\n\n");
-  put(&h, "/* Requantizes channel j's sum: the byte stored for it. */\n"
-          "static inline uint8_t %s_output(int32_t acc, int32_t mult, int32_t s, int32_t zero_point,\n", p);
-  h.append("    int32_t lo, int32_t hi, const uint8_t *table) {\n"
-           "  int32_t v;\n"
-           "  if (s > 0) acc *= (int32_t)1 << s;\n");
-  put(&h, "  v = %s_rounding_divide_by_pot(%s_rounding_doubling_high_mul(acc, mult), s > 0 ? 0 : -s);\n", p, p);
-  h.append("  v += zero_point;\n"
-           "  v = v < lo ? lo : (v > hi ? hi : v);\n"
-           "  return table ? table[v] : (uint8_t)(v & 0xFF);\n}\n\n");
-  put(&h, "#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && defined(__GNUC__)\n"
-          "/* Cores with the DSP extension (Cortex-M4/M7/M33, Armv7-A): SMLAD adds two 16 x 16-bit\n"
-          " * products to a sum, so 4 input bytes and 4 weights take two SMLADs after SXTB16 /\n"
-          " * UXTB16 split them into halfword pairs (bytes 0, 2 and, rotated, 1, 3). The sums\n"
-          " * are the same integers as the plain loop's. GNU inline assembly: GCC and Clang. */\n"
-          "#define %s_DSP 1\n", N.c_str());
-  put(&h, "static inline uint32_t %s_load32(const void *p) {\n"
-          "  uint32_t v;\n  __builtin_memcpy(&v, p, 4);\n  return v;\n}\n", p);
-  for (const char* op : {"sxtb16", "uxtb16"}) {
-    put(&h, "static inline uint32_t %s_%s(uint32_t v) {\n"
-            "  uint32_t r;\n  __asm__(\"%s %%0, %%1\" : \"=r\"(r) : \"r\"(v));\n  return r;\n}\n", p, op, op);
-    put(&h, "static inline uint32_t %s_%s_ror8(uint32_t v) {\n"
-            "  uint32_t r;\n  __asm__(\"%s %%0, %%1, ror #8\" : \"=r\"(r) : \"r\"(v));\n  return r;\n}\n", p, op, op);
-  }
-  put(&h, "static inline int32_t %s_smlad(uint32_t a, uint32_t b, int32_t acc) {\n"
-          "  int32_t r;\n  __asm__(\"smlad %%0, %%1, %%2, %%3\" : \"=r\"(r) : \"r\"(a), \"r\"(b), \"r\"(acc));\n"
-          "  return r;\n}\n", p);
-  put(&h, "/* sums[0..1] += rows w0, w1 times x: both channels use each widened input word. */\n"
-          "static inline void %s_dot2(const uint8_t *x, const int8_t *w0, const int8_t *w1,\n", p);
-  h.append("    int32_t inputs, int32_t *sums) {\n"
-           "  int32_t i, a0 = sums[0], a1 = sums[1];\n"
-           "  for (i = 0; i + 4 <= inputs; i += 4) {\n");
-  put(&h, "    const uint32_t xv = %s_load32(x + i), u = %s_load32(w0 + i), w = %s_load32(w1 + i);\n", p, p, p);
-  put(&h, "    const uint32_t x02 = %s_uxtb16(xv), x13 = %s_uxtb16_ror8(xv);\n", p, p);
-  put(&h, "    a0 = %s_smlad(%s_sxtb16(u), x02, a0);\n", p, p);
-  put(&h, "    a0 = %s_smlad(%s_sxtb16_ror8(u), x13, a0);\n", p, p);
-  put(&h, "    a1 = %s_smlad(%s_sxtb16(w), x02, a1);\n", p, p);
-  put(&h, "    a1 = %s_smlad(%s_sxtb16_ror8(w), x13, a1);\n", p, p);
-  h.append("  }\n"
-           "  for (; i < inputs; ++i) {\n"
-           "    a0 += (int32_t)w0[i] * (int32_t)x[i];\n"
-           "    a1 += (int32_t)w1[i] * (int32_t)x[i];\n"
-           "  }\n"
-           "  sums[0] = a0;\n  sums[1] = a1;\n}\n#endif\n\n");
-  put(&h, "static inline void %s_dense(const uint8_t *x, int32_t inputs, int32_t outputs,\n", p);
-  h.append("    const int8_t *w, const int32_t *bias, const int32_t *mult, const int8_t *shift,\n"
-           "    int32_t zero_point, int32_t lo, int32_t hi, const uint8_t *table, uint8_t *y) {\n"
-           "  int32_t i, j = 0;\n"
-           "  const int8_t *wj = w;\n");
-  put(&h, "#if defined(%s_DSP)\n", N.c_str());
-  h.append("  for (; j + 2 <= outputs; j += 2, wj += 2 * inputs) {\n"
-           "    int32_t sums[2];\n"
-           "    sums[0] = bias[j];\n    sums[1] = bias[j + 1];\n");
-  put(&h, "    %s_dot2(x, wj, wj + inputs, inputs, sums);\n", p);
-  put(&h, "    y[j] = %s_output(sums[0], mult[j], shift[j], zero_point, lo, hi, table);\n", p);
-  put(&h, "    y[j + 1] = %s_output(sums[1], mult[j + 1], shift[j + 1], zero_point, lo, hi, table);\n", p);
-  h.append("  }\n#endif\n"
-           "  for (; j < outputs; ++j, wj += inputs) {\n"
-           "    int32_t acc = bias[j];\n"
-           "    for (i = 0; i < inputs; ++i) acc += (int32_t)wj[i] * (int32_t)x[i];\n");
-  put(&h, "    y[j] = %s_output(acc, mult[j], shift[j], zero_point, lo, hi, table);\n", p);
-  h.append("  }\n}\n\n");
-  if (has_conv) {
-    put(&h, "/* An h x w x c image convolved into oh x ow x filters: each output pixel's window\n"
-            " * copied to patch (the input zero point `pad` outside the image), then the dense\n"
-            " * layer on it. */\n"
-            "static inline void %s_conv(const uint8_t *x, int32_t h, int32_t w, int32_t c,\n", p);
-    h.append("    int32_t kernel, int32_t stride, int32_t pad_top, int32_t pad_left, int32_t oh,\n"
-             "    int32_t ow, uint8_t pad, uint8_t *patch, int32_t filters, const int8_t *wt,\n"
-             "    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t zero_point,\n"
-             "    int32_t lo, int32_t hi, const uint8_t *table, uint8_t *y) {\n"
-             "  int32_t oy, ox, ky, kx, ch;\n"
-             "  for (oy = 0; oy < oh; ++oy) {\n"
-             "    for (ox = 0; ox < ow; ++ox) {\n"
-             "      uint8_t *p = patch;\n"
-             "      for (ky = 0; ky < kernel; ++ky) {\n"
-             "        const int32_t iy = oy * stride - pad_top + ky;\n"
-             "        for (kx = 0; kx < kernel; ++kx, p += c) {\n"
-             "          const int32_t ix = ox * stride - pad_left + kx;\n"
-             "          if (iy < 0 || iy >= h || ix < 0 || ix >= w) {\n"
-             "            for (ch = 0; ch < c; ++ch) p[ch] = pad;\n"
-             "          } else {\n"
-             "            for (ch = 0; ch < c; ++ch) p[ch] = x[(iy * w + ix) * c + ch];\n"
-             "          }\n        }\n      }\n");
-    put(&h, "      %s_dense(patch, kernel * kernel * c, filters, wt, bias, mult, shift, zero_point, lo,\n", p);
-    h.append("          hi, table, y + (oy * ow + ox) * filters);\n    }\n  }\n}\n\n");
-  }
-  if (has_pool) {
-    put(&h, "/* 2x2 max pooling, stride 2, of an h x w x c image; flip = 0x80 compares int8 bytes\n"
-            " * (x ^ 0x80 orders them as unsigned), 0 uint8 ones. */\n"
-            "static inline void %s_max_pool(const uint8_t *x, int32_t h, int32_t w, int32_t c,\n", p);
-    h.append("    uint8_t flip, uint8_t *y) {\n"
-             "  int32_t oy, ox, ch;\n"
-             "  for (oy = 0; oy < (h + 1) / 2; ++oy) {\n"
-             "    const int32_t y0 = 2 * oy, y1 = 2 * oy + 1 < h ? 2 * oy + 1 : 2 * oy;\n"
-             "    for (ox = 0; ox < (w + 1) / 2; ++ox) {\n"
-             "      const int32_t x0 = 2 * ox, x1 = 2 * ox + 1 < w ? 2 * ox + 1 : 2 * ox;\n"
-             "      for (ch = 0; ch < c; ++ch, ++y) {\n"
-             "        const uint8_t a = (uint8_t)(x[(y0 * w + x0) * c + ch] ^ flip);\n"
-             "        const uint8_t b = (uint8_t)(x[(y0 * w + x1) * c + ch] ^ flip);\n"
-             "        const uint8_t d = (uint8_t)(x[(y1 * w + x0) * c + ch] ^ flip);\n"
-             "        const uint8_t e = (uint8_t)(x[(y1 * w + x1) * c + ch] ^ flip);\n"
-             "        const uint8_t ab = a > b ? a : b, de = d > e ? d : e;\n"
-             "        *y = (uint8_t)((ab > de ? ab : de) ^ flip);\n"
-             "      }\n    }\n  }\n}\n\n");
-  }
-  put(&h, "/* code[%s_CODE_SIZE] from in[%s_INPUT_SIZE]; scratch: %s_SCRATCH_BYTES bytes. */\n", N.c_str(), N.c_str(), N.c_str());
-  put(&h, "static inline void %s_encode(const uint8_t *in, int8_t *code, void *scratch) {\n", p);
-  h.append("  uint8_t *buffer = (uint8_t *)scratch;\n");
-  if (scratch == 0) h.append("  (void)buffer;\n");
+  put(&h, "static const tinyae_int8_layer %s_layers[%d] = {\n", p, model.num_layers);
   for (std::int32_t l = 0; l < model.num_layers; ++l) {
     const QuantizedLayer& layer = model.layers[l];
-    const std::string x = l == 0 ? "in" : "buffer + " + std::to_string(((l - 1) % 2) * hidden);
-    const std::string y = l + 1 == model.num_layers ? "(uint8_t *)code" : "buffer + " + std::to_string((l % 2) * hidden);
-    const std::string table = layer.table != nullptr ? n + "_t" + std::to_string(l) : "0";
     const Shape& i = layer.input_shape;
     const Shape& o = layer.output_shape;
-    switch (layer.kind) {
-      case LayerKind::conv2d:
-        put(&h, "  %s_conv(%s, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, buffer + %lld, %d,\n", p, x.c_str(),
-            i.height, i.width, i.channels, layer.kernel, layer.stride, layer.pad_top, layer.pad_left,
-            o.height, o.width, layer.input_zero_point, static_cast<long long>(2 * hidden), o.channels);
-        put(&h, "      %s_w%d, %s_b%d, %s_m%d, %s_s%d, %d, %d, %d, %s, %s);\n", p, l, p, l, p, l, p, l,
-            layer.requantized_zero_point, layer.clamp_min, layer.clamp_max, table.c_str(), y.c_str());
-        break;
-      case LayerKind::max_pool2d:
-        put(&h, "  %s_max_pool(%s, %d, %d, %d, %s, %s);\n", p, x.c_str(), i.height, i.width, i.channels,
-            layer.signed_output ? "0x80" : "0", y.c_str());
-        break;
-      default:
-        put(&h, "  %s_dense(%s, %d, %d, %s_w%d, %s_b%d, %s_m%d, %s_s%d, %d, %d, %d, %s, %s);\n", p,
-            x.c_str(), layer.inputs, layer.outputs, p, l, p, l, p, l, p, l, layer.requantized_zero_point,
-            layer.clamp_min, layer.clamp_max, table.c_str(), y.c_str());
-        break;
+    const std::string id = std::to_string(l);
+    const bool weights = layer.weights != nullptr;
+    const std::int32_t pad = layer.kind == LayerKind::conv2d       ? layer.input_zero_point
+                             : layer.kind == LayerKind::max_pool2d ? (layer.signed_output ? 0x80 : 0)
+                                                                   : 0;
+    put(&h, "  {%s, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d,\n", kind_name(layer.kind),
+        i.height, i.width, i.channels, o.height, o.width, o.channels, layer.kernel, layer.stride, layer.pad_top,
+        layer.pad_left, layer.inputs, layer.outputs, pad, layer.requantized_zero_point, layer.clamp_min,
+        layer.clamp_max);
+    if (weights) {
+      put(&h, "   %s_w%d, %s_b%d, %s_m%d, %s_s%d, %s},\n", p, l, p, l, p, l, p, l,
+          layer.table != nullptr ? (n + "_t" + id).c_str() : "0");
+    } else {
+      h.append("   0, 0, 0, 0, 0},\n");
     }
   }
+  h.append("};\n\n");
+  // One call per layer of first..last; layer l's output in buffer l % 2, the last's in y.
+  const auto calls = [&](std::int32_t first, std::int32_t last, std::string x, const std::string& y) {
+    for (std::int32_t l = first; l <= last; ++l) {
+      const QuantizedLayer& layer = model.layers[l];
+      const std::string out = l == last ? y : "buffer + " + std::to_string((l % 2) * hidden);
+      switch (layer.kind) {
+        case LayerKind::conv2d:
+          put(&h, "  tinyae_int8_conv(&%s_layers[%d], %s, buffer + %lld, %s);\n", p, l, x.c_str(),
+              static_cast<long long>(2 * hidden), out.c_str());
+          break;
+        case LayerKind::max_pool2d:
+          put(&h, "  tinyae_int8_max_pool(&%s_layers[%d], %s, %s);\n", p, l, x.c_str(), out.c_str());
+          break;
+        case LayerKind::resize:
+          put(&h, "  tinyae_int8_resize(&%s_layers[%d], %s, %s);\n", p, l, x.c_str(), out.c_str());
+          break;
+        case LayerKind::dense:
+          put(&h, "  tinyae_int8_dense(&%s_layers[%d], %s, %s);\n", p, l, x.c_str(), out.c_str());
+          break;
+      }
+      if (l == model.code_layer && l < last) {
+        put(&h, "  tinyae_int8_flip(%s, %lld); /* the code, read as uint8 */\n", out.c_str(),
+            static_cast<long long>(layer.output_shape.size()));
+      }
+      x = out;
+    }
+  };
+
+  put(&h, "/* code[%s_CODE_SIZE] from in[%s_INPUT_SIZE]; scratch: %s_ENCODE_SCRATCH_BYTES bytes. */\n", P, P, P);
+  put(&h, "static inline void %s_encode(const uint8_t *in, int8_t *code, void *scratch) {\n", p);
+  h.append("  uint8_t *buffer = (uint8_t *)scratch;\n  (void)buffer; /* unused when one layer gives the code */\n");
+  calls(0, model.code_layer, "in", "(uint8_t *)code");
   h.append("}\n\n");
-  put(&h, "/* in = clamp(round(x / %s_INPUT_SCALE) + %s_INPUT_ZERO_POINT, 0, 255). */\n", N.c_str(), N.c_str());
+  if (whole) {
+    const std::int32_t last = model.num_layers - 1;
+    put(&h, "/* out[%s_OUTPUT_SIZE] from code[%s_CODE_SIZE]; scratch: %s_DECODE_SCRATCH_BYTES. */\n", P, P, P);
+    const std::string code_buffer = "buffer + " + std::to_string((model.code_layer % 2) * hidden);
+    put(&h, "static inline void %s_decode(const int8_t *code, uint8_t *out, void *scratch) {\n", p);
+    h.append("  uint8_t *buffer = (uint8_t *)scratch;\n");
+    put(&h, "  memcpy(%s, code, %s_CODE_SIZE);\n", code_buffer.c_str(), P);
+    put(&h, "  tinyae_int8_flip(%s, %s_CODE_SIZE); /* the code, read as uint8 */\n", code_buffer.c_str(), P);
+    calls(model.code_layer + 1, last, code_buffer, "out");
+    h.append("}\n\n");
+    put(&h, "/* out[%s_OUTPUT_SIZE] from in[%s_INPUT_SIZE]; scratch: %s_RECONSTRUCT_SCRATCH_BYTES. */\n", P, P, P);
+    put(&h, "static inline void %s_reconstruct(const uint8_t *in, uint8_t *out, void *scratch) {\n", p);
+    h.append("  uint8_t *buffer = (uint8_t *)scratch;\n");
+    calls(0, last, "in", "out");
+    h.append("}\n\n");
+    if (score_threshold >= 0) {
+      put(&h, "/* *score = the sum over the inputs of (in - reconstruction)^2, exact; returns 1 when\n"
+              " * it is above %s_SCORE_THRESHOLD (an anomaly), else 0. scratch:\n"
+              " * %s_SCORE_SCRATCH_BYTES bytes. */\n", P, P);
+    } else {
+      put(&h, "/* *score = the sum over the inputs of (in - reconstruction)^2, exact; returns 0 (the\n"
+              " * model has no anomaly threshold). scratch: %s_SCORE_SCRATCH_BYTES bytes. */\n", P);
+    }
+    put(&h, "static inline int %s_score(const uint8_t *in, int64_t *score, void *scratch) {\n", p);
+    put(&h, "  uint8_t *out = (uint8_t *)scratch + %s_SCRATCH_BYTES;\n", P);
+    put(&h, "  %s_reconstruct(in, out, scratch);\n", p);
+    put(&h, "  *score = tinyae_int8_sum_squares(in, out, %s_INPUT_SIZE);\n", P);
+    if (score_threshold >= 0) {
+      put(&h, "  return *score > %s_SCORE_THRESHOLD;\n}\n\n", P);
+    } else {
+      h.append("  return 0;\n}\n\n");
+    }
+  }
+  put(&h, "/* in = clamp(round(x / %s_INPUT_SCALE) + %s_INPUT_ZERO_POINT, 0, 255). */\n", P, P);
   put(&h, "static inline void %s_quantize_input(const float *x, uint8_t *in) {\n", p);
-  put(&h, "  int32_t i;\n  for (i = 0; i < %s_INPUT_SIZE; ++i) {\n", N.c_str());
-  put(&h, "    float v = x[i] / %s_INPUT_SCALE + (float)%s_INPUT_ZERO_POINT;\n", N.c_str(), N.c_str());
+  put(&h, "  int32_t i;\n  for (i = 0; i < %s_INPUT_SIZE; ++i) {\n", P);
+  put(&h, "    float v = x[i] / %s_INPUT_SCALE + (float)%s_INPUT_ZERO_POINT;\n", P, P);
   h.append("    v = v > 0.0f ? v : 0.0f; /* NaN -> 0 as well */\n"
            "    v = v < 255.0f ? v : 255.0f;\n"
            "    in[i] = (uint8_t)(int32_t)(v + 0.5f);\n  }\n}\n\n");
   put(&h, "static inline float %s_dequantize_code(int8_t q) {\n", p);
-  put(&h, "  return %s_CODE_SCALE * (float)((int32_t)q - %s_CODE_ZERO_POINT);\n}\n\n", N.c_str(), N.c_str());
-  put(&h, "#endif /* %s_H */\n", N.c_str());
+  put(&h, "  return %s_CODE_SCALE * (float)((int32_t)q - %s_CODE_ZERO_POINT);\n}\n\n", P, P);
+  if (whole) {
+    put(&h, "/* An output byte in the input's units. */\nstatic inline float %s_dequantize_output(uint8_t q) {\n", p);
+    put(&h, "  return %s_INPUT_SCALE * (float)((int32_t)q - %s_INPUT_ZERO_POINT);\n}\n\n", P, P);
+  }
+  put(&h, "#endif /* %s_H */\n", P);
   return io::write_file_atomic(path, h.data(), h.size());
 }
 

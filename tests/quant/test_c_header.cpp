@@ -5,6 +5,8 @@
 // header's SMLAD path, odd sizes included).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,21 +32,30 @@ std::string read_all(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
+// spec's network with its seeded weights and random biases; rng then draws the samples.
+struct SeededNetwork {
+  SeededNetwork(const NetworkSpec& spec, std::uint64_t seed) : rng{seed} {
+    TrainConfig config;
+    config.batch_size = 4;
+    config.seed = seed;
+    REQUIRE(memory.allocate(arena_bytes(spec, config)).ok());
+    REQUIRE(net.setup(spec, config, memory.arena()).ok());
+    for (std::int32_t l = 0; l < spec.num_layers; ++l) {
+      for (std::int64_t j = 0; j < spec.bias_count(l); ++j) net.biases(l)[j] = 0.3f * (rng.uniform() - 0.5f);
+    }
+  }
+  ArenaBuffer memory;
+  Network net;
+  Rng rng;
+};
+
 // Quantizes spec's encoder (seeded weights, random biases), exports it, builds the C
 // driver against it and checks its output for `rows` samples against the library.
 void check_header(const char* label, const NetworkSpec& spec, std::uint64_t seed, bool fixed_range) {
   INFO(label);
-  TrainConfig config;
-  config.batch_size = 4;
-  config.seed = seed;
-  ArenaBuffer net_memory;
-  REQUIRE(net_memory.allocate(arena_bytes(spec, config)).ok());
-  Network net;
-  REQUIRE(net.setup(spec, config, net_memory.arena()).ok());
-  Rng rng{seed};
-  for (std::int32_t l = 0; l < spec.num_layers; ++l) {
-    for (std::int64_t j = 0; j < spec.bias_count(l); ++j) net.biases(l)[j] = 0.3f * (rng.uniform() - 0.5f);
-  }
+  SeededNetwork seeded(spec, seed);
+  Network& net = seeded.net;
+  Rng& rng = seeded.rng;
   const auto cols = static_cast<std::int32_t>(spec.input.size());
   const std::int32_t rows = 97;
   std::vector<float> x(static_cast<std::size_t>(rows) * cols);
@@ -149,14 +160,127 @@ TEST_CASE("save_c_header rejects names that are not C identifiers and empty mode
     CHECK(s.code() == StatusCode::invalid_argument);
     CHECK(std::string(s.message()).find("is not a C identifier") != std::string::npos);
   }
-  // A model with its decoder: the header holds encoders; nothing is written.
-  QuantizedModel whole;
-  whole.num_layers = 3;
-  whole.code_layer = 1;
-  const std::string path = test::temp_path("whole.h");
+  // A threshold on an encoder: it has no score; nothing is written.
+  QuantizedModel encoder;
+  encoder.num_layers = 2;
+  encoder.code_layer = 1;
+  const std::string path = test::temp_path("encoder_threshold.h");
   std::remove(path.c_str());
-  s = save_c_header(path, whole, "ok_name");
-  CHECK(s.code() == StatusCode::unsupported);
-  CHECK(std::string(s.message()).find("this model also has the decoder") != std::string::npos);
+  s = save_c_header(path, encoder, "ok_name", 100);
+  CHECK(s.code() == StatusCode::invalid_argument);
+  CHECK(std::string(s.message()).find("a score threshold needs the whole network") != std::string::npos);
   CHECK(std::fopen(path.c_str(), "rb") == nullptr);
+}
+
+namespace {
+
+// Quantizes spec's whole network, exports it with a threshold (the median score) and
+// checks the C driver's codes, reconstructions, decodes, scores and flags against the
+// library on every ISA.
+void check_whole_header(const char* label, const NetworkSpec& spec, std::uint64_t seed) {
+  INFO(label);
+  SeededNetwork seeded(spec, seed);
+  Network& net = seeded.net;
+  Rng& rng = seeded.rng;
+  const auto cols = static_cast<std::int32_t>(spec.input.size());
+  const std::int32_t rows = 41;
+  std::vector<float> x(static_cast<std::size_t>(rows) * cols);
+  for (float& v : x) v = rng.uniform();
+  ArenaBuffer memory;
+  const QuantizeScope whole = QuantizeScope::whole_network;
+  REQUIRE(memory.allocate(quantized_model_bytes(spec, whole) + quantize_work_bytes(spec, whole)).ok());
+  QuantizedModel model;
+  QuantizeOptions options;
+  options.scope = whole;
+  options.fixed_input_range = true;
+  REQUIRE(quantize(net, x.data(), rows, cols, options, memory.arena(), &model).ok());
+  std::vector<std::uint8_t> in(x.size());
+  model.quantize_input(x.data(), static_cast<std::int64_t>(x.size()), in.data());
+
+  const std::size_t code = static_cast<std::size_t>(model.code_size);
+  const std::size_t output = static_cast<std::size_t>(model.output_size);
+  std::vector<std::int8_t> codes(code * rows);
+  std::vector<std::uint8_t> recon(output * rows);
+  std::vector<std::int64_t> scores(static_cast<std::size_t>(rows));
+  {
+    ArenaBuffer q_memory;
+    REQUIRE(q_memory.allocate(quantized_network_bytes(spec, 8, whole)).ok());
+    QuantizedNetwork q;
+    REQUIRE(q.setup(model, 8, q_memory.arena(), "scalar").ok());
+    REQUIRE(q.encode(in.data(), rows, codes.data()).ok());
+    REQUIRE(q.reconstruct(in.data(), rows, recon.data()).ok());
+    REQUIRE(q.score(in.data(), rows, scores.data()).ok());
+  }
+  std::vector<std::int64_t> sorted = scores;
+  std::sort(sorted.begin(), sorted.end());
+  const std::int64_t threshold = sorted[sorted.size() / 2];
+
+  const std::string dir = test::temp_path(std::string("c_header_whole_") + label);
+  REQUIRE(std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) == 0);
+  REQUIRE(save_c_header(dir + "/model.h", model, "tae", threshold).ok());
+  const std::string text = read_all(dir + "/model.h");
+  CHECK(text.find("#define TAE_SCORE_THRESHOLD INT64_C(" + std::to_string(threshold) + ")") != std::string::npos);
+  const std::string build = std::string(TINYAE_C_COMPILER) +
+                            " -std=c99 -Wall -Wextra -pedantic -Wconversion -Werror -O2 -I" + dir +
+                            " " + TINYAE_C_WHOLE_DRIVER + " -o " + dir + "/driver 2>&1";
+  INFO(build);
+  REQUIRE(std::system(build.c_str()) == 0);
+  {
+    std::ofstream f(dir + "/samples.u8", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(in.data()), static_cast<std::streamsize>(in.size()));
+  }
+  const std::string run = std::string(TINYAE_C_EMULATOR) + " " + dir + "/driver " + dir +
+                          "/samples.u8 " + dir + "/out.bin";
+  INFO(run);
+  REQUIRE(std::system(run.c_str()) == 0);
+  const std::string out = read_all(dir + "/out.bin");
+  const std::size_t per_row = code + 2 * output + 8 + 4;
+  REQUIRE(out.size() == per_row * rows);
+  std::int32_t flagged = 0;
+  for (const char* const* name = kernels::kI8IsaNames; *name != nullptr; ++name) {
+    if (kernels::i8_for(*name) == nullptr) continue;
+    INFO("isa " << *name);
+    ArenaBuffer q_memory;
+    REQUIRE(q_memory.allocate(quantized_network_bytes(spec, 8, whole)).ok());
+    QuantizedNetwork q;
+    REQUIRE(q.setup(model, 8, q_memory.arena(), *name).ok());
+    std::vector<std::uint8_t> got(recon.size());
+    REQUIRE(q.reconstruct(in.data(), rows, got.data()).ok());
+    REQUIRE(got == recon);
+  }
+  for (std::int32_t r = 0; r < rows; ++r) {
+    INFO("row " << r);
+    const char* row = out.data() + per_row * static_cast<std::size_t>(r);
+    REQUIRE(std::memcmp(row, codes.data() + code * r, code) == 0);
+    REQUIRE(std::memcmp(row + code, recon.data() + output * r, output) == 0);
+    REQUIRE(std::memcmp(row + code + output, recon.data() + output * r, output) == 0);
+    std::int64_t score = 0;
+    std::int32_t flag = 0;
+    std::memcpy(&score, row + code + 2 * output, 8);
+    std::memcpy(&flag, row + code + 2 * output + 8, 4);
+    REQUIRE(score == scores[static_cast<std::size_t>(r)]);
+    REQUIRE(flag == (score > threshold ? 1 : 0));
+    flagged += flag;
+  }
+  CHECK(flagged > 0);
+  CHECK(flagged < rows);
+}
+
+}  // namespace
+
+TEST_CASE("the exported whole-network header reconstructs, decodes and scores with the library's bytes",
+          "[quant][c-header][decoder]") {
+  // mnist-dense: ReLU code, sigmoid output through its table.
+  check_whole_header("mnist", reference::kMnistDense, 21);
+  // mnist-conv's denoiser: convolutions, poolings, a pooled code, resizes.
+  check_whole_header("mnist_conv", reference::kMnistConv, 22);
+  // Odd sizes, tanh, stride 2, 'valid', a dense code between convolutions.
+  check_whole_header("mixed",
+                     NetworkSpec(Shape{2, 7, 5})
+                         .conv2d(3, 3, 2, Padding::same, Activation::tanh)
+                         .dense(5, Activation::identity)
+                         .code()
+                         .dense(24, Activation::relu)
+                         .dense(70, Activation::sigmoid),
+                     23);
 }

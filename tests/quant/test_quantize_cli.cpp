@@ -60,11 +60,29 @@ TEST_CASE("cli: quantize reports the int8 accuracy and export writes the C heade
   const double int8_recon = number_after(w.output, "int8 network ");
   CHECK(int8_recon > 0);
   CHECK(int8_recon < 1.1 * float_recon);
-  // Its C header is not written: the header holds encoders.
-  w = run("quantize" + model + kData + " --whole-network --c-header " + kOut + "/whole.h");
+  // Its C header has the decoder's entry points (its bytes: test_c_header.cpp).
+  w = run("export" + model + kData + " --whole-network --c-header " + kOut + "/whole.h --name digits");
+  INFO(w.output);
+  REQUIRE(w.exit_code == 0);
+  CHECK(has(w, "_decode, _reconstruct, _score"));
+  CHECK_FALSE(has(w, "score threshold"));  // not an anomaly model
+  const std::string whole = tinyae::test::read_all(kOut + "/whole.h");
+  CHECK(whole.find("static inline void digits_reconstruct(const uint8_t *in, uint8_t *out, void *scratch)") !=
+        std::string::npos);
+  CHECK(whole.find("#define DIGITS_OUTPUT_SIZE 64") != std::string::npos);
+  CHECK(whole.find("DIGITS_SCORE_THRESHOLD") == std::string::npos);
+  // --class: the AUROC of float and int8 scores on labelled held-out samples.
+  w = run("quantize" + model + kData + " --whole-network --labels " + kDigits + " --class 3");
+  INFO(w.output);
+  REQUIRE(w.exit_code == 0);
+  const std::string line = w.output.substr(w.output.find("AUROC       float "));
+  const double float_auroc = number_after(line, "float ");
+  const double int8_auroc = number_after(line, "int8 ");
+  CHECK(float_auroc > 0.3);
+  CHECK(int8_auroc == Approx(float_auroc).margin(0.02));
+  w = run("quantize" + model + kData + " --labels " + kDigits + " --class 3");
   CHECK(w.exit_code == 1);
-  CHECK(has(w, "this model also has the decoder"));
-  CHECK(std::fopen((kOut + "/whole.h").c_str(), "rb") == nullptr);
+  CHECK(has(w, "--class needs --whole-network"));
 
   Run e = run("export" + model + kData + " --c-header " + kOut + "/e.h --calibration-rows 100");
   INFO(e.output);
@@ -115,8 +133,9 @@ TEST_CASE("cli: quantize takes an mnist-conv model and exports its conv encoder"
   CHECK(has(q, "conv_encode: 784 inputs -> 128 int8 codes"));
   std::ifstream header(out + "/conv.h");
   const std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
-  CHECK(text.find("static inline void conv_conv(") != std::string::npos);
-  CHECK(text.find("conv_max_pool(buffer + 0, 7, 7, 8, 0x80, (uint8_t *)code);") != std::string::npos);
+  CHECK(text.find("static inline void tinyae_int8_conv(") != std::string::npos);  // the runtime
+  CHECK(text.find("  tinyae_int8_max_pool(&conv_layers[5], buffer + 0, (uint8_t *)code);") != std::string::npos);
+  CHECK(text.find("{TINYAE_INT8_MAX_POOL2D, 7, 7, 8, 4, 4, 8, 2, 2, 0, 0, 0, 0, 128,") != std::string::npos);
   // Two buffers for the 28x28x16 output and one 3x3x16 window.
   CHECK(text.find("#define CONV_SCRATCH_BYTES 25232") != std::string::npos);
 }
