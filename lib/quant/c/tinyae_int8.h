@@ -131,26 +131,31 @@ static inline void tinyae_int8_dot2(const uint8_t *x, const int8_t *w0, const in
 }
 #endif
 
+/* Output channel j of a dense layer (or one window) on x[inputs]. */
+static inline uint8_t tinyae_int8_channel(const tinyae_int8_layer *l, const uint8_t *x, int32_t j) {
+  const int8_t *wj = l->weights + j * l->inputs;
+  int32_t i, acc = l->bias[j];
+  for (i = 0; i < l->inputs; ++i) acc += (int32_t)wj[i] * (int32_t)x[i];
+  return tinyae_int8_output(acc, j, l);
+}
+
 /* y[outputs] = the layer's bytes for x[inputs] (a dense layer, or one window). */
 static inline void tinyae_int8_dense(const tinyae_int8_layer *l, const uint8_t *x, uint8_t *y) {
-  const int32_t inputs = l->inputs;
-  const int8_t *wj = l->weights;
-  int32_t i, j = 0;
+  int32_t j;
 #if defined(TINYAE_INT8_DSP)
-  for (; j + 2 <= l->outputs; j += 2, wj += 2 * inputs) {
+  for (j = 0; j + 1 < l->outputs; j += 2) {
+    const int8_t *wj = l->weights + j * l->inputs;
     int32_t sums[2];
     sums[0] = l->bias[j];
     sums[1] = l->bias[j + 1];
-    tinyae_int8_dot2(x, wj, wj + inputs, inputs, sums);
+    tinyae_int8_dot2(x, wj, wj + l->inputs, l->inputs, sums);
     y[j] = tinyae_int8_output(sums[0], j, l);
     y[j + 1] = tinyae_int8_output(sums[1], j + 1, l);
   }
+  if (l->outputs % 2 != 0) y[l->outputs - 1] = tinyae_int8_channel(l, x, l->outputs - 1);
+#else
+  for (j = 0; j < l->outputs; ++j) y[j] = tinyae_int8_channel(l, x, j);
 #endif
-  for (; j < l->outputs; ++j, wj += inputs) {
-    int32_t acc = l->bias[j];
-    for (i = 0; i < inputs; ++i) acc += (int32_t)wj[i] * (int32_t)x[i];
-    y[j] = tinyae_int8_output(acc, j, l);
-  }
 }
 
 /* Each output pixel's window copied to patch (the input zero point outside the
