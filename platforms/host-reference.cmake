@@ -22,6 +22,7 @@ function(tinyae_host_reference_project)
     INSTALL_COMMAND ""
     BUILD_BYPRODUCTS ${TINYAE_HOST_REFERENCE_DIR}/encoder_reference
                      ${TINYAE_HOST_REFERENCE_DIR}/int8_reference
+                     ${TINYAE_HOST_REFERENCE_DIR}/int8_whole_reference
                      ${TINYAE_HOST_REFERENCE_DIR}/sparse_reference)
 endfunction()
 
@@ -88,5 +89,24 @@ function(tinyae_add_int8_header target)
   set_source_files_properties(${tinyae_platforms_dir}/int8_encode.c PROPERTIES
     COMPILE_OPTIONS "-std=c99;-pedantic")
   target_sources(${target} PRIVATE ${tinyae_platforms_dir}/int8_encode.c ${host_header})
+  target_include_directories(${target} PRIVATE ${host_header_dir} ${tinyae_platforms_dir})
+endfunction()
+
+# tinyae_add_int8_whole_header(<target> ae|denoise): compiles the whole int8 case's
+# exported C header (fw_ae.h: mnist-dense; fw_denoise.h: mnist-conv) into <target> as
+# C99 (platforms/int8_whole.c or int8_denoise.c), written at build time by the host's
+# int8_whole_reference.
+function(tinyae_add_int8_whole_header target which)
+  if(which STREQUAL "ae")
+    set(header fw_ae.h)
+    set(source ${tinyae_platforms_dir}/int8_whole.c)
+  else()
+    set(header fw_denoise.h)
+    set(source ${tinyae_platforms_dir}/int8_denoise.c)
+  endif()
+  tinyae_host_header(int8_whole_reference ${header}
+    "Quantizing the whole int8 case ${which} on the host and exporting its C header")
+  set_source_files_properties(${source} PROPERTIES COMPILE_OPTIONS "-std=c99;-pedantic;-O2")
+  target_sources(${target} PRIVATE ${source} ${host_header})
   target_include_directories(${target} PRIVATE ${host_header_dir} ${tinyae_platforms_dir})
 endfunction()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Instructions per 784->32 encode (mnist-dense spec, batch 1), float and int8, on
-# Cortex-M4 (and per step of the on-device sparse training) and on aarch64 / armv7 (library kernels, and the exported int8 C header),
+# Cortex-M4 (and per whole int8 score and denoise, and per step of the on-device sparse training) and on aarch64 / armv7 (library kernels, and the exported int8 C header),
 # counted by QEMU with platforms/insncount.c.
 # Each program runs twice, with 1 and with 1 + 10 encodes of the same input; the
 # difference / 10 is one encode without setup: float, Network::encode (input check, GEMV,
@@ -35,7 +35,8 @@ for t in "${targets[@]}"; do
       cmake --preset "$preset" >/dev/null
       cmake --build --preset "$preset" -j 2 --target tinyae_fw_encode tinyae_fw_encode_x11 \
         tinyae_fw_encode_int8 tinyae_fw_encode_int8_x11 tinyae_fw_train_sparse_e1 \
-        tinyae_fw_train_sparse_e2 >/dev/null
+        tinyae_fw_train_sparse_e2 tinyae_fw_score_int8 tinyae_fw_score_int8_x11 \
+        tinyae_fw_denoise_int8 tinyae_fw_denoise_int8_x11 >/dev/null
       q=(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native
          -plugin "$plugin" -d plugin -kernel)
       dir="build/$preset/platforms/cortex-m"
@@ -45,6 +46,16 @@ for t in "${targets[@]}"; do
       a=$(count "${q[@]}" "$dir/tinyae_fw_encode_int8.elf")
       b=$(count "${q[@]}" "$dir/tinyae_fw_encode_int8_x11.elf")
       per_encode "Cortex-${t^^} int8 (C header, -Os)" "$a" "$b"
+      # The whole int8 autoencoder from uint8 pixels: _score is encode + decode + the
+      # exact sum of squares; the denoiser's _reconstruct is mnist-conv's whole network.
+      a=$(count "${q[@]}" "$dir/tinyae_fw_score_int8.elf")
+      b=$(count "${q[@]}" "$dir/tinyae_fw_score_int8_x11.elf")
+      printf "%-38s %10d instructions per score (runs: %d and %d)\n" \
+        "Cortex-${t^^} int8 784-32-784 score" $(((b - a) / extra)) "$a" "$b"
+      a=$(count "${q[@]}" "$dir/tinyae_fw_denoise_int8.elf")
+      b=$(count "${q[@]}" "$dir/tinyae_fw_denoise_int8_x11.elf")
+      printf "%-38s %10d instructions per denoise (runs: %d and %d)\n" \
+        "Cortex-${t^^} int8 mnist-conv denoise" $(((b - a) / extra)) "$a" "$b"
       # One epoch more of the sparse trainer is 313 training steps (312 batches of 32
       # patches, one of 16), with their semihosting reads and one epoch's bookkeeping.
       a=$(count "${q[@]}" "$dir/tinyae_fw_train_sparse_e1.elf")

@@ -6,7 +6,8 @@
 #             path) and platform checks, runs them under qemu-arm;
 #   cortex-m  builds the Cortex-M4F firmware (`cortex-m4` preset) and runs it under
 #             qemu-system-arm: host-checked encoder codes, on-device training, no heap;
-#             then the on-device sparse training on the Cortex-M7 and M55 presets.
+#             then the on-device sparse training and the int8 firmware (encoder,
+#             whole autoencoder, denoiser) on the Cortex-M7 and M55 presets.
 # Usage: scripts/test-arm.sh [aarch64] [armv7] [cortex-m]     (default: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,12 +56,14 @@ for t in "${targets[@]}"; do
       cmake --preset cortex-m4 >/dev/null
       cmake --build --preset cortex-m4 -j "$jobs"
       stage "cortex-m4: firmware under qemu-system-arm (mps2-an386)"
-      ctest --preset cortex-m4 -V | grep -vE '^(UpdateCTest|Parse|Test project|Constructing|Checking|Updating|Done|Added)|^[0-9]+: (code|params) '
+      ctest --preset cortex-m4 -V | grep -vE '^(UpdateCTest|Parse|Test project|Constructing|Checking|Updating|Done|Added)|^[0-9]+: (code|params|recon|denoise) '
       for core in m7 m55; do
-        stage "cortex-$core: the sparse training firmware, checked against the host"
+        stage "cortex-$core: the sparse training and the int8 firmware, checked against the host"
         cmake --preset "cortex-$core" >/dev/null
-        cmake --build --preset "cortex-$core" -j "$jobs" --target tinyae_fw_train_sparse tinyae_host_reference
-        ctest --preset "cortex-$core" -R 'train_sparse' -V | grep -E 'on the device|largest|stack|Passed|Failed'
+        cmake --build --preset "cortex-$core" -j "$jobs" --target tinyae_fw_train_sparse tinyae_fw_encode_int8 \
+          tinyae_fw_score_int8 tinyae_fw_denoise_int8 tinyae_host_reference
+        ctest --preset "cortex-$core" -R 'train_sparse|int8_matches' -V |
+          grep -E 'on the device|largest|stack|compared|Passed|Failed'
       done
       ;;
   esac
