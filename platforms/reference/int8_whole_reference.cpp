@@ -167,7 +167,11 @@ int main(int argc, char** argv) {
   const bool both_sides = score_lines == 0 || (flagged > 0 && flagged < score_lines);
   if (!both_sides) std::fprintf(stderr, "int8_whole_reference: %d of %d inputs flagged\n", flagged, score_lines);
   const bool ok = mismatches == 0 && compared >= fw::kEncoderInputs && both_sides;
-  std::printf("%d lines compared (%d of %d scores above the threshold %lld): %s\n", compared, flagged,
-              score_lines, static_cast<long long>(ae.threshold), ok ? "identical" : "DIFFER");
+  if (score_lines > 0) {
+    std::printf("%d lines compared (%d of %d scores above the threshold %lld): %s\n", compared, flagged,
+                score_lines, static_cast<long long>(ae.threshold), ok ? "identical" : "DIFFER");
+  } else {
+    std::printf("%d denoised images compared: %s\n", compared, ok ? "identical" : "DIFFER");
+  }
   return ok ? 0 : 1;
 }

@@ -30,21 +30,20 @@ __m512i rounding_doubling_high_mul(__m512i a, __m512i m) {
   return _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
 }
 
-// x / 2^e rounded to nearest, ties away from zero (rounding_divide_by_pot).
-__m512i rounding_divide_by_pot(__m512i x, __m512i e) {
+// x / 2^e rounded to nearest, ties away from zero (rounding_divide_by_pot); mask =
+// 2^e - 1 and half = mask / 2, per channel (Block).
+__m512i rounding_divide_by_pot(__m512i x, __m512i e, __m512i mask, __m512i half) {
   const __m512i one = _mm512_set1_epi32(1);
-  const __m512i mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, e), one);
   const __m512i remainder = _mm512_and_si512(x, mask);
-  __m512i threshold = _mm512_srli_epi32(mask, 1);
-  threshold = _mm512_mask_add_epi32(threshold, _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512()),
-                                    threshold, one);
+  const __m512i threshold = _mm512_mask_add_epi32(half, _mm512_cmplt_epi32_mask(x, _mm512_setzero_si512()),
+                                                  half, one);
   const __m512i q = _mm512_srav_epi32(x, e);
   return _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(remainder, threshold), q, one);
 }
 
 // Per-channel requantization constants of one block of 16 channels.
 struct Block {
-  __m512i bias, multiplier, left, right;
+  __m512i bias, multiplier, left, right, mask, half;
   __mmask16 store;  // the block's channels that exist
 };
 
@@ -61,13 +60,16 @@ Block load_block(const I8DenseParams& p, std::int32_t j0, std::int32_t n) {
   const __m512i shift = _mm512_maskz_loadu_epi32(mask, p.shift + j0);
   b.left = _mm512_max_epi32(shift, _mm512_setzero_si512());
   b.right = _mm512_max_epi32(_mm512_sub_epi32(_mm512_setzero_si512(), shift), _mm512_setzero_si512());
+  const __m512i one = _mm512_set1_epi32(1);
+  b.mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, b.right), one);
+  b.half = _mm512_srli_epi32(b.mask, 1);
   b.store = mask;
   return b;
 }
 
 void store(__m512i acc, const Block& b, const Output& o, std::uint8_t* y) {
   acc = _mm512_sllv_epi32(_mm512_add_epi32(acc, b.bias), b.left);
-  __m512i v = rounding_divide_by_pot(rounding_doubling_high_mul(acc, b.multiplier), b.right);
+  __m512i v = rounding_divide_by_pot(rounding_doubling_high_mul(acc, b.multiplier), b.right, b.mask, b.half);
   v = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(v, o.zero_point), o.lo), o.hi);
   _mm512_mask_cvtepi32_storeu_epi8(y, b.store, v);  // low byte of each lane
 }
