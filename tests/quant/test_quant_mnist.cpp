@@ -1,8 +1,11 @@
 // Accuracy of the int8 encoder on real data: mnist-dense (784-32-784) trained on
 // Fashion-MNIST (Debian's dataset-fashion-mnist), quantized with 2000 training images,
 // measured on the 10000 test images; mnist-conv trained briefly on a subset of the
-// test split (tests' data folder), measured on the rest of it.
+// test split (tests' data folder), measured on the rest of it; and the whole mnist-conv
+// denoiser in int8 against the float one on noisy held-out images.
 #include <catch2/catch.hpp>
+
+#include <vector>
 
 #include "../test_support.hpp"
 #include "tinyae/io.hpp"
@@ -49,6 +52,26 @@ QuantizationReport quantize_and_measure(Trained& t, const QuantizeOptions& optio
   return r;
 }
 
+// mnist-conv trained one epoch on the first 4000 images of the shipped test split
+// (batches of 32, as tests/test_mnist_conv.cpp), with denoising noise when noise > 0.
+struct TrainedConv {
+  explicit TrainedConv(float noise) {
+    const Status loaded = load_idx_images(test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz"), &all);
+    INFO(loaded.message());
+    REQUIRE(loaded.ok());
+    TrainConfig config = reference::mnist_conv_config();
+    config.epochs = 1;
+    config.batch_size = 32;
+    config.noise_stddev = noise;
+    REQUIRE(memory.allocate(arena_bytes(reference::kMnistConv, config)).ok());
+    REQUIRE(net.setup(reference::kMnistConv, config, memory.arena()).ok());
+    REQUIRE(net.fit(all.values.data(), 4000, 784).ok());
+  }
+  Matrix all;
+  ArenaBuffer memory;
+  Network net;
+};
+
 }  // namespace
 
 TEST_CASE("int8 mnist-dense: reconstruction MSE within 5 percent and code cosine at least 0.99", "[quant][mnist-dense]") {
@@ -80,19 +103,10 @@ TEST_CASE("int8 mnist-dense: reconstruction MSE within 5 percent and code cosine
 TEST_CASE("int8 mnist-conv: reconstruction MSE within 5 percent and code cosine at least 0.99", "[quant][mnist-conv]") {
   // One epoch on the first 4000 images of the shipped test split (batches of 32, as
   // tests/test_mnist_conv.cpp); calibration on 1000 of them; the last 2000 held out.
-  Matrix all;
-  const Status loaded = load_idx_images(test::data_path("fashion-mnist/t10k-images-idx3-ubyte.gz"), &all);
-  INFO(loaded.message());
-  REQUIRE(loaded.ok());
+  TrainedConv t(0.0f);
+  Matrix& all = t.all;
+  Network& net = t.net;
   constexpr NetworkSpec spec = reference::kMnistConv;
-  TrainConfig config = reference::mnist_conv_config();
-  config.epochs = 1;
-  config.batch_size = 32;
-  ArenaBuffer net_memory;
-  REQUIRE(net_memory.allocate(arena_bytes(spec, config)).ok());
-  Network net;
-  REQUIRE(net.setup(spec, config, net_memory.arena()).ok());
-  REQUIRE(net.fit(all.values.data(), 4000, 784).ok());
   const float* held_out = all.values.data() + std::int64_t{8000} * 784;
 
   QuantizeOptions min_max;
@@ -123,4 +137,49 @@ TEST_CASE("int8 mnist-conv: reconstruction MSE within 5 percent and code cosine 
     CHECK(r.int8_code_mse <= 1.05 * r.float_mse);
     CHECK(r.code_cosine_mean >= 0.99);
   }
+}
+
+TEST_CASE("int8 mnist-conv denoiser: the whole int8 network denoises as well as the float one",
+          "[quant][mnist-conv][decoder]") {
+  // Trained as the mnist-conv test above, with noise 0.5 (the reference denoiser's),
+  // quantized whole on 1000 clean images; 2000 held-out images with the same noise.
+  TrainedConv t(0.5f);
+  const Matrix& all = t.all;
+  Network& net = t.net;
+  constexpr NetworkSpec spec = reference::kMnistConv;
+  const std::int32_t rows = 2000;
+  const std::size_t n = std::size_t{rows} * 784;
+  const float* clean = all.values.data() + std::int64_t{8000} * 784;
+  std::vector<float> noisy(n);
+  add_gaussian_noise(clean, static_cast<std::int64_t>(n), 0.5f, true, 77, noisy.data());
+
+  const QuantizeScope whole = QuantizeScope::whole_network;
+  ArenaBuffer memory;
+  REQUIRE(memory.allocate(quantized_model_bytes(spec, whole) + quantize_work_bytes(spec, whole) +
+                          quantized_network_bytes(spec, 64, whole)).ok());
+  QuantizeOptions options;
+  options.scope = whole;
+  options.fixed_input_range = true;  // pixels / 255: the output grid is 1/255 too
+  QuantizedModel model;
+  REQUIRE(quantize(net, all.values.data(), 1000, 784, options, memory.arena(), &model).ok());
+  QuantizedNetwork q;
+  REQUIRE(q.setup(model, 64, memory.arena()).ok());
+
+  std::vector<float> float_out(n);
+  REQUIRE(net.reconstruct(noisy.data(), rows, 784, float_out.data()).ok());
+  std::vector<std::uint8_t> in(n), out8(n);
+  model.quantize_input(noisy.data(), static_cast<std::int64_t>(n), in.data());
+  REQUIRE(q.reconstruct(in.data(), rows, out8.data()).ok());
+  std::vector<float> int8_out(n);
+  model.dequantize_output(out8.data(), static_cast<std::int64_t>(n), int8_out.data());
+  double noisy_mse = 0, float_mse = 0, int8_mse = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    noisy_mse += (double(noisy[i]) - clean[i]) * (double(noisy[i]) - clean[i]) / double(n);
+    float_mse += (double(float_out[i]) - clean[i]) * (double(float_out[i]) - clean[i]) / double(n);
+    int8_mse += (double(int8_out[i]) - clean[i]) * (double(int8_out[i]) - clean[i]) / double(n);
+  }
+  WARN("int8 mnist-conv denoiser: MSE to the clean images: noisy " << noisy_mse << ", float " << float_mse
+                                                                   << ", int8 " << int8_mse);
+  CHECK(float_mse < 0.5 * noisy_mse);  // it denoises
+  CHECK(int8_mse <= 1.05 * float_mse);
 }
