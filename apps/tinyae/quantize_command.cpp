@@ -32,12 +32,17 @@ void add_flags(CLI::App* cmd, QuantCommands::Flags* f, bool held_out) {
   cmd->add_option("--name", f->name, "C identifier for the header's functions and arrays")->capture_default_str();
   cmd->add_flag("--whole-network", f->whole_network,
                 "quantize the decoder too (reconstruct, score; an anomaly model's threshold in the header)");
+  cmd->add_option("--class", f->normal_class,
+                  "with --whole-network: the normal class; calibrate on its samples of --data")
+      ->check(CLI::Range(0, 0x7fffffff));
+  cmd->add_option("--calibration-labels", f->calibration_labels,
+                  "with --class: labels of --data (IDX, CSV last column; default: the preset's)");
   if (held_out) {
     cmd->add_option("--test", f->test, "held-out samples for the report; default: the preset's test set");
     cmd->add_option("--isa", f->isa, "int8 kernels: avx512vnni, avxvnni, avx2, neondot, neon, scalar (default: best)");
-    cmd->add_option("--labels", f->labels, "with --whole-network: labels of the held-out samples (IDX, CSV last column)");
-    cmd->add_option("--class", f->normal_class, "with --labels: the normal class; prints the AUROC of float and int8 scores")
-        ->check(CLI::Range(0, 0x7fffffff));
+    cmd->add_option("--labels", f->labels,
+                    "with --class: labels of the held-out samples (default: the preset's); prints the AUROC "
+                    "of float and int8 scores");
   }
 }
 
@@ -68,12 +73,16 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
     if (f.test.empty()) f.test = p.test_data;
     if (f.columns == 0) f.columns = p.columns;
     if (f.scale == 1.0f) f.scale = p.scale;
+    if (f.normal_class >= 0 && f.calibration_labels.empty() && f.data == p.train_data) {
+      f.calibration_labels = p.train_labels;
+    }
+    if (f.normal_class >= 0 && f.labels.empty() && f.test == p.test_data) f.labels = p.test_labels;
   }
   if (f.data.empty()) {
     return Status::error(StatusCode::invalid_argument, "give --data (calibration samples) or --preset");
   }
-  if ((f.normal_class >= 0) != !f.labels.empty()) {
-    return Status::error(StatusCode::invalid_argument, "quantize: --labels and --class go together");
+  if (f.normal_class < 0 && (!f.labels.empty() || !f.calibration_labels.empty())) {
+    return Status::error(StatusCode::invalid_argument, "quantize: --labels and --calibration-labels need --class");
   }
   if (f.normal_class >= 0 && !f.whole_network) {
     return Status::error(StatusCode::invalid_argument, "quantize: --class needs --whole-network (scores)");
@@ -85,7 +94,19 @@ Status quantize_model(QuantCommands::Flags& f, Loaded* l, Matrix* calibration) {
   TINYAE_RETURN_IF_ERROR(l->network_memory.allocate(arena_bytes(spec, 256)));
   TINYAE_RETURN_IF_ERROR(l->net.setup(spec, 256, l->network_memory.arena()));
   TINYAE_RETURN_IF_ERROR(set_parameters(l->model, &l->net));
-  TINYAE_RETURN_IF_ERROR(load_rows_limited(f.data, f, f.calibration_rows, calibration));
+  if (f.normal_class >= 0 && !f.calibration_labels.empty()) {  // the normal class's samples
+    Matrix all;
+    std::vector<std::uint8_t> other;
+    TINYAE_RETURN_IF_ERROR(load_rows(f.data, f.columns, f.scale, &all));
+    TINYAE_RETURN_IF_ERROR(anomaly_flags(f.calibration_labels, all.rows, f.normal_class, &other));
+    *calibration = normal_rows(all, other);
+    if (calibration->rows > f.calibration_rows) {
+      calibration->rows = f.calibration_rows;
+      calibration->values.resize(static_cast<std::size_t>(calibration->rows) * static_cast<std::size_t>(calibration->cols));
+    }
+  } else {
+    TINYAE_RETURN_IF_ERROR(load_rows_limited(f.data, f, f.calibration_rows, calibration));
+  }
 
   QuantizeOptions options;
   options.scope = scope;
@@ -191,14 +212,18 @@ int run_quantize(QuantCommands::Flags& f) {
                 r.layer_rms_error[layer], r.layer_float_rms[layer], 100.0 * rel,
                 layer == spec.code_layer ? "  (code)" : "");
   }
-  if (f.normal_class >= 0) {
+  if (f.normal_class >= 0 && !f.labels.empty()) {
+    // Without --test, every sample of --data (the calibration took its normal ones).
+    Matrix all;
+    if (f.test.empty() && !(s = load_rows(f.data, f.columns, f.scale, &all)).ok()) return fail(s);
+    const Matrix& scored = f.test.empty() ? all : held_out;
     std::vector<std::uint8_t> anomalous;
     std::vector<double> float_scores, int8_scores;
     double float_auroc = 0, int8_auroc = 0;
-    s = anomaly_flags(f.labels, held_out.rows, f.normal_class, &anomalous);
-    if (s.ok()) s = reconstruction_scores(l.net, held_out.values.data(), held_out.rows, held_out.cols, &float_scores);
+    s = anomaly_flags(f.labels, scored.rows, f.normal_class, &anomalous);
+    if (s.ok()) s = reconstruction_scores(l.net, scored.values.data(), scored.rows, scored.cols, &float_scores);
     if (s.ok()) {
-      s = int8_reconstruction_scores(l.encoder, held_out.values.data(), held_out.rows, held_out.cols, &int8_scores);
+      s = int8_reconstruction_scores(l.encoder, scored.values.data(), scored.rows, scored.cols, &int8_scores);
     }
     const auto n = static_cast<std::int64_t>(anomalous.size());
     if (s.ok()) s = auroc(float_scores.data(), anomalous.data(), n, &float_auroc);

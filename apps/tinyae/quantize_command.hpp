@@ -36,8 +36,9 @@ class QuantCommands {
     std::string c_header;
     bool float_header = false;  // export --float: the float network, no quantization
     bool whole_network = false;  // --whole-network: the decoder too
-    std::string labels;          // quantize: labels of --test, for the AUROC of both
-    std::int32_t normal_class = -1;
+    std::int32_t normal_class = -1;  // an anomaly model's normal class
+    std::string calibration_labels;  // labels of --data: calibrate on the normal class
+    std::string labels;              // quantize: labels of --test, for the AUROC of both
     std::string name = "tinyae_encoder";
   };
 

@@ -90,6 +90,43 @@ TEST_CASE("cli: quantize reports the int8 accuracy and export writes the C heade
   CHECK(has(e, "tinyae_encoder_encode: 64 inputs -> 12 int8 codes"));
 }
 
+TEST_CASE("cli: an anomaly model's whole int8 header keeps the threshold of its normal class", "[quant][cli][anomaly]") {
+  const std::string dir = kOut + "/anomaly";
+  Run r = run("train --layers 64,16:sigmoid:code,64:sigmoid --batch 32 --epochs 30 --labels " + kDigits +
+              " --class 3 --out " + dir + kData);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string model = " --model " + dir + "/model.tae";
+  const std::string calibrate = kData + " --whole-network --class 3 --calibration-labels " + kDigits;
+  Run e = run("export" + model + calibrate + " --c-header " + dir + "/digits.h --name digits");
+  INFO(e.output);
+  REQUIRE(e.exit_code == 0);
+  // The 183 threes of the 1797 digits are the calibration samples.
+  CHECK(has(e, "the 99 percentile of the 183 calibration samples' int8 scores"));
+  const double threshold = number_after(e.output, "score threshold ");
+  const std::string header = tinyae::test::read_all(dir + "/digits.h");
+  CHECK(header.find("#define DIGITS_SCORE_THRESHOLD INT64_C(" + std::to_string(static_cast<long long>(threshold)) +
+                    ")") != std::string::npos);
+  // score --int8 computes the same threshold (on the MSE's scale) from the same threes.
+  Run sc = run("score" + model + kData + " --labels " + kDigits + " --class 3 --int8 --calibration-data " + kDigits +
+               " --calibration-labels " + kDigits);
+  INFO(sc.output);
+  REQUIRE(sc.exit_code == 0);
+  const double scale = number_after(sc.output, "squared byte differences times ");
+  CHECK(number_after(sc.output, "threshold ") == Approx(threshold * scale).epsilon(1e-5));
+  // quantize --class prints both AUROCs over all 1797 digits.
+  Run q = run("quantize" + model + calibrate + " --labels " + kDigits);
+  INFO(q.output);
+  REQUIRE(q.exit_code == 0);
+  const std::string line = q.output.substr(q.output.find("AUROC       float "));
+  CHECK(number_after(line, "int8 ") == Approx(number_after(line, "float ")).margin(0.02));
+  // --calibration-labels without --class is an error.
+  e = run("export" + model + kData + " --whole-network --calibration-labels " + kDigits + " --c-header " + dir +
+          "/bad.h");
+  CHECK(e.exit_code == 1);
+  CHECK(has(e, "need --class"));
+}
+
 TEST_CASE("cli: quantize and export --c-header reject bad input clearly", "[quant][cli][bad-input]") {
   Run r = run("quantize --model /nonexistent.tae" + kData);
   CHECK(r.exit_code == 1);
