@@ -3,7 +3,9 @@
 #   cmake -DEMULATOR="qemu-system-arm|-M|...|-kernel" -DPROGRAM=... -DREFERENCE=... -DLOG=...
 #         [-DREFERENCE_ARGS="a|b"] -P this
 string(REPLACE "|" ";" emulator "${EMULATOR}")
-execute_process(COMMAND ${emulator} ${PROGRAM}
+# In the program's folder: the training firmware opens its data file by a relative name.
+get_filename_component(program_dir "${PROGRAM}" DIRECTORY)
+execute_process(COMMAND ${emulator} ${PROGRAM} WORKING_DIRECTORY "${program_dir}"
   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 240)
 file(WRITE ${LOG} "${out}${err}")   # semihosting output arrives on QEMU's stderr
 message("${out}${err}")

@@ -14,13 +14,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(m4 aarch64)
 extra=10
 mkdir -p build/insncount
-plugin=build/insncount/libinsncount.so
+plugin=$PWD/build/insncount/libinsncount.so
 if [ ! -f "$plugin" ] || [ platforms/insncount.c -nt "$plugin" ]; then
   gcc -O2 -shared -fPIC -fvisibility=hidden -o "$plugin" platforms/insncount.c
 fi
 
 count() {  # count <qemu and arguments...> -- prints the guest instruction count
-  "$@" 2>&1 >/dev/null | awk '/^insns:/ { print $2 }'
+  # In $dir: the training firmware opens its data file by a name relative to it.
+  (cd "$dir" && "$@") 2>&1 >/dev/null | awk '/^insns:/ { print $2 }'
 }
 per_encode() {  # per_encode <label> <count with 1 encode> <count with 1+extra>
   printf "%-38s %10d instructions per encode   (runs: %d and %d)\n" "$1" \
@@ -39,7 +40,7 @@ for t in "${targets[@]}"; do
         tinyae_fw_denoise_int8 tinyae_fw_denoise_int8_x11 >/dev/null
       q=(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native
          -plugin "$plugin" -d plugin -kernel)
-      dir="build/$preset/platforms/cortex-m"
+      dir="$PWD/build/$preset/platforms/cortex-m"
       a=$(count "${q[@]}" "$dir/tinyae_fw_encode.elf")
       b=$(count "${q[@]}" "$dir/tinyae_fw_encode_x11.elf")
       per_encode "Cortex-${t^^} float (scalar, -Os)" "$a" "$b"
@@ -69,14 +70,15 @@ for t in "${targets[@]}"; do
       cmake --preset "$t" >/dev/null
       cmake --build --preset "$t" -j 2 --target tinyae_encode_codes tinyae_encode_int8 >/dev/null
       q+=(-plugin "$plugin" -d plugin)
-      exe="build/$t/platforms/linux/tinyae_encode_codes"
+      dir="$PWD/build/$t/platforms/linux"
+      exe="$dir/tinyae_encode_codes"
       for isa in neon scalar; do
         export TINYAE_FORCE_ISA=$isa OMP_NUM_THREADS=1
         per_encode "$t float ($isa kernels, -O3)" "$(count "${q[@]}" "$exe" 0)" \
           "$(count "${q[@]}" "$exe" "$extra")"
       done
       unset TINYAE_FORCE_ISA
-      exe="build/$t/platforms/linux/tinyae_encode_int8"
+      exe="$dir/tinyae_encode_int8"
       isas=(neon scalar)
       [ "$t" = aarch64 ] && isas=(neondot neon scalar)
       for isa in "${isas[@]}"; do

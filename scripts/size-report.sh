@@ -48,9 +48,9 @@ case "$core" in m4) board=mps2-an386 ;; m7) board=mps2-an500 ;; *) board=mps3-an
 inference=$(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native \
   -kernel "$dir/tinyae_fw_encode.elf" 2>&1 | grep -o 'inference alone would need [0-9]*' | grep -o '[0-9]*$')
 # The sparse trainer's deepest stack, painted and measured on the device (one epoch: the
-# same calls as fifty).
-train_stack=$(qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native \
-  -kernel "$dir/tinyae_fw_train_sparse_e1.elf" 2>&1 | grep -o 'stack high-water [0-9]*' | grep -o '[0-9]*$')
+# same calls as fifty); in its folder, where it finds its data file.
+train_stack=$(cd "$dir" && qemu-system-arm -M "$board" -nographic -semihosting-config enable=on,target=native \
+  -kernel tinyae_fw_train_sparse_e1.elf 2>&1 | grep -o 'stack high-water [0-9]*' | grep -o '[0-9]*$')
 
 if [ "$markdown" = 1 ]; then
   echo "| Cortex-${core^^}, \`-Os\`, newlib-nano, no heap | flash (bytes) | RAM (bytes, $(commas "$stack")-byte stack included) | of which arena |"

@@ -12,7 +12,7 @@
 #include "tinyae/tinyae.hpp"
 
 #ifndef TINYAE_FW_PATCHES
-#error "define TINYAE_FW_PATCHES as the path of ufldl8x8_whitened_10000x64_f32.npy on the host"
+#error "define TINYAE_FW_PATCHES as the host path (relative to qemu's working directory) of ufldl8x8_whitened_10000x64_f32.npy"
 #endif
 #ifndef TINYAE_FW_SPARSE_EPOCHS
 #define TINYAE_FW_SPARSE_EPOCHS 1
