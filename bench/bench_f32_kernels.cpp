@@ -164,6 +164,20 @@ void run_ours(benchmark::State& state, const tk::F32Kernels* kt, Shape s) {
   set_flops(state, s);
 }
 
+// add_noise over one mnist-dense batch (256 x 784 values), as denoising training adds it.
+void run_noise(benchmark::State& state, const tk::F32Kernels* kt) {
+  const std::int64_t n = 256 * 784;
+  std::vector<float> clean(static_cast<std::size_t>(n), 0.5f), noisy(clean.size());
+  std::uint32_t batch = 0;
+  for (auto _ : state) {
+    kt->add_noise(n, clean.data(), 0.5f, true, tk::NoiseKey{++batch, 12345u}, 0, noisy.data());
+    benchmark::DoNotOptimize(noisy.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["values/s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 #if defined(TINYAE_BENCH_DNNL) || defined(TINYAE_BENCH_OPENBLAS)
 // The same product as a plain sgemm (no epilogue): transposes as the op has them.
 struct Gemm {
@@ -287,6 +301,9 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark((std::string(op_name(s.op)) + "/openblas/" + s.what).c_str(),
                                  run_openblas, s);
 #endif
+  }
+  for (const tk::F32Kernels* kt : tables) {
+    benchmark::RegisterBenchmark((std::string("add_noise/") + kt->isa + "/256x784").c_str(), run_noise, kt);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

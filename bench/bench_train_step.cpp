@@ -2,7 +2,8 @@
 // not depend on the values.
 // - train_step_mnist_dense/<isa>/threads:N: samples per second of mnist-dense
 //   (784-32-784, ReLU code, sigmoid output, BCE, Adam, batch 256), per ISA at 1 thread,
-//   and at 1 and 2 threads with the best ISA.
+//   and at 1 and 2 threads with the best ISA; train_step_mnist_dense_noise/<best>/threads:N
+//   the same denoising (noise 0.5, the denoising preset's).
 // - train_step_mnist_conv/<isa>/threads:N: the same for mnist-conv (the convolutional
 //   autoencoder, BCE, Adam, batch 128), per ISA at 1 and 2 threads.
 // - cost_gradient_sparse_patches/threads:N: one full-batch evaluation of the sparse
@@ -51,7 +52,7 @@ struct Trainer {
   }
 };
 
-void run_step(benchmark::State& state, const char* isa, int threads, bool conv) {
+void run_step(benchmark::State& state, const char* isa, int threads, bool conv, float noise) {
   if (!tinyae::force_isa(isa).ok()) {
     state.SkipWithError("ISA not available");
     return;
@@ -61,6 +62,7 @@ void run_step(benchmark::State& state, const char* isa, int threads, bool conv) 
       conv ? tinyae::reference::mnist_conv_config() : tinyae::reference::mnist_dense_config();
   config.epochs = 1;
   config.threads = threads;
+  config.noise_stddev = noise;
   Trainer t;
   if (!t.setup(state, spec, config)) return;
   const std::vector<float> data = synthetic(static_cast<std::size_t>(kRows) * 784);
@@ -119,18 +121,24 @@ int main(int argc, char** argv) {
     if (tinyae::kernels::f32_for(*name) == nullptr) continue;
     if (best == nullptr) best = *name;
     benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + *name + "/threads:1").c_str(),
-                                 run_step, *name, 1, false)
+                                 run_step, *name, 1, false, 0.0f)
         ->UseRealTime();
   }
   benchmark::RegisterBenchmark((std::string("train_step_mnist_dense/") + best + "/threads:2").c_str(),
-                               run_step, best, 2, false)
+                               run_step, best, 2, false, 0.0f)
       ->UseRealTime();
+  for (int threads : {1, 2}) {
+    benchmark::RegisterBenchmark((std::string("train_step_mnist_dense_noise/") + best + "/threads:" +
+                                  std::to_string(threads)).c_str(),
+                                 run_step, best, threads, false, 0.5f)
+        ->UseRealTime();
+  }
   for (const char* const* name = tinyae::kernels::kIsaNames; *name != nullptr; ++name) {
     if (tinyae::kernels::f32_for(*name) == nullptr) continue;
     for (int threads : {1, 2}) {
       benchmark::RegisterBenchmark((std::string("train_step_mnist_conv/") + *name + "/threads:" +
                                     std::to_string(threads)).c_str(),
-                                   run_step, *name, threads, true)
+                                   run_step, *name, threads, true, 0.0f)
           ->UseRealTime();
     }
   }

@@ -257,6 +257,23 @@ TEST_CASE("denoising trains on fresh noisy inputs against clean targets", "[refe
   CHECK(denoised < plain_ae);
 }
 
+TEST_CASE("add_gaussian_noise gives seed 1's pinned noise, clipped to [0, 1]") {
+  const std::vector<float> clean(8, 0.5f);
+  std::vector<float> noisy(8);
+  add_gaussian_noise(clean.data(), 8, 0.5f, true, 1, noisy.data());
+  const float want[8] = {0x1.e26efap-2f, 0.0f, 1.0f, 0.0f, 0x1.42263ep-1f, 0x1.112cccp-2f,
+                         0x1.cf1bap-1f, 0x1.257a2p-1f};
+  for (int i = 0; i < 8; ++i) {
+    INFO("value " << i);
+    CHECK(noisy[static_cast<std::size_t>(i)] == want[i]);
+  }
+  // Unclipped, the same noise: values 1 to 3 left [0, 1].
+  add_gaussian_noise(clean.data(), 8, 0.5f, false, 1, noisy.data());
+  CHECK(noisy[1] < 0.0f);
+  CHECK(noisy[2] > 1.0f);
+  CHECK(noisy[0] == want[0]);
+}
+
 TEST_CASE("negative noise is rejected", "[bad-input]") {
   TrainConfig config;
   config.noise_stddev = -0.1f;

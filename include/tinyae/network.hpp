@@ -74,8 +74,10 @@ struct Progress {
 using ProgressCallback = void (*)(const Progress& progress, void* user);
 
 // Corrupts n values the way denoising training does: clean + stddev * N(0, 1), clipped
-// to [0, 1] when clip; the same seed gives the same noise on every platform's libm
-// that rounds log/sin/cos the same way.
+// to [0, 1] when clip (the noise of a first batch of n values trained with this seed).
+// The same seed gives the same bits on every platform and ISA: the N(0, 1) values are
+// Box-Muller on a counter-based hash, with no libm call (lib/kernels/gaussian_noise.hpp);
+// they repeat after 2^33 values.
 void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
                         std::uint64_t seed, float* noisy);
 

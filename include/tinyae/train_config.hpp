@@ -61,8 +61,9 @@ struct TrainConfig {
   std::int32_t epochs = 10;
   // Visit the samples in a new pseudo-random order each epoch.
   bool shuffle = true;
-  // Denoising: when > 0, each input is x + noise_stddev * N(0, 1), drawn fresh every
-  // epoch, and the target stays the clean x.
+  // Denoising: when > 0, each input is x + noise_stddev * N(0, 1), drawn fresh for
+  // every batch (the same bits on every ISA and thread count; see add_gaussian_noise),
+  // and the target stays the clean x.
   float noise_stddev = 0.0f;
   // Clip noisy inputs to [0, 1] (for data scaled to that range, e.g. pixels / 255).
   bool clip_noisy_input = true;

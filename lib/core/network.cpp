@@ -92,7 +92,7 @@ float* optional(unsigned char* block, const detail::Region& r) {
 void add_gaussian_noise(const float* clean, std::int64_t n, float stddev, bool clip,
                         std::uint64_t seed, float* noisy) {
   Pcg32 rng(seed, kStreamNoise);
-  detail::add_noise(clean, n, stddev, clip, &rng, noisy);
+  kernels::f32().add_noise(n, clean, stddev, clip, detail::noise_key(&rng), 0, noisy);
 }
 
 Status init_parameters(const NetworkSpec& spec, std::uint64_t seed, float* out, std::int64_t floats) {

@@ -170,6 +170,13 @@ void forward_part(const Model& m, const Batch& b, std::int32_t part) {
       copy(b.gather.data + row * cols, cols, t.input_batch + i * cols);
     }
   }
+  if (b.noise.noisy != nullptr) {
+    const std::int64_t n = std::int64_t{rows} * spec.input.size();
+    const std::int64_t at = r0 * spec.input.size();
+    k.add_noise(n, input + at, b.noise.stddev, b.noise.clip, b.noise.key,
+                static_cast<std::uint64_t>(at), b.noise.noisy + at);
+    input = b.noise.noisy;
+  }
   float* conv_scratch = part_conv_scratch(m, part);
   for (std::int32_t l = 0; l < last; ++l) {
     const auto in = spec.layer_input(l).size();

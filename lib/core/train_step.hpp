@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "../kernels/f32_kernels.hpp"
 #include "network_state.hpp"
 #include "random.hpp"
 
@@ -16,12 +17,22 @@ struct GatherRows {
   std::int32_t start = 0;
 };
 
+// Denoising: each part adds its own rows' noise (kernels' add_noise at the rows' offset
+// in the batch, so the noise does not depend on the parts), the clean rows stay the target.
+struct NoiseRows {
+  float* noisy = nullptr;  // null: no noise; else the noisy inputs, the batch's size
+  float stddev = 0.0f;
+  bool clip = false;
+  kernels::NoiseKey key{};  // this batch's
+};
+
 // What one step trains on: rows x (input size) inputs and their targets.
 struct Batch {
   const float* input = nullptr;   // with gather, the buffer the parts fill
   const float* target = nullptr;  // may be input itself (an autoencoder's target)
   std::int32_t rows = 0;
   GatherRows gather;
+  NoiseRows noise;
 };
 
 // One batch: forward, backward, gradients summed over the parts in a fixed order,

@@ -41,14 +41,14 @@ void report_progress(const TrainCallbacks& callbacks, std::int32_t epoch, std::i
 }
 
 // The rows given to fit, in order or in a new pseudo-random order each epoch. A
-// shuffled batch of one row is used in place; a larger one is gathered into the
-// input batch, by the parts themselves when nothing (noise) must read it first.
+// shuffled batch of one row is used in place; the parts gather a larger one's rows
+// into the input batch themselves.
 class RowBatches final : public BatchSource {
  public:
   RowBatches(const float* data, std::int32_t rows, std::int32_t cols, bool shuffle,
-             bool parts_gather, float* input_batch, std::uint64_t seed)
-      : data_(data), rows_(rows), cols_(cols), shuffle_(shuffle), parts_gather_(parts_gather),
-        input_batch_(input_batch), rng_(seed, kStreamShuffle) {}
+             float* input_batch, std::uint64_t seed)
+      : data_(data), rows_(rows), cols_(cols), shuffle_(shuffle), input_batch_(input_batch),
+        rng_(seed, kStreamShuffle) {}
 
   std::int64_t rows() const override { return rows_; }
 
@@ -68,14 +68,8 @@ class RowBatches final : public BatchSource {
     out->gather.data = nullptr;
     if (shuffle_ && batch == 1) {
       out->input = data_ + std::int64_t{order_(static_cast<std::uint32_t>(start))} * cols_;
-    } else if (shuffle_ && parts_gather_) {
-      out->gather = GatherRows{data_, &order_, start};  // the parts gather their rows
-      out->input = input_batch_;
     } else if (shuffle_) {
-      for (std::int32_t i = 0; i < batch; ++i) {
-        const std::uint32_t row = order_(static_cast<std::uint32_t>(start + i));
-        copy(data_ + std::int64_t{row} * cols_, cols_, input_batch_ + std::int64_t{i} * cols_);
-      }
+      out->gather = GatherRows{data_, &order_, start};
       out->input = input_batch_;
     }
     return batch;
@@ -86,7 +80,6 @@ class RowBatches final : public BatchSource {
   std::int32_t rows_;
   std::int32_t cols_;
   bool shuffle_;
-  bool parts_gather_;
   float* input_batch_;
   Pcg32 rng_;
   Permutation order_;
@@ -193,29 +186,12 @@ class FullBatchObjective final : public LbfgsObjective {
 
 }  // namespace
 
-void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg32* rng,
-               float* noisy) {
-  constexpr float kTwoPi = 6.28318530717958647692f;
-  for (std::int64_t i = 0; i < n; i += 2) {
-    const float u1 = 1.0f - rng->next_float();  // in (0, 1]: the log stays finite
-    const float u2 = rng->next_float();
-    const float r = stddev * std::sqrt(-2.0f * std::log(u1));
-    const float pair[2] = {r * std::cos(kTwoPi * u2), r * std::sin(kTwoPi * u2)};
-    for (std::int64_t k = 0; k < 2 && i + k < n; ++k) {
-      float v = clean[i + k] + pair[k];
-      if (clip) v = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
-      noisy[i + k] = v;
-    }
-  }
-}
-
 template <class Source>
 Status train_epochs(const Model& m, Source& source, const TrainCallbacks& callbacks) {
   const TrainConfig& config = m.config();
   TrainState& t = m.train();
   const std::int64_t params = m.spec.parameter_floats();
   const auto d = static_cast<std::int32_t>(m.spec.output().size());
-  const auto cols = m.spec.input.size();
   Pcg32 noise_rng(config.seed, kStreamNoise);
   copy(m.parameters, params, t.last_good);
 
@@ -230,9 +206,8 @@ Status train_epochs(const Model& m, Source& source, const TrainCallbacks& callba
     while (finite && (got = source.next(m.state.max_batch, &batch)) > 0) {
       batch.target = batch.input;
       if (t.noisy_batch != nullptr) {
-        add_noise(batch.input, batch.rows * cols, config.noise_stddev, config.clip_noisy_input,
-                  &noise_rng, t.noisy_batch);
-        batch.input = t.noisy_batch;
+        batch.noise = NoiseRows{t.noisy_batch, config.noise_stddev, config.clip_noisy_input,
+                                noise_key(&noise_rng)};
       }
       const double batch_loss = train_batch(m, batch, true, &sse);
       done += batch.rows;
@@ -291,7 +266,7 @@ Status fit_rows(const Model& m, const float* data, std::int32_t rows,
   // A full batch gains nothing from a new order.
   const bool shuffle = config.shuffle && rows > max_batch;
   RowBatches source(data, rows, static_cast<std::int32_t>(m.spec.input.size()), shuffle,
-                    t.noisy_batch == nullptr, t.input_batch, config.seed);
+                    t.input_batch, config.seed);
   return train_epochs(m, source, callbacks);
 }
 

@@ -30,9 +30,11 @@ class BatchSource {
   ~BatchSource() = default;
 };
 
-// noisy = clean + stddev * N(0, 1) (Box-Muller on PCG32), optionally clipped to [0, 1].
-void add_noise(const float* clean, std::int64_t n, float stddev, bool clip, Pcg32* rng,
-               float* noisy);
+// The next batch's noise key: two draws of the noise stream's generator.
+inline kernels::NoiseKey noise_key(Pcg32* rng) {
+  const std::uint32_t k0 = rng->next_u32();
+  return kernels::NoiseKey{k0, rng->next_u32()};
+}
 
 struct TrainCallbacks {
   EpochCallback epoch = nullptr;

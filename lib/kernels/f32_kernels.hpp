@@ -184,6 +184,16 @@ using MaxPoolBackwardFn = void (*)(std::int32_t batch, std::int32_t height, std:
                                    std::int32_t channels, const float* x, const float* dy,
                                    bool relu_input, float* dx);
 
+// noisy[i] = clean[i] + stddev * z(key, first + i) for i < n, clipped to [0, 1] when
+// clip: denoising training's input. z is value first + i of key's N(0, 1) stream, a
+// function of (key, index) alone and the same bits on every ISA (gaussian_noise.hpp
+// defines it), so parts of a batch can each make their own rows' noise.
+struct NoiseKey {
+  std::uint32_t k0, k1;
+};
+using AddNoiseFn = void (*)(std::int64_t n, const float* clean, float stddev, bool clip,
+                            const NoiseKey& key, std::uint64_t first, float* noisy);
+
 // One field per line of f32_kernels.inc, named as the kernel.
 struct F32Kernels {
   const char* isa;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/f32_kernels.hpp"
+#include "kernels/gaussian_noise.hpp"
 #include "tinyae/isa.hpp"
 #include "../reference_math.hpp"
 #include "../test_skip.hpp"
@@ -844,6 +845,102 @@ void test_max_pool2d(const tk::F32Kernels& kt) {
 
 void test_max_pool2d_backward(const tk::F32Kernels& kt) { test_max_pool2d(kt); }
 
+// The noise stream's definition (gaussian_noise.hpp), in double and written again here.
+std::uint32_t lowbias32(std::uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+double box_muller_value(const tk::NoiseKey& key, std::uint64_t i) {
+  const auto p = static_cast<std::uint32_t>((i >> 5) * 16u + (i & 15u));
+  const double u = static_cast<double>((lowbias32(p ^ key.k0) >> 8) + 1) / 16777216.0;
+  const double theta = 6.283185307179586 * static_cast<double>(lowbias32(p ^ key.k1) >> 8) / 16777216.0;
+  const double r = std::sqrt(-2.0 * std::log(u));
+  return (i & 16u) == 0 ? r * std::cos(theta) : r * std::sin(theta);
+}
+
+void test_add_noise(const tk::F32Kernels& kt) {
+  const tk::F32Kernels& ref = *tk::f32_for("scalar");
+  const tk::NoiseKey key{0x9e3779b9u, 0x7f4a7c15u};
+  // The values themselves (clean 0, stddev 1: noisy is z exactly): against the
+  // definition in double, and bit for bit against the scalar table, at every offset
+  // of a 32-value block and across the 2^32 wrap of the pair counter.
+  for (std::uint64_t first : {std::uint64_t{0}, std::uint64_t{5}, std::uint64_t{31}, std::uint64_t{1000003},
+                              (std::uint64_t{1} << 33) - 40}) {
+    for (int n : {1, 7, 31, 32, 33, 64, 95, 1000}) {
+      std::vector<float> zero(static_cast<std::size_t>(n), 0.0f), z(zero.size() + 1, kCanary),
+          want(zero.size());
+      kt.add_noise(n, zero.data(), 1.0f, false, key, first, z.data());
+      ref.add_noise(n, zero.data(), 1.0f, false, key, first, want.data());
+      INFO(kt.isa << " add_noise n=" << n << " first=" << first);
+      REQUIRE(std::memcmp(z.data(), want.data(), want.size() * sizeof(float)) == 0);
+      REQUIRE(z.back() == kCanary);
+      for (int i = 0; i < n; ++i) {
+        const double exact = box_muller_value(key, first + static_cast<std::uint64_t>(i));
+        REQUIRE(std::fabs(z[static_cast<std::size_t>(i)] - exact) <= 2.5e-7 * (1.0 + std::fabs(exact)));
+      }
+    }
+  }
+  // The stream is pinned: these bits on every ISA (a change of the definition shows here).
+  {
+    std::vector<float> zero(64, 0.0f), z(64);
+    kt.add_noise(64, zero.data(), 1.0f, false, key, 0, z.data());
+    INFO(kt.isa << " add_noise pinned values");
+    CHECK(z[0] == 0x1.8eeaf6p+1f);
+    CHECK(z[1] == -0x1.9a6ae6p-1f);
+    CHECK(z[16] == -0x1.dab1bap-5f);
+    CHECK(z[31] == -0x1.6b4a78p-3f);
+    CHECK(z[32] == -0x1.a2119ap-1f);
+    CHECK(z[63] == 0x1.a0996ep-2f);
+  }
+  // Clean values, a standard deviation and clipping.
+  Lcg rng{77};
+  Buf clean(1, 1000, 0, &rng);
+  for (int i = 0; i < 1000; ++i) clean.at(0, i) = 0.5f + 0.5f * clean.at(0, i);
+  for (bool clip : {false, true}) {
+    Buf noisy(1, 1000, 0, &rng);
+    std::vector<float> want(1000);
+    kt.add_noise(1000, clean.data(), 0.3f, clip, key, 17, noisy.data());
+    ref.add_noise(1000, clean.data(), 0.3f, clip, key, 17, want.data());
+    INFO(kt.isa << " add_noise clip=" << clip);
+    REQUIRE(std::memcmp(noisy.data(), want.data(), want.size() * sizeof(float)) == 0);
+    CHECK(noisy.canaries_intact());
+    int clipped = 0;
+    for (int i = 0; i < 1000; ++i) {
+      const double raw = clean.at(0, i) + 0.3 * box_muller_value(key, 17 + static_cast<std::uint64_t>(i));
+      const double v = clip ? std::min(1.0, std::max(0.0, raw)) : raw;
+      clipped += clip && (raw < 0 || raw > 1);
+      REQUIRE(std::fabs(noisy.at(0, i) - v) <= 3e-7);
+    }
+    if (clip) CHECK(clipped > 20);  // about 1 in 8 of these values leave [0, 1]
+  }
+  // The distribution: moments and tails of 2^20 values against N(0, 1)'s.
+  const std::size_t n = std::size_t{1} << 20;
+  std::vector<float> zero(n, 0.0f), z(n);
+  kt.add_noise(static_cast<std::int64_t>(n), zero.data(), 1.0f, false, key, 0, z.data());
+  double m1 = 0, m2 = 0, m4 = 0;
+  std::size_t beyond2 = 0, beyond4 = 0;
+  for (float v : z) {
+    m1 += v;
+    m2 += static_cast<double>(v) * v;
+    m4 += static_cast<double>(v) * v * v * v;
+    beyond2 += std::fabs(v) > 2.0f;
+    beyond4 += std::fabs(v) > 4.0f;
+  }
+  const auto count = static_cast<double>(n);
+  INFO(kt.isa << " mean " << m1 / count << " variance " << m2 / count << " fourth moment " << m4 / count
+              << ", beyond 2: " << beyond2 << ", beyond 4: " << beyond4);
+  CHECK(std::fabs(m1 / count) < 5.0 / std::sqrt(count));      // 5 standard errors
+  CHECK(std::fabs(m2 / count - 1.0) < 5.0 * std::sqrt(2.0 / count));
+  CHECK(std::fabs(m4 / count - 3.0) < 5.0 * std::sqrt(96.0 / count));
+  CHECK(std::fabs(static_cast<double>(beyond2) / count - 0.0455003) < 0.001);  // 2 P(Z > 2)
+  CHECK(beyond4 > 20);                                                       // 66 expected
+  CHECK(beyond4 < 120);
+}
+
 void run_all(const char* isa) {
   const tk::F32Kernels* kt = tk::f32_for(isa);
   if (kt == nullptr) {
@@ -869,6 +966,35 @@ void run_all(const char* isa) {
 #include <tinyae_isa_list.inc>
 #undef TINYAE_F32_ISA
 #undef TINYAE_I8_ISA
+
+// Where the target has no fma instruction (this x86-64 build's scalar code) the noise
+// stream's fma is emulated in double: it must round as libm's fmaf does.
+TEST_CASE("the noise stream's fma rounds once, with or without an fma instruction") {
+  Lcg rng{2024};
+  int checked = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const float a = rng.next() * 3.0f;
+    const float b = rng.next();
+    // c near -a*b (cancellation) or near a halfway point of a*b's rounding.
+    const float ab = a * b;
+    const float c = i % 3 == 0 ? -ab : (i % 3 == 1 ? rng.next() : ab * 1e-8f);
+    const float got = tk::noise::fma_float(a, b, c);
+    const float want = std::fma(a, b, c);
+    REQUIRE(std::memcmp(&got, &want, sizeof got) == 0);
+    ++checked;
+  }
+  // a * b = 1 + 2^-11 + 2^-24, halfway between two floats; c = +-2^-60 decides the
+  // rounding, but is lost when the sum is rounded to double first (double rounding).
+  const float a = 1.0f + std::ldexp(1.0f, -12);
+  for (float c : {std::ldexp(1.0f, -60), -std::ldexp(1.0f, -60), 0.0f}) {
+    const float got = tk::noise::fma_float(a, a, c);
+    const float want = std::fma(a, a, c);
+    INFO("c = " << c);
+    CHECK(std::memcmp(&got, &want, sizeof got) == 0);
+  }
+  CHECK(tk::noise::fma_float(a, a, std::ldexp(1.0f, -60)) != tk::noise::fma_float(a, a, -std::ldexp(1.0f, -60)));
+  CHECK(checked == 200000);
+}
 
 TEST_CASE("the dispatch picks an available ISA and can be forced") {
   const std::string best = tinyae::best_isa();

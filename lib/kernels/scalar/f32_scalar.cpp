@@ -3,6 +3,7 @@
 
 #include "../activation.hpp"
 #include "../f32_kernels.hpp"
+#include "../gaussian_noise.hpp"
 #include "../pool_windows.hpp"
 
 namespace tinyae::kernels {
@@ -288,6 +289,14 @@ void max_pool2d_backward(std::int32_t batch, std::int32_t height, std::int32_t w
       for (int w = 3; w >= 0; --w) dx[at[w] + ch] = w == first ? routed : 0.0f;
     }
   });
+}
+
+void add_noise(std::int64_t n, const float* clean, float stddev, bool clip, const NoiseKey& key,
+               std::uint64_t first, float* noisy) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float z = noise::value(key, first + static_cast<std::uint64_t>(i));
+    noisy[i] = noise::noisy_value(clean[i], z, stddev, clip);
+  }
 }
 
 }  // namespace scalar

@@ -20,10 +20,44 @@
 #include <limits>
 #include <type_traits>
 
+#include "../gaussian_noise.hpp"
 #include "pool.hpp"
 
 namespace tinyae::kernels {
 namespace {
+
+// gaussian_noise.hpp's operations on vectors: the same correctly rounded steps.
+template <class Arch>
+struct NoiseOps {
+  using F = xsimd::batch<float, Arch>;
+  using U = xsimd::batch<std::uint32_t, Arch>;
+  using I = xsimd::batch<std::int32_t, Arch>;
+  static F fma(F a, F b, F c) {
+#if defined(__AVX512F__)
+    // xsimd 8 has no AVX-512 fma: its generic a * b + c rounds twice unless contracted.
+    if constexpr (F::size == 16) return F(_mm512_fmadd_ps(a, b, c));
+#endif
+    return xsimd::fma(a, b, c);
+  }
+  static F sqrt(F x) {
+#if defined(__ARM_NEON) && !defined(__aarch64__)
+    // ARMv7 NEON has no square root: xsimd's estimate and Newton steps are not
+    // correctly rounded, VFP's vsqrt is.
+    alignas(16) float v[F::size];
+    x.store_aligned(v);
+    for (float& e : v) e = std::sqrt(e);
+    return F::load_aligned(v);
+#else
+    return xsimd::sqrt(x);
+#endif
+  }
+  static F to_float(I x) { return xsimd::to_float(x); }
+  static I to_int(U x) { return xsimd::bitwise_cast<I>(x); }
+  static I bits(F x) { return xsimd::bitwise_cast<I>(x); }
+  static F from_bits(I b) { return xsimd::bitwise_cast<F>(b); }
+  static F select(typename F::batch_bool_type c, F a, F b) { return xsimd::select(c, a, b); }
+  static F max(F a, F b) { return xsimd::select(a > b, a, b); }
+};
 
 template <class Arch, int MR, int NV, int KC>
 struct SimdF32 : F32Pool<Arch, MR, NV, KC> {
@@ -214,6 +248,42 @@ struct SimdF32 : F32Pool<Arch, MR, NV, KC> {
     });
   }
 
+
+  // Whole blocks of 32 values as 16 / W vectors of pairs; the ragged ends per value.
+  static void add_noise(std::int64_t n, const float* clean, float stddev, bool clip,
+                        const NoiseKey& key, std::uint64_t first, float* noisy) {
+    using Ops = NoiseOps<typename V::arch_type>;
+    using U = typename Ops::U;
+    static_assert(16 % W == 0, "a block of 32 values is whole vectors of pairs");
+    std::int64_t i = 0;
+    auto one = [&](std::int64_t at) {
+      const float z = noise::value(key, first + static_cast<std::uint64_t>(at));
+      noisy[at] = noise::noisy_value(clean[at], z, stddev, clip);
+    };
+    for (; i < n && ((first + static_cast<std::uint64_t>(i)) & 31u) != 0; ++i) one(i);
+    alignas(64) std::uint32_t lane[W];
+    for (int l = 0; l < W; ++l) lane[l] = static_cast<std::uint32_t>(l);
+    const U iota = U::load_aligned(lane);
+    const V sd(stddev), zero(0.0f), one_v(1.0f);
+    auto out = [&](V z, std::int64_t at) {
+      V v = Ops::fma(z, sd, V::load_unaligned(clean + at));
+      if (clip) {
+        v = xsimd::select(v > zero, v, zero);
+        v = xsimd::select(v > one_v, one_v, v);
+      }
+      v.store_unaligned(noisy + at);
+    };
+    for (; i + 32 <= n; i += 32) {
+      const auto block = static_cast<std::uint32_t>((first + static_cast<std::uint64_t>(i)) >> 5);
+      for (int g = 0; g < 16; g += W) {
+        V c, s;
+        noise::pair<Ops>(U(block * 16u + static_cast<std::uint32_t>(g)) + iota, key, &c, &s);
+        out(c, i + g);
+        out(s, i + 16 + g);
+      }
+    }
+    for (; i < n; ++i) one(i);
+  }
 
   static constexpr F32Kernels table(const char* isa) { return make_f32_table<SimdF32>(isa); }
 };
