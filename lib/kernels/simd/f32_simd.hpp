@@ -40,9 +40,12 @@ struct NoiseOps {
     return xsimd::fma(a, b, c);
   }
   static F sqrt(F x) {
-#if defined(__ARM_NEON) && !defined(__aarch64__)
-    // ARMv7 NEON has no square root: xsimd's estimate and Newton steps are not
-    // correctly rounded, VFP's vsqrt is.
+#if defined(__aarch64__)
+    // xsimd 8's NEON square root (also neon64's) is an estimate and Newton steps, not
+    // correctly rounded; fsqrt is.
+    return F(vsqrtq_f32(x));
+#elif defined(__ARM_NEON)
+    // ARMv7 NEON has no square root instruction: VFP's vsqrt, lane by lane.
     alignas(16) float v[F::size];
     x.store_aligned(v);
     for (float& e : v) e = std::sqrt(e);
