@@ -229,8 +229,10 @@ void mean_code_activations(const Model& m, std::int32_t batch, std::int32_t part
   }
 }
 
-// A part's backward pass from its output delta into its own partial gradient.
-void backward_part(const Model& m, const Batch& b, std::int32_t part) {
+// A part's backward pass from its output delta into its own partial gradient; with
+// sgd_now (one sample, plain SGD, dense layers, no penalties) each layer takes its SGD
+// step as its product reads W (dense_sgd_backward: the same bits, one pass over W).
+void backward_part(const Model& m, const Batch& b, std::int32_t part, bool sgd_now) {
   const kernels::F32Kernels& k = kernels::f32();
   const NetworkSpec& spec = m.spec;
   const TrainConfig& config = m.config();
@@ -267,6 +269,16 @@ void backward_part(const Model& m, const Batch& b, std::int32_t part) {
         if ((prev != Activation::identity && !pool_relu) || penalty != nullptr) {
           k.hidden_delta(rows, in, t.activations[l - 1] + r0 * in, in, next, in, prev, penalty);
         }
+        buffer = 1 - buffer;
+        delta = next;
+      }
+      continue;
+    }
+    if (sgd_now) {
+      float* next = l > 0 ? part_delta(m, part, 1 - buffer, l - 1) : nullptr;
+      k.dense_sgd_backward(out, in, delta, x, m.weights(l), in, m.biases(l), config.learning_rate, next);
+      if (l > 0) {
+        k.hidden_delta(1, in, t.activations[l - 1], in, next, in, spec.layers[l - 1].activation, nullptr);
         buffer = 1 - buffer;
         delta = next;
       }
@@ -353,18 +365,35 @@ double train_batch(const Model& m, const Batch& b, bool step, double* sse) {
   const std::int64_t chunks = (n + kUpdateChunk - 1) / kUpdateChunk;
   const bool team = parts > 1 && t.threads > 1;
   const bool kl = t.rhohat != nullptr;
+  const TrainConfig& config = m.config();
+  // A per-sample SGD step of a dense network without penalties: each layer steps in its
+  // backward pass, and there is no gradient to sum or step after it. Not for layers
+  // narrower than a vector: their W rows would be written in masked pieces, which the
+  // next step's loads wait on (identity-838 ran slower so); the bits are the same.
+  bool sgd_now = step && batch == 1 && m.state.all_dense && !kl &&
+                 config.optimizer == Optimizer::sgd && config.weight_decay == 0.0f &&
+                 config.activity_l1 == 0.0f;
+  for (std::int32_t l = 0; sgd_now && l < m.spec.num_layers; ++l) {
+    sgd_now = m.spec.layer_input(l).size() >= 16;
+  }
+  if (sgd_now) {
+    forward_part(m, b, 0);
+    backward_part(m, b, 0, true);
+    *sse += t.parts[0].sse;
+    return t.parts[0].loss;
+  }
   run_team(team, t.threads, [&] {
     if (!kl) {
       // Without the KL penalty's batch means a part runs its backward pass right after
       // its forward pass (no barrier).
       for_each_part(team, parts, [&](std::int32_t p) {
         forward_part(m, b, p);
-        backward_part(m, b, p);
+        backward_part(m, b, p, false);
       });
     } else {
       for_each_part(team, parts, [&](std::int32_t p) { forward_part(m, b, p); });
       once(team, [&] { mean_code_activations(m, batch, parts); });
-      for_each_part(team, parts, [&](std::int32_t p) { backward_part(m, b, p); });
+      for_each_part(team, parts, [&](std::int32_t p) { backward_part(m, b, p, false); });
     }
     for_each_chunk(team, chunks, [&](std::int64_t c) {
       const std::int64_t end = (c + 1) * kUpdateChunk < n ? (c + 1) * kUpdateChunk : n;

@@ -38,7 +38,9 @@ struct Batch {
 // One batch: forward, backward, gradients summed over the parts in a fixed order,
 // weight decay, and (when step) the optimizer step. Returns the batch objective times
 // batch.rows (data loss summed over samples, plus rows * sparsity penalties); adds the
-// squared error to *sse. The gradient is left in the gradients block.
+// squared error to *sse. The gradient is left in the gradients block, except after a
+// per-sample SGD step of a dense network without penalties: its layers step as the
+// backward pass reaches them (the same bits) and the block holds only the deltas.
 double train_batch(const Model& model, const Batch& batch, bool step, double* sse);
 
 // (1/2) * weight_decay * sum ||W||^2 at the current parameters.

@@ -69,6 +69,16 @@ using DeltaBackwardFn = void (*)(std::int32_t m, std::int32_t n, std::int32_t k,
                                  const float* a, std::int32_t lda, Activation act,
                                  const Sparsity* kl, float* d, std::int32_t ldd);
 
+// One sample's backward pass through a dense layer fused with its plain SGD step, so
+// W[n x k] is read and written once:
+//   dx[k] = W^T d (W before the step; dx may be null: the first layer needs none),
+//   W[j * ldw + i] -= lr * (d[j] * x[i]),  bias[j] -= lr * d[j]
+// with the roundings of delta_backward's product (m = 1), gemm_tn's depth-1 weight
+// gradient and sgd_step, so the steps equal the unfused ones bit for bit.
+using DenseSgdBackwardFn = void (*)(std::int32_t n, std::int32_t k, const float* d,
+                                    const float* x, float* w, std::int32_t ldw, float* bias,
+                                    float lr, float* dx);
+
 // p[i] -= lr * g[i] for i < n: a plain SGD step over a parameter block. Vectorized
 // ISAs round once (fused multiply-subtract); the scalar table rounds twice.
 using SgdStepFn = void (*)(std::int64_t n, float* p, const float* g, float lr);

@@ -689,6 +689,59 @@ void test_sgd_step(const tk::F32Kernels& kt) {
   }
 }
 
+// Against the unfused steps of the same table (bit for bit: delta_backward with an
+// identity derivative, gemm_tn of depth 1, sgd_step) and against double.
+void test_dense_sgd_backward(const tk::F32Kernels& kt) {
+  for (int n : {1, 3, 8, 17, 36, 50}) {
+    for (int k : {1, 3, 8, 13, 16, 36, 50, 64, 129, 300}) {
+      for (bool with_dx : {true, false}) {
+        Lcg rng{static_cast<std::uint64_t>(n * 1000 + k)};
+        Buf d(1, n, 0, &rng), x(1, k, 0, &rng), w(n, k, 3, &rng), bias(1, n, 0, &rng);
+        Buf dx(1, k, 0, &rng);
+        Buf w0 = w, w_ref = w, bias_ref = bias, dx_ref = dx, grad(n, k, 3, &rng);
+        const float lr = 0.37f;
+        kt.dense_sgd_backward(n, k, d.data(), x.data(), w.data(), w.ld, bias.data(), lr,
+                              with_dx ? dx.data() : nullptr);
+        if (with_dx) {
+          kt.delta_backward(1, k, n, d.data(), n, w_ref.data(), w_ref.ld, x.data(), k,
+                            Activation::identity, nullptr, dx_ref.data(), k);
+        }
+        kt.gemm_tn(n, k, 1, d.data(), n, x.data(), k, grad.data(), grad.ld, false);
+        INFO(kt.isa << " dense_sgd_backward n=" << n << " k=" << k << " dx " << with_dx);
+        for (int j = 0; j < n; ++j) {
+          const float* gj = &grad.at(j, 0);
+          // Reference W before its step, for the double check of dx.
+          for (int i = 0; i < k; ++i) {
+            const float before = w_ref.at(j, i);
+            kt.sgd_step(1, &w_ref.at(j, i), gj + i, lr);
+            REQUIRE(std::memcmp(&w.at(j, i), &w_ref.at(j, i), sizeof(float)) == 0);
+            const double want = before - double{lr} * (double{d.at(0, j)} * x.at(0, i));
+            REQUIRE(std::fabs(w.at(j, i) - want) <= 1e-6 * (std::fabs(before) + 1.0));
+          }
+        }
+        kt.sgd_step(n, bias_ref.data(), d.data(), lr);
+        REQUIRE(std::memcmp(bias.data(), bias_ref.data(), static_cast<std::size_t>(n) * sizeof(float)) == 0);
+        if (with_dx) {
+          REQUIRE(std::memcmp(dx.data(), dx_ref.data(), static_cast<std::size_t>(k) * sizeof(float)) == 0);
+          for (int i = 0; i < k; ++i) {
+            double want = 0, scale = 0;
+            for (int j = 0; j < n; ++j) {
+              want += double{d.at(0, j)} * w0.at(j, i);
+              scale += std::fabs(double{d.at(0, j)} * w0.at(j, i));
+            }
+            REQUIRE(std::fabs(dx.at(0, i) - want) <= 1e-6 * scale + 1e-30);
+          }
+        } else {
+          CHECK(std::memcmp(dx.data(), dx_ref.data(), static_cast<std::size_t>(k) * sizeof(float)) == 0);  // untouched
+        }
+        CHECK(w.canaries_intact());
+        CHECK(bias.canaries_intact());
+        CHECK(dx.canaries_intact());
+      }
+    }
+  }
+}
+
 void test_adam_step(const tk::F32Kernels& kt) {
   for (int n : {1, 7, 16, 17, 33, 1000}) {
     Lcg rng{static_cast<std::uint64_t>(n) + 5};

@@ -120,6 +120,25 @@ void sgd_step(std::int64_t n, float* p, const float* g, float lr) {
   for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
 }
 
+// gemm_nn's sums (m = 1), gemm_tn's products (k = 1) and sgd_step's update, per element.
+void dense_sgd_backward(std::int32_t n, std::int32_t k, const float* d, const float* x, float* w,
+                        std::int32_t ldw, float* bias, float lr, float* dx) {
+  if (dx != nullptr) {
+    for (std::int32_t i = 0; i < k; ++i) dx[i] = 0.0f;
+  }
+  for (std::int32_t j = 0; j < n; ++j) {
+    const float dj = d[j];
+    float* wj = w + std::int64_t{j} * ldw;
+    for (std::int32_t i = 0; i < k; ++i) {
+      const float wji = wj[i];
+      if (dx != nullptr) dx[i] += dj * wji;
+      const float g = 0.0f + dj * x[i];  // as gemm_tn forms it: 0, then += the product
+      wj[i] = wji - lr * g;
+    }
+  }
+  sgd_step(n, bias, d, lr);
+}
+
 void adam_step(std::int64_t n, float* p, const float* g, float* m, float* v, const AdamStep& s) {
   for (std::int64_t i = 0; i < n; ++i) {
     m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * g[i];

@@ -187,6 +187,12 @@ struct SimdF32 : F32Pool<Arch, MR, NV, KC> {
     gemm(m, n, k, g, ldg, 1, w, ldw, false, d, ldd, false, &ep);
   }
 
+  static void dense_sgd_backward(std::int32_t n, std::int32_t k, const float* d, const float* x,
+                                 float* w, std::int32_t ldw, float* bias, float lr, float* dx) {
+    Base::gemv_nn_sgd(k, n, d, x, w, ldw, lr, dx);
+    sgd_step(n, bias, d, lr);
+  }
+
   static void adam_step(std::int64_t n, float* p, const float* g, float* m, float* v,
                         const AdamStep& s) {
     const V b1(s.beta1), c1(1.0f - s.beta1), b2(s.beta2), c2(1.0f - s.beta2);

@@ -157,6 +157,63 @@ struct F32Gemv : F32Gemm<Arch, MR, NV, KC> {
     }
   }
 
+  // dense_sgd_backward (f32_kernels.hpp): gemv_nn's loop (k = the layer's n outputs,
+  // n = its k inputs, the same chains, so the same sums) with each W chunk, once
+  // loaded, also stepped: w - lr * (d * x) as outer's product and sgd_step's fnma.
+  static void gemv_nn_sgd(Index n, Index k, const float* a, const float* x, float* b, Index ldb,
+                          float lr, float* c) {
+    const V vlr(lr);
+    constexpr int kVecs = 8;
+    Index j0 = 0;
+    for (; j0 + kVecs * W <= n; j0 += kVecs * W) {
+      V acc[kVecs], xv[kVecs];
+#pragma GCC unroll 8
+      for (int v = 0; v < kVecs; ++v) {
+        acc[v] = V(0.0f);
+        xv[v] = V::load_unaligned(x + j0 + v * W);
+      }
+      float* bp = b + j0;
+      for (Index p = 0; p < k; ++p, bp += ldb) {
+        const V ap(a[p]);
+#pragma GCC unroll 8
+        for (int v = 0; v < kVecs; ++v) {
+          const V wv = V::load_unaligned(bp + v * W);
+          acc[v] = xsimd::fma(ap, wv, acc[v]);
+          xsimd::fnma(vlr, ap * xv[v], wv).store_unaligned(bp + v * W);
+        }
+      }
+      if (c != nullptr) {
+#pragma GCC unroll 8
+        for (int v = 0; v < kVecs; ++v) acc[v].store_unaligned(c + j0 + v * W);
+      }
+    }
+    for (; j0 < n; j0 += W) {
+      const Index count = n - j0 < W ? n - j0 : W;
+      V acc[4] = {V(0.0f), V(0.0f), V(0.0f), V(0.0f)};
+      const V xv = load_n(x + j0, count, 0.0f);
+      float* bp = b + j0;
+      Index p = 0;
+      if (count == W) {
+        for (; p + 4 <= k; p += 4) {
+#pragma GCC unroll 4
+          for (int u = 0; u < 4; ++u) {
+            const V ap(a[p + u]);
+            const V wv = V::load_unaligned(bp + (p + u) * ldb);
+            acc[u] = xsimd::fma(ap, wv, acc[u]);
+            xsimd::fnma(vlr, ap * xv, wv).store_unaligned(bp + (p + u) * ldb);
+          }
+        }
+      }
+      for (; p < k; ++p) {
+        const V ap(a[p]);
+        const V wv = load_n(bp + p * ldb, count, 0.0f);
+        acc[0] = xsimd::fma(ap, wv, acc[0]);
+        store_n(xsimd::fnma(vlr, ap * xv, wv), bp + p * ldb, count);
+      }
+      if (c != nullptr) store_n((acc[0] + acc[1]) + (acc[2] + acc[3]), c + j0, count);
+    }
+  }
+
   // C[m x n] (+)= a * b^T for vectors a (stride rs) and b: a GEMM of depth 1, the
   // weight gradient of one sample. Same rounding as the packed path (one product,
   // then the add to C).
