@@ -68,8 +68,13 @@ def kernels(build, reps):
     def split(name):  # <kernel>/<impl>/<shape>
         kernel, impl, shape = name.split("/", 2)
         return f"{shape} `{kernel}`", impl
-    cols, rows = grid(res, split, "GFLOP/s")
-    return "GFLOP/s, one thread:\n\n" + table(["shape, kernel"] + cols, rows)
+    noise = {k: v for k, v in res.items() if k.startswith("add_noise/")}
+    flops = {k: v for k, v in res.items() if k not in noise}
+    cols, rows = grid(flops, split, "GFLOP/s")
+    out = "GFLOP/s, one thread:\n\n" + table(["shape, kernel"] + cols, rows)
+    cols, rows = grid(noise, split, "values/s", 1e-9)
+    return out + ("\n\nDenoising noise (`add_noise`, one mnist-dense batch), billions of values per second:\n\n"
+                  + table(["shape, kernel"] + cols, rows))
 
 
 def train(build, reps):
