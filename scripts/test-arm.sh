@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ARM in CI: installs what is missing, then
 #   aarch64   builds the `aarch64` preset, runs the whole test suite under qemu-aarch64
-#             and shows which kernels ran (must be NEON);
+#             (but digits-deep's 200 per-sample epochs: 200 s of qemu; its kernels are
+#             in the NEON kernel tests, bit for bit) and shows which kernels ran (NEON);
 #   armv7     builds the `armv7` preset's kernel tests, the C-header test (its SMLAD
 #             path) and platform checks, runs them under qemu-arm;
 #   cortex-m  builds the Cortex-M4F firmware (`cortex-m4` preset) and runs it under
