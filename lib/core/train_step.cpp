@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "../kernels/activation.hpp"
 #include "../kernels/f32_kernels.hpp"
 #include "conv_layers.hpp"
 #include "inference.hpp"
@@ -347,6 +348,125 @@ double sparsity_cost(const Model& m, double l1_sum, std::int32_t batch) {
   return cost;
 }
 
+// Widest layer the straight-line per-sample step takes: its rows live on the stack.
+constexpr std::int32_t kTinyWidth = 16;
+
+// Whether a step is a per-sample SGD step of a small dense network without penalties
+// or noise: one that tiny_sgd_sample takes.
+bool tiny_sgd_sample_fits(const Model& m, const Batch& b) {
+  const TrainConfig& config = m.config();
+  if (b.rows != 1 || !m.state.all_dense || m.train().rhohat != nullptr ||
+      config.optimizer != Optimizer::sgd || config.weight_decay != 0.0f ||
+      config.activity_l1 != 0.0f || b.noise.noisy != nullptr) {
+    return false;
+  }
+  return m.spec.max_width() <= kTinyWidth;
+}
+
+// One SGD step on one sample of a small dense network, as plain loops: layers of 3 or
+// 8 are narrower than a vector, so the vector kernels' calls, masks and horizontal sums
+// cost several times their arithmetic (identity-838 took 240 ns a step so). Each layer
+// steps as the backward pass reaches it, after its product through the old W (as
+// dense_sgd_backward does). Returns the sample's loss; adds its squared error to *sse.
+double tiny_sgd_sample(const Model& m, const Batch& b, double* sse) {
+  const NetworkSpec& spec = m.spec;
+  const TrainConfig& config = m.config();
+  const std::int32_t last = spec.num_layers - 1;
+  const float* input = b.input;
+  const float* target = b.target;
+  if (b.gather.data != nullptr) {
+    const std::int64_t cols = spec.input.size();
+    const std::uint32_t row = (*b.gather.order)(static_cast<std::uint32_t>(b.gather.start));
+    copy(b.gather.data + row * cols, cols, m.train().input_batch);
+  }
+  struct Layer {
+    float* w;
+    float* bias;
+    std::int32_t in;
+    std::int32_t out;
+    Activation act;
+  };
+  Layer layers[kMaxLayers];
+  float* params = m.parameters;
+  for (std::int32_t l = 0; l <= last; ++l) {
+    Layer& y = layers[l];
+    y.in = static_cast<std::int32_t>(spec.layer_input(l).size());
+    y.out = static_cast<std::int32_t>(spec.layers[l].output.size());
+    y.act = spec.layers[l].activation;
+    y.w = params;
+    params += NetworkSpec::padded_floats(std::int64_t{y.in} * y.out);
+    y.bias = params;
+    params += NetworkSpec::padded_floats(y.out);
+  }
+  // a[l]: layer l's output; the output layer's becomes its delta.
+  float a[kMaxLayers][kTinyWidth];
+  for (std::int32_t l = 0; l <= last; ++l) {
+    const Layer& y = layers[l];
+    const float* __restrict x = l == 0 ? input : a[l - 1];
+    const float* __restrict w = y.w;
+    float* __restrict out = a[l];
+    for (std::int32_t j = 0; j < y.out; ++j) {
+      float z = 0.0f;
+      for (std::int32_t i = 0; i < y.in; ++i) z += w[j * y.in + i] * x[i];
+      out[j] = z + y.bias[j];
+    }
+    if (l < last) {
+      for (std::int32_t j = 0; j < y.out; ++j) out[j] = kernels::activate(y.act, out[j]);
+    }
+  }
+  // The output layer's loss and delta (as dense_forward_loss forms them).
+  const auto d = static_cast<std::int32_t>(spec.output().size());
+  const Activation out_act = spec.layers[last].activation;
+  const float scale = output_scale(config.loss, 1, d);
+  double sample_sse = 0;
+  double bce = 0;
+  for (std::int32_t j = 0; j < d; ++j) {
+    const float z = a[last][j];
+    const float y = kernels::activate(out_act, z);
+    const float diff = y - target[j];
+    sample_sse += static_cast<double>(diff) * diff;
+    if (config.loss == Loss::bce) {
+      const double zd = z;
+      bce += (zd > 0 ? zd : 0.0) - zd * target[j] + std::log1p(std::exp(-std::fabs(zd)));
+      a[last][j] = scale * diff;
+    } else {
+      a[last][j] = scale * diff * kernels::derivative_from_output(out_act, y);
+    }
+  }
+  // Backward: dL/d(input) through the old W, then the layer's SGD step.
+  const float lr = config.learning_rate;
+  for (std::int32_t l = last; l >= 0; --l) {
+    const Layer& y = layers[l];
+    const float* __restrict x = l == 0 ? input : a[l - 1];
+    const float* __restrict delta = a[l];
+    float* __restrict w = y.w;
+    float dx[kTinyWidth] = {};
+    if (l > 0) {
+      for (std::int32_t j = 0; j < y.out; ++j) {
+        for (std::int32_t i = 0; i < y.in; ++i) dx[i] += delta[j] * w[j * y.in + i];
+      }
+    }
+    for (std::int32_t j = 0; j < y.out; ++j) {
+      for (std::int32_t i = 0; i < y.in; ++i) w[j * y.in + i] -= lr * (delta[j] * x[i]);
+      y.bias[j] -= lr * delta[j];
+    }
+    if (l > 0) {
+      // Layer l - 1's output, read for the last time, becomes its delta.
+      const Activation act = layers[l - 1].act;
+      for (std::int32_t i = 0; i < y.in; ++i) {
+        a[l - 1][i] = dx[i] * kernels::derivative_from_output(act, a[l - 1][i]);
+      }
+    }
+  }
+  *sse += sample_sse;
+  switch (config.loss) {
+    case Loss::mse: return sample_sse / d;
+    case Loss::half_sse: return sample_sse / 2;
+    case Loss::bce: break;
+  }
+  return bce / d;
+}
+
 }  // namespace
 
 double train_batch(const Model& m, const Batch& b, bool step, double* sse) {
@@ -376,6 +496,7 @@ double train_batch(const Model& m, const Batch& b, bool step, double* sse) {
   for (std::int32_t l = 0; sgd_now && l < m.spec.num_layers; ++l) {
     sgd_now = m.spec.layer_input(l).size() >= 16;
   }
+  if (step && tiny_sgd_sample_fits(m, b)) return tiny_sgd_sample(m, b, sse);
   if (sgd_now) {
     forward_part(m, b, 0);
     backward_part(m, b, 0, true);

@@ -40,7 +40,8 @@ struct Batch {
 // batch.rows (data loss summed over samples, plus rows * sparsity penalties); adds the
 // squared error to *sse. The gradient is left in the gradients block, except after a
 // per-sample SGD step of a dense network without penalties: its layers step as the
-// backward pass reaches them (the same bits) and the block holds only the deltas.
+// backward pass reaches them and the block holds only the deltas, or nothing new (a
+// network no wider than 16 steps in plain loops, its rows on the stack).
 double train_batch(const Model& model, const Batch& batch, bool step, double* sse);
 
 // (1/2) * weight_decay * sum ||W||^2 at the current parameters.
